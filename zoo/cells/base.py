@@ -1,0 +1,203 @@
+"""What every zoo cell shares: arguments, weights, dropout masks and the cell protocol.
+
+A cell's equations live in its own file (`simple_rnn.py`, `lstm.py`, ...), split in two halves:
+
+- `project_inputs(x)`: the part that depends on the input alone (W x + b). It accepts any
+  leading shape, so `zoo.layers.Recurrent` projects a whole sequence with one matmul.
+- `step(projected_t, states, recurrent_mask=None)`: the recurrent part (U h_{t-1}, gates,
+  nonlinearities) for one time step; returns `(output, new_states)`.
+
+`call(x_t, states)` = `step(project_inputs(x_t), states)`, which is the Keras RNN-cell protocol,
+so every zoo cell also runs inside `keras.layers.RNN`.
+"""
+
+import keras
+from keras import ops
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from zoo import checks
+
+
+class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
+    """Base class of zoo's cells (not a cell itself).
+
+    Subclasses set `gate_count` (how many `units`-wide blocks the kernels hold) and write
+    `project_inputs` and `step`. The base creates `kernel` (input_dim, gate_count * units),
+    `recurrent_kernel` (units, gate_count * units) and `bias`, the names and shapes of the
+    Keras built-in cells, so `set_weights(keras_cell.get_weights())` works both ways.
+
+    Dropout follows Gal & Ghahramani (2016): one mask per sequence, the same at every time step,
+    on the inputs (`dropout`) and on h_{t-1} where it enters the recurrent matmul
+    (`recurrent_dropout`); both are active only when `training=True`.
+
+    Args:
+        units: int. Size of the hidden state h.
+        activation: str or callable, default "tanh". The output nonlinearity.
+        use_bias: bool, default True. Whether the cell has a bias vector b.
+        kernel_initializer: initializer of W, default "glorot_uniform".
+        recurrent_initializer: initializer of U, default "orthogonal".
+        bias_initializer: initializer of b, default "zeros".
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: optional regularizers.
+        dropout: float in [0, 1), default 0. Fraction of input units dropped.
+        recurrent_dropout: float in [0, 1), default 0. Fraction of h_{t-1} units dropped.
+        seed: int or None. Seed of the dropout masks.
+    """
+
+    gate_count = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = checks.positive_int("units", units)
+        self.activation = checks.activation("activation", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.dropout = checks.rate("dropout", dropout)
+        self.recurrent_dropout = checks.rate("recurrent_dropout", recurrent_dropout)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    @property
+    def state_sizes(self):
+        """The state sizes as a list, one entry per state tensor."""
+        size = self.state_size
+        return list(size) if isinstance(size, (list, tuple)) else [size]
+
+    def get_initial_state(self, batch_size=None):
+        return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in self.state_sizes]
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a known feature dimension; received input "
+                f"shape {tuple(input_shape)}."
+            )
+        width = self.gate_count * self.units
+        self.kernel = self.add_weight(
+            shape=(input_dim, width),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, width),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=self.bias_shape(),
+                name="bias",
+                initializer=self.bias_initial_values(),
+                regularizer=self.bias_regularizer,
+            )
+        else:
+            self.bias = None
+
+    def bias_shape(self):
+        """Shape of `bias`; GRU with `reset_after` overrides it."""
+        return (self.gate_count * self.units,)
+
+    def bias_initial_values(self):
+        """Initializer of `bias`; LSTM with `unit_forget_bias` overrides it."""
+        return self.bias_initializer
+
+    def dropout_masks(self, step_input, state, training=False):
+        """Fresh per-sequence masks `(input_mask, recurrent_mask)`, None where inactive.
+
+        `step_input` is one time step of the input (batch, features) and `state` is h_{t-1};
+        the masks have their shapes and are scaled by 1 / (1 - rate).
+        """
+        input_mask = recurrent_mask = None
+        if training and self.dropout > 0:
+            input_mask = self._create_dropout_mask(step_input, self.dropout)
+        if training and self.recurrent_dropout > 0:
+            recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
+        return input_mask, recurrent_mask
+
+    def project_inputs(self, inputs):
+        raise NotImplementedError
+
+    def step(self, projected, states, recurrent_mask=None):
+        raise NotImplementedError
+
+    def call(self, inputs, states, training=False):
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        if training and self.dropout > 0:
+            inputs = inputs * self.get_dropout_mask(inputs)
+        recurrent_mask = None
+        if training and self.recurrent_dropout > 0:
+            recurrent_mask = self.get_recurrent_dropout_mask(states[0])
+        return self.step(self.project_inputs(inputs), states, recurrent_mask)
+
+    @staticmethod
+    def drop_state(state, recurrent_mask):
+        """h_{t-1} as it enters the recurrent matmul: masked when recurrent dropout is active."""
+        return state if recurrent_mask is None else state * recurrent_mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": keras.regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+
+class GatedCell(RecurrentCell):
+    """A `RecurrentCell` with gates squashed by `recurrent_activation` (LSTM, GRU, ...).
+
+    Args:
+        recurrent_activation: str or callable, default "sigmoid". The gate nonlinearity σ.
+        **kwargs: the arguments of `RecurrentCell`.
+    """
+
+    def __init__(self, units, recurrent_activation="sigmoid", **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = checks.activation("recurrent_activation", recurrent_activation)
+
+    def get_config(self):
+        config = super().get_config()
+        config["recurrent_activation"] = keras.activations.serialize(self.recurrent_activation)
+        return config

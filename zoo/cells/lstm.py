@@ -1,0 +1,90 @@
+"""The long short-term memory cell."""
+
+import keras
+from keras import ops
+
+from zoo.cells.base import GatedCell
+
+
+def forget_bias_initializer(bias_initializer, units):
+    """Initializer of the LSTM bias [b_i, b_f, b_c, b_o] with b_f = 1 (Jozefowicz et al., 2015)."""
+
+    def initialize(shape, dtype=None):
+        return ops.concatenate(
+            [
+                bias_initializer((units,), dtype=dtype),
+                ops.ones((units,), dtype=dtype),
+                bias_initializer((2 * units,), dtype=dtype),
+            ]
+        )
+
+    return initialize
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LSTMCell(GatedCell):
+    """Long short-term memory cell (Hochreiter & Schmidhuber, 1997; forget gate: Gers et al., 2000).
+
+        i_t = σ(W_i x_t + U_i h_{t-1} + b_i)          input gate
+        f_t = σ(W_f x_t + U_f h_{t-1} + b_f)          forget gate
+        C̃_t = tanh(W_c x_t + U_c h_{t-1} + b_c)       candidate
+        o_t = σ(W_o x_t + U_o h_{t-1} + b_o)          output gate
+        C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t               cell state
+        h_t = o_t ⊙ tanh(C_t)
+
+    The four gates are stored side by side in the order i, f, c, o: `kernel` (input_dim,
+    4 * units), `recurrent_kernel` (units, 4 * units), `bias` (4 * units,), exactly as
+    `keras.layers.LSTMCell`. The state is `[h, C]`.
+
+    Args:
+        units: int. Size of h and C.
+        activation: str or callable, default "tanh". Used for C̃ and for h.
+        recurrent_activation: str or callable, default "sigmoid". The gate nonlinearity σ.
+        unit_forget_bias: bool, default True. Initialize b_f to 1 (the rest with
+            `bias_initializer`), so the cell starts by remembering.
+        **kwargs: `use_bias`, initializers, regularizers, `dropout`, `recurrent_dropout`,
+            `seed`; see `zoo.cells.base.RecurrentCell`.
+
+    Example:
+        >>> layer = zoo.layers.Recurrent(zoo.cells.LSTMCell(64), return_sequences=True)
+        >>> layer(np.zeros((8, 10, 4), "float32")).shape
+        (8, 10, 64)
+    """
+
+    gate_count = 4
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def bias_initial_values(self):
+        if self.unit_forget_bias:
+            return forget_bias_initializer(self.bias_initializer, self.units)
+        return self.bias_initializer
+
+    def project_inputs(self, inputs):
+        projected = ops.matmul(inputs, self.kernel)  # (..., 4 * units)
+        if self.use_bias:
+            projected = projected + self.bias
+        return projected
+
+    def step(self, projected, states, recurrent_mask=None):
+        h_prev, c_prev = states[0], states[1]
+        z = projected + ops.matmul(self.drop_state(h_prev, recurrent_mask), self.recurrent_kernel)
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        i = self.recurrent_activation(z_i)
+        f = self.recurrent_activation(z_f)
+        c_candidate = self.activation(z_c)
+        o = self.recurrent_activation(z_o)
+        c = f * c_prev + i * c_candidate
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config["unit_forget_bias"] = self.unit_forget_bias
+        return config

@@ -1,0 +1,188 @@
+"""`Recurrent`: runs any zoo cell over a sequence."""
+
+import keras
+import tensorflow as tf
+
+from zoo.cells.base import RecurrentCell
+from zoo.layers.time_loop import run_steps
+
+
+def sequence_rank_check(layer_name, shape):
+    """Raises ValueError unless `shape` is (batch, time, features) with known features."""
+    if len(shape) != 3:
+        raise ValueError(
+            f"{layer_name} expects `inputs` of rank 3 (batch, time, features); received "
+            f"shape {tuple(shape)}."
+        )
+    if shape[-1] is None:
+        raise ValueError(f"{layer_name} needs a known feature dimension; received shape {tuple(shape)}.")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Recurrent(keras.layers.Layer):
+    """Runs a zoo cell over the time axis of a (batch, time, features) sequence.
+
+    The input half of the cell, W x_t + b, is computed for every time step at once with
+    `cell.project_inputs` (one large matmul); a `tf.while_loop` then runs only the recurrent
+    half, `cell.step`, once per step.
+
+    Masks (from `keras.layers.Embedding(mask_zero=True)`, `keras.layers.Masking`, or `mask=`)
+    are honoured: at a padded step the states are carried through unchanged and the output
+    sequence holds zeros (Keras' `zero_output_for_mask=True`); the last output is that of each
+    sequence's last valid step.
+
+    Args:
+        cell: a zoo cell (`zoo.cells.LSTMCell(64)`, ...).
+        return_sequences: bool, default False. Return the output of every step (batch, time,
+            units) instead of the last output (batch, units).
+        return_state: bool, default False. Also return the final states, after the output.
+        go_backwards: bool, default False. Process the sequence in reverse; the returned sequence
+            is in processing order (reversed), as in Keras.
+        stateful: bool, default False. Keep the final states of one batch as the initial states
+            of the next (needs a fixed batch size; `reset_states()` zeroes them).
+        unroll: bool, default False. Unroll the loop in the graph (fixed, short lengths only).
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: (batch, time, features). The time dimension may be None (variable length).
+        initial_state: optional list of tensors, one per cell state (LSTM: [h, C]).
+        mask: optional bool (batch, time); False marks padding.
+        training: bool. Enables the cell's dropout.
+
+    Example:
+        >>> layer = zoo.layers.Recurrent(zoo.cells.LSTMCell(32), return_state=True)
+        >>> output, h, c = layer(np.zeros((4, 7, 3), "float32"))
+        >>> output.shape, h.shape, c.shape
+        ((4, 32), (4, 32), (4, 32))
+    """
+
+    def __init__(
+        self,
+        cell,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(cell, RecurrentCell):
+            raise ValueError(
+                "`cell` must be a zoo cell (a zoo.cells.RecurrentCell such as "
+                f"zoo.cells.LSTMCell(64)); received cell={cell!r}."
+            )
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.supports_masking = True
+        self.states = None
+
+    def build(self, input_shape):
+        sequence_rank_check(self.name, input_shape)
+        if not self.cell.built:
+            self.cell.build((input_shape[0], input_shape[-1]))
+        if self.stateful:
+            if input_shape[0] is None:
+                raise ValueError(
+                    f"{self.name}: a stateful layer needs a fixed batch size; received input "
+                    f"shape {tuple(input_shape)}. Give the Input a batch_size."
+                )
+            self.states = [
+                self.add_weight(
+                    shape=(input_shape[0], size), name=f"state_{index}", initializer="zeros", trainable=False
+                )
+                for index, size in enumerate(self.cell.state_sizes)
+            ]
+
+    def reset_states(self):
+        """Zeroes the carried states of a stateful layer."""
+        for state in self.states or []:
+            state.assign(tf.zeros(state.shape, dtype=state.dtype))
+
+    def _initial_states(self, inputs, initial_state):
+        if initial_state is None:
+            if self.stateful:
+                return [tf.convert_to_tensor(state) for state in self.states]
+            return self.cell.get_initial_state(tf.shape(inputs)[0])
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) != len(self.cell.state_sizes):
+            raise ValueError(
+                f"{self.name}: `initial_state` must hold {len(self.cell.state_sizes)} tensor(s), "
+                f"one per state of {type(self.cell).__name__}; received {len(states)}."
+            )
+        return [tf.cast(state, self.compute_dtype) for state in states]
+
+    def call(self, inputs, initial_state=None, mask=None, training=False):
+        sequence_rank_check(self.name, inputs.shape)
+        states = self._initial_states(inputs, initial_state)
+        input_mask, recurrent_mask = self.cell.dropout_masks(inputs[:, 0, :], states[0], training)
+        if input_mask is not None:
+            inputs = inputs * tf.expand_dims(input_mask, 1)
+
+        time_major = tf.transpose(inputs, [1, 0, 2])  # (time, batch, features)
+        time_steps, batch_size = tf.shape(time_major)[0], tf.shape(time_major)[1]
+        projected = self.cell.project_inputs(tf.reshape(time_major, [-1, inputs.shape[-1]]))
+        projected = tf.reshape(projected, [time_steps, batch_size, projected.shape[-1]])
+        projected = tf.ensure_shape(projected, [inputs.shape[1], inputs.shape[0], None])
+        mask_time_major = None if mask is None else tf.transpose(mask, [1, 0])
+        if self.go_backwards:
+            projected = tf.reverse(projected, [0])
+            mask_time_major = None if mask is None else tf.reverse(mask_time_major, [0])
+
+        def step(projected_t, states):
+            return self.cell.step(projected_t, states, recurrent_mask)
+
+        last_output, outputs, final_states = run_steps(
+            step,
+            projected,
+            states,
+            self.cell.output_size,
+            mask=mask_time_major,
+            return_sequences=self.return_sequences,
+            unroll=self.unroll,
+        )
+        if self.stateful:
+            for variable, state in zip(self.states, final_states):
+                variable.assign(state)
+        output = tf.transpose(outputs, [1, 0, 2]) if self.return_sequences else last_output
+        if self.return_state:
+            return [output, *final_states]
+        return output
+
+    def compute_output_shape(self, inputs_shape, initial_state_shape=None):
+        batch, time = inputs_shape[0], inputs_shape[1]
+        size = self.cell.output_size
+        output_shape = (batch, time, size) if self.return_sequences else (batch, size)
+        if self.return_state:
+            return [output_shape] + [(batch, state) for state in self.cell.state_sizes]
+        return output_shape
+
+    def compute_mask(self, inputs, mask=None):
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self.cell.state_sizes)
+        return output_mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "cell": keras.saving.serialize_keras_object(self.cell),
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
+                "go_backwards": self.go_backwards,
+                "stateful": self.stateful,
+                "unroll": self.unroll,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["cell"] = keras.saving.deserialize_keras_object(config["cell"])
+        return cls(**config)
