@@ -1,1 +1,6 @@
-"""Registered model architectures."""
+"""Registered model architectures (the cell is a hyperparameter of each)."""
+
+from zoo.models.sequence_classifier import sequence_classifier
+from zoo.models.sequence_tagger import sequence_tagger
+
+__all__ = ["sequence_classifier", "sequence_tagger"]
