@@ -83,6 +83,11 @@ class Recurrent(keras.layers.Layer):
 
     def build(self, input_shape):
         sequence_rank_check(self.name, input_shape)
+        if self.unroll and input_shape[1] is None:
+            raise ValueError(
+                f"{self.name}: `unroll=True` needs a fixed number of time steps; received input "
+                f"shape {tuple(input_shape)}. Give the Input a time dimension or use unroll=False."
+            )
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
         if self.stateful:
