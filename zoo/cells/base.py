@@ -144,6 +144,26 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
         return input_mask, recurrent_mask
 
+    # True for cells whose `step` uses U exactly once, as `self.recurrent_product(states[0], mask)`
+    # over the whole `recurrent_kernel`: `zoo.layers.Recurrent` then accumulates the gradient of U
+    # with one large matmul after the backward loop instead of one small matmul per step.
+    fused_recurrent_gradient = True
+    _given_recurrent_product = None
+
+    def recurrent_product(self, state, recurrent_mask=None):
+        """U h_{t-1}, with h_{t-1} dropped out when recurrent dropout is active: (batch, gates * units)."""
+        if self._given_recurrent_product is not None:
+            return self._given_recurrent_product
+        return ops.matmul(self.drop_state(state, recurrent_mask), self.recurrent_kernel)
+
+    def step_given_recurrent_product(self, projected, product, states):
+        """`step` with U h_{t-1} supplied by the caller (the runner computes it and its gradient)."""
+        self._given_recurrent_product = product
+        try:
+            return self.step(projected, states)
+        finally:
+            self._given_recurrent_product = None
+
     def project_inputs(self, inputs):
         raise NotImplementedError
 

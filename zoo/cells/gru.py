@@ -41,6 +41,10 @@ class GRUCell(GatedCell):
         super().__init__(units, **kwargs)
         self.reset_after = bool(reset_after)
 
+    @property
+    def fused_recurrent_gradient(self):
+        return self.reset_after  # reset_after=False multiplies U_h by r ⊙ h, not by h
+
     def bias_shape(self):
         if self.reset_after:
             return (2, 3 * self.units)
@@ -54,10 +58,9 @@ class GRUCell(GatedCell):
 
     def step(self, projected, states, recurrent_mask=None):
         h_prev = states[0]
-        h_dropped = self.drop_state(h_prev, recurrent_mask)
         x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
         if self.reset_after:
-            recurrent = ops.matmul(h_dropped, self.recurrent_kernel)  # (batch, 3 * units)
+            recurrent = self.recurrent_product(h_prev, recurrent_mask)  # (batch, 3 * units)
             if self.use_bias:
                 recurrent = recurrent + self.bias[1]
             u_z, u_r, u_h = ops.split(recurrent, 3, axis=-1)
@@ -65,6 +68,7 @@ class GRUCell(GatedCell):
             r = self.recurrent_activation(x_r + u_r)
             h_candidate = self.activation(x_h + r * u_h)
         else:
+            h_dropped = self.drop_state(h_prev, recurrent_mask)
             u_zr = ops.matmul(h_dropped, self.recurrent_kernel[:, : 2 * self.units])
             u_z, u_r = ops.split(u_zr, 2, axis=-1)
             z = self.recurrent_activation(x_z + u_z)

@@ -66,7 +66,7 @@ class LayerNormLSTMCell(LSTMCell):
 
     def step(self, projected, states, recurrent_mask=None):
         h_prev, c_prev = states[0], states[1]
-        recurrent = ops.matmul(self.drop_state(h_prev, recurrent_mask), self.recurrent_kernel)
+        recurrent = self.recurrent_product(h_prev, recurrent_mask)
         z = projected + layer_norm(recurrent, self.recurrent_gamma, epsilon=self.epsilon)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)

@@ -74,7 +74,7 @@ class LSTMCell(GatedCell):
 
     def step(self, projected, states, recurrent_mask=None):
         h_prev, c_prev = states[0], states[1]
-        z = projected + ops.matmul(self.drop_state(h_prev, recurrent_mask), self.recurrent_kernel)
+        z = projected + self.recurrent_product(h_prev, recurrent_mask)  # (batch, 4 * units)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)

@@ -37,7 +37,5 @@ class SimpleRNNCell(RecurrentCell):
 
     def step(self, projected, states, recurrent_mask=None):
         h_prev = states[0]
-        h = self.activation(
-            projected + ops.matmul(self.drop_state(h_prev, recurrent_mask), self.recurrent_kernel)
-        )
+        h = self.activation(projected + self.recurrent_product(h_prev, recurrent_mask))
         return h, [h]

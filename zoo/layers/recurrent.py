@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from zoo.cells.base import RecurrentCell
-from zoo.layers.time_loop import run_steps
+from zoo.layers.time_loop import RecurrentProduct, run_steps
 
 
 def sequence_rank_check(layer_name, shape):
@@ -138,8 +138,18 @@ class Recurrent(keras.layers.Layer):
             projected = tf.reverse(projected, [0])
             mask_time_major = None if mask is None else tf.reverse(mask_time_major, [0])
 
-        def step(projected_t, states):
-            return self.cell.step(projected_t, states, recurrent_mask)
+        fused = None
+        if training and self.cell.fused_recurrent_gradient and not self.unroll:
+            kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), projected.dtype)
+            fused = RecurrentProduct(kernel, recurrent_mask, time_steps, batch_size)
+
+            def step(projected_t, product_t, states):
+                return self.cell.step_given_recurrent_product(projected_t, product_t, states)
+
+        else:
+
+            def step(projected_t, states):
+                return self.cell.step(projected_t, states, recurrent_mask)
 
         last_output, outputs, final_states = run_steps(
             step,
@@ -149,6 +159,7 @@ class Recurrent(keras.layers.Layer):
             mask=mask_time_major,
             return_sequences=self.return_sequences,
             unroll=self.unroll,
+            fused=fused,
         )
         if self.stateful:
             for variable, state in zip(self.states, final_states):

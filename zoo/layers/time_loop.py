@@ -2,24 +2,99 @@
 
 Inputs arrive already projected (W x_t + b for every t, computed with one matmul), time-major
 (time, batch, features), so the loop body holds only the recurrent half of the cell.
+
+For cells with `fused_recurrent_gradient`, the loop also takes over the product U h_{t-1}
+(`RecurrentProduct`), so that training does what cuDNN and PyTorch do: the backward loop only
+propagates g_t Uᵀ to h_{t-1} (g_t the gradient of the product at step t), and
+
+    dU = Σ_t h_{t-1}ᵀ g_t = H_prevᵀ G
+
+is one large matmul after the loop instead of one small matmul and one accumulation per step.
+The cell's equations are untouched: the product reaches `step` through
+`cell.step_given_recurrent_product`.
 """
 
 import tensorflow as tf
 
 
-def _masked(keep, new, old):
-    """`new` where `keep` (batch, 1) is true, else `old`."""
-    return tf.where(keep, new, old)
+def masked_step(step_result, keep_t, last_output, states, zero_output):
+    """Applies a time step's mask to what the cell returned.
+
+    Where `keep_t` (batch, 1) is False the states stay as they were, the sequence output is zero
+    and the last output is unchanged.
+
+    Returns:
+        `(sequence_output, last_output, new_states)`.
+    """
+    output, new_states = step_result
+    if keep_t is None:
+        return output, output, list(new_states)
+    new_states = [tf.where(keep_t, new, old) for new, old in zip(new_states, states)]
+    return tf.where(keep_t, output, zero_output), tf.where(keep_t, output, last_output), new_states
 
 
-def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False):
-    """Runs `step(projected_t, states) -> (output, new_states)` over the time axis.
+class RecurrentProduct:
+    """Computes U ⋅ drop(h_{t-1}) for the loop, with dU accumulated as one matmul.
+
+    Each step's product gets a zero tensor E_t added; autodiff of the loop then delivers
+    dE_t = g_t for every step, and E's own (custom) gradient turns those into dU = Aᵀ G, where
+    A stacks the drop(h_{t-1}) the loop recorded. The gradient reaching h_{t-1} is g_t Uᵀ, by a
+    matmul with a pre-transposed U (faster than `transpose_b` on CPU).
+
+    Args:
+        kernel: the recurrent kernel U (units, gates * units), read from its variable.
+        recurrent_mask: optional recurrent dropout mask (batch, units).
+        time_steps, batch_size: scalars, the shape of the loop.
+    """
+
+    def __init__(self, kernel, recurrent_mask, time_steps, batch_size):
+        self.recurrent_mask = recurrent_mask
+        self.units, self.width = kernel.shape
+        self._constant_kernel = tf.stop_gradient(kernel)
+        self._kernel_transposed = tf.transpose(self._constant_kernel)
+        self._recorded_inputs = None
+        zeros = self._zeros_with_kernel_gradient(kernel, time_steps, batch_size)
+        self.zeros_ta = tf.TensorArray(kernel.dtype, size=time_steps, element_shape=(None, self.width)).unstack(zeros)
+
+    def _zeros_with_kernel_gradient(self, kernel, time_steps, batch_size):
+        @tf.custom_gradient
+        def zeros(kernel):
+            def gradient(d_products):  # (time, batch, width): g_t for every step
+                inputs = tf.reshape(self._recorded_inputs, [-1, self.units])
+                return tf.matmul(inputs, tf.reshape(d_products, [-1, self.width]), transpose_a=True)
+
+            return tf.zeros((time_steps, batch_size, self.width), kernel.dtype), gradient
+
+        return zeros(kernel)
+
+    def kernel_input(self, h_prev):
+        """drop(h_{t-1}): what U multiplies."""
+        return h_prev if self.recurrent_mask is None else h_prev * self.recurrent_mask
+
+    def __call__(self, t, kernel_input):
+        @tf.custom_gradient
+        def product(kernel_input):
+            def gradient(g):
+                return tf.matmul(g, self._kernel_transposed)
+
+            return tf.matmul(kernel_input, self._constant_kernel), gradient
+
+        return product(kernel_input) + self.zeros_ta.read(t)
+
+    def record(self, kernel_inputs):
+        """Keeps the stacked drop(h_{t-1}) (time, batch, units) for the gradient of U."""
+        self._recorded_inputs = kernel_inputs
+
+
+def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False, fused=None):
+    """Runs a cell's recurrent half over the time axis.
 
     A masked-out step keeps the previous states, emits zeros in the output sequence and leaves
     the last output unchanged, so `last_output` is the output of each sequence's last valid step.
 
     Args:
-        step: callable, the recurrent half of a cell.
+        step: callable `(projected_t, states) -> (output, new_states)`, or with `fused`,
+            `(projected_t, product_t, states) -> (output, new_states)`.
         projected: tensor (time, batch, projected_features).
         initial_states: list of tensors (batch, state_size).
         output_size: int. Width of the cell's output.
@@ -27,6 +102,7 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         return_sequences: bool. Whether to collect the output of every step.
         unroll: bool. Unroll into a Python loop (needs a static number of time steps) instead of
             a `tf.while_loop`.
+        fused: optional `RecurrentProduct`; the loop then computes U h_{t-1} itself.
 
     Returns:
         `(last_output, outputs, final_states)`; `outputs` is (time, batch, output_size), or None
@@ -36,21 +112,25 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     zero_output = tf.zeros((batch_size, output_size), dtype=projected.dtype)
     keep_masks = None if mask is None else tf.expand_dims(tf.cast(mask, tf.bool), -1)
 
-    def advance(projected_t, keep_t, last_output, states):
-        output, new_states = step(projected_t, states)
-        if keep_t is None:
-            return output, output, list(new_states)
-        new_states = [_masked(keep_t, new, old) for new, old in zip(new_states, states)]
-        return _masked(keep_t, output, zero_output), _masked(keep_t, output, last_output), new_states
+    def advance(t, projected_t, keep_t, last_output, states, kernel_inputs):
+        if fused is None:
+            result = step(projected_t, states)
+        else:
+            kernel_input = fused.kernel_input(states[0])
+            kernel_inputs = kernel_inputs.write(t, kernel_input)
+            result = step(projected_t, fused(t, kernel_input), states)
+        return masked_step(result, keep_t, last_output, states, zero_output) + (kernel_inputs,)
 
     if unroll:
+        if fused is not None:
+            raise ValueError("An unrolled loop differentiates each step itself; pass fused=None.")
         time_steps = projected.shape[0]
         if time_steps is None:
             raise ValueError("`unroll=True` needs a fixed number of time steps; the input's is None.")
         states, last_output, outputs = list(initial_states), zero_output, []
         for t in range(time_steps):
             keep_t = None if keep_masks is None else keep_masks[t]
-            output, last_output, states = advance(projected[t], keep_t, last_output, states)
+            output, last_output, states, _ = advance(t, projected[t], keep_t, last_output, states, None)
             outputs.append(output)
         return last_output, (tf.stack(outputs) if return_sequences else None), states
 
@@ -62,18 +142,23 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     if keep_masks is not None:
         keep_ta = tf.TensorArray(tf.bool, size=time_steps, element_shape=keep_masks.shape[1:]).unstack(keep_masks)
     outputs_ta = tf.TensorArray(projected.dtype, size=time_steps if return_sequences else 0)
+    kernel_inputs = tf.TensorArray(projected.dtype, size=time_steps if fused is not None else 0)
 
-    def body(t, last_output, states, outputs_ta):
+    def body(t, last_output, states, outputs_ta, kernel_inputs):
         keep_t = None if keep_ta is None else keep_ta.read(t)
-        output, last_output, states = advance(projected_ta.read(t), keep_t, last_output, states)
+        output, last_output, states, kernel_inputs = advance(
+            t, projected_ta.read(t), keep_t, last_output, states, kernel_inputs
+        )
         if return_sequences:
             outputs_ta = outputs_ta.write(t, output)
-        return t + 1, last_output, states, outputs_ta
+        return t + 1, last_output, states, outputs_ta, kernel_inputs
 
-    _, last_output, states, outputs_ta = tf.while_loop(
+    _, last_output, states, outputs_ta, kernel_inputs = tf.while_loop(
         lambda t, *_: t < time_steps,
         body,
-        (tf.constant(0), zero_output, list(initial_states), outputs_ta),
+        (tf.constant(0), zero_output, list(initial_states), outputs_ta, kernel_inputs),
         maximum_iterations=time_steps,
     )
+    if fused is not None:
+        fused.record(kernel_inputs.stack())
     return last_output, (outputs_ta.stack() if return_sequences else None), states
