@@ -18,6 +18,10 @@ CASES = {
     "masked_last_output": dict(return_sequences=False, masked=True),
     "masked_backwards": dict(return_sequences=True, go_backwards=True, masked=True),
     "initial_state": dict(return_sequences=True, initial_state=True),
+    # training=True takes the fused path (U h_{t-1} and dU computed by the loop); no dropout here.
+    "training_masked_sequences": dict(return_sequences=True, masked=True, training=True),
+    "training_masked_backwards_last": dict(return_sequences=False, go_backwards=True, masked=True, training=True),
+    "training_initial_state": dict(return_sequences=True, initial_state=True, training=True),
 }
 
 
@@ -37,7 +41,7 @@ def check_case(make_zoo_cell, keras_layer_class, case, **keras_kwargs):
     )
     layer = Recurrent(cell, return_sequences=return_sequences, return_state=True, go_backwards=go_backwards)
     inputs = random_sequences(time=TIME)
-    call_kwargs = {}
+    call_kwargs = {"training": options.get("training", False)}
     if options.get("masked"):
         call_kwargs["mask"] = right_padded_mask(LENGTHS, TIME)
     if options.get("initial_state"):
