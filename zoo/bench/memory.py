@@ -1,0 +1,64 @@
+"""Peak memory of a training step, measured in a fresh subprocess per case and side.
+
+On CPU `tf.config.experimental.get_memory_info` reports zeros, so the probe reads the process's
+peak resident set size (`ru_maxrss`) instead: once after building the layer and running one
+inference call (the warmed baseline), and again after a few training steps. The rise is what
+the training step needed beyond the model and the runtime.
+
+Run as `python -m zoo.bench.memory --side zoo --cell lstm --batch 64 --time 100 --features 64
+--hidden 256`; it prints one JSON line.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def probe(side, case):
+    from zoo.bench import timing
+
+    inputs = timing.inputs_for(case)
+    zoo_layer, keras_layer = timing.layer_pair(case, inputs)
+    train_step, inference = timing.train_and_infer(zoo_layer if side == "zoo" else keras_layer, inputs)
+    inference().numpy()
+    train_step.get_concrete_function()
+    baseline = _peak_rss_mb()
+    for _ in range(3):
+        train_step().numpy()
+    return _peak_rss_mb() - baseline
+
+
+def measure(side, case, timeout=600):
+    """Runs the probe in a subprocess; returns the peak RSS rise in MiB, or None if it failed."""
+    command = [sys.executable, "-m", "zoo.bench.memory", "--side", side, "--cell", case.cell]
+    for field in ("batch", "time", "features", "hidden"):
+        command += [f"--{field}", str(getattr(case, field))]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+        return json.loads(finished.stdout.strip().splitlines()[-1])["peak_rise_mb"]
+    except (subprocess.SubprocessError, ValueError, IndexError, KeyError) as error:
+        print(f"memory probe {side} {case} failed: {error}", file=sys.stderr)
+        return None
+
+
+def main(argv=None):
+    from zoo.bench.cases import Case
+
+    parser = argparse.ArgumentParser(description="Peak-RSS rise of one training step (used by zoo.bench).")
+    parser.add_argument("--side", choices=("zoo", "keras"), required=True)
+    parser.add_argument("--cell", required=True)
+    for field in ("batch", "time", "features", "hidden"):
+        parser.add_argument(f"--{field}", type=int, required=True)
+    args = parser.parse_args(argv)
+    case = Case(args.cell, args.batch, args.time, args.features, args.hidden)
+    print(json.dumps({"peak_rise_mb": probe(args.side, case)}))
+
+
+if __name__ == "__main__":
+    main()

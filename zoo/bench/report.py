@@ -1,0 +1,113 @@
+"""Prints the benchmark's tables and writes results.json and the plot."""
+
+import json
+import os
+import platform
+
+import keras
+import tensorflow as tf
+
+
+def format_table(headers, rows):
+    """A plain-text table with right-aligned columns."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(value.rjust(width) for value, width in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _cell(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def speed_table(rows, prefix="", torch=False):
+    headers = ["cell", "BxTxDxH", "train zoo ms", "keras ms", "ratio", "infer zoo ms", "keras ms", "ratio"]
+    if not prefix:
+        headers += ["floor share train", "infer"]
+    if torch and not prefix:
+        headers += ["torch train ms", "zoo/torch", "torch infer ms", "zoo/torch"]
+    table = []
+    for r in rows:
+        line = [r["cell"], r["shape"]]
+        for mode in ("train", "infer"):
+            line += [r[f"{prefix}{mode}_zoo_ms"], r[f"{prefix}{mode}_keras_ms"], r[f"{prefix}{mode}_ratio"]]
+        if not prefix:
+            line += [r["train_floor_share"], r["infer_floor_share"]]
+        if torch and not prefix:
+            line += [r.get("train_torch_ms"), r.get("train_ratio_torch"), r.get("infer_torch_ms"), r.get("infer_ratio_torch")]
+        table.append(line)
+    return format_table(headers, table)
+
+
+def memory_table(rows):
+    table = [
+        [r["cell"], r["shape"], r.get("memory_zoo_mb"), r.get("memory_keras_mb"), _ratio(r.get("memory_zoo_mb"), r.get("memory_keras_mb"))]
+        for r in rows
+        if "memory_zoo_mb" in r
+    ]
+    return format_table(["cell", "BxTxDxH", "train peak rise zoo MiB", "keras MiB", "ratio"], table)
+
+
+def wrapper_table(rows):
+    return format_table(
+        ["wrapper", "cell", "BxTxDxH", "wrapped ms", "by hand ms", "ratio"],
+        [[r["wrapper"], r["cell"], r["shape"], r["wrapped_ms"], r["by_hand_ms"], r["ratio"]] for r in rows],
+    )
+
+
+def _ratio(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def machine():
+    return dict(
+        platform=platform.platform(),
+        processor=platform.processor() or platform.machine(),
+        cpu_count=os.cpu_count(),
+        python=platform.python_version(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+    )
+
+
+def write_json(path, command, rows, wrappers):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as file:
+        json.dump(dict(command=command, machine=machine(), rows=rows, wrappers=wrappers), file, indent=2)
+
+
+def plot(path, rows):
+    """Time per call vs sequence length (hidden fixed), per cell, training and inference, log-log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = sorted({r["cell"] for r in rows})
+    figure, axes = plt.subplots(2, len(cells), figsize=(4.2 * len(cells), 7), squeeze=False)
+    for column, cell in enumerate(cells):
+        hidden = max({r["hidden"] for r in rows if r["cell"] == cell}, key=lambda h: sum(r["hidden"] == h for r in rows))
+        series = sorted((r for r in rows if r["cell"] == cell and r["hidden"] == hidden), key=lambda r: r["time"])
+        for row_index, mode in enumerate(("train", "infer")):
+            axis = axes[row_index][column]
+            times = [r["time"] for r in series]
+            for side, style in (("zoo", "o-"), ("keras", "s--"), ("torch", "^:")):
+                key = f"{mode}_{side}_ms"
+                if all(key in r for r in series):
+                    axis.plot(times, [r[key] for r in series], style, label=side)
+            axis.set_xscale("log")
+            axis.set_yscale("log")
+            axis.set_title(f"{cell} {'training step' if mode == 'train' else 'inference'} (H={hidden})")
+            axis.set_xlabel("time steps")
+            axis.set_ylabel("ms per call")
+            axis.legend()
+            axis.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

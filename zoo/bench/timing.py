@@ -1,0 +1,101 @@
+"""Builds the functions the benchmark times, and times them interleaved."""
+
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.bench.cases import GATES
+from zoo.cells import make_cell
+from zoo.layers import Recurrent
+
+KERAS_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def inputs_for(case, seed=0):
+    rng = np.random.default_rng(seed)
+    return tf.constant(rng.normal(size=(case.batch, case.time, case.features)).astype("float32"))
+
+
+def layer_pair(case, inputs):
+    """A zoo `Recurrent` and the Keras built-in for `case`, with the same weights."""
+    zoo_layer = Recurrent(make_cell(case.cell, case.hidden), return_sequences=True)
+    keras_layer = KERAS_LAYERS[case.cell](case.hidden, return_sequences=True)
+    keras_layer(inputs[:1])
+    zoo_layer(inputs[:1])
+    zoo_layer.set_weights(keras_layer.get_weights())
+    return zoo_layer, keras_layer
+
+
+def train_and_infer(layer, inputs, jit_compile=False):
+    """`(train_step, inference)`: tf.functions over `layer` (forward + backward + SGD update / forward)."""
+    optimizer = keras.optimizers.SGD(1e-3)
+    optimizer.build(layer.trainable_variables)
+
+    @tf.function(jit_compile=jit_compile)
+    def train_step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(layer(inputs, training=True)))
+        gradients = tape.gradient(loss, layer.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, layer.trainable_variables))
+        return loss
+
+    @tf.function(jit_compile=jit_compile)
+    def inference():
+        return layer(inputs, training=False)
+
+    return train_step, inference
+
+
+def matmul_floor(case):
+    """T dependent bare matmuls (batch × hidden) · (hidden × gates·hidden) in a tf.while_loop.
+
+    This is the sequential work of one forward pass that no implementation can avoid; a
+    training step does about three times as much (the forward and two backward products).
+    """
+    rng = np.random.default_rng(1)
+    width = GATES[case.cell] * case.hidden
+    h0 = tf.constant(rng.normal(size=(case.batch, case.hidden)).astype("float32"))
+    kernel = tf.constant(rng.normal(scale=case.hidden**-0.5, size=(case.hidden, width)).astype("float32"))
+
+    @tf.function
+    def floor():
+        def body(t, h):
+            return t + 1, tf.matmul(h, kernel)[:, : case.hidden]
+
+        return tf.while_loop(lambda t, _: t < case.time, body, (tf.constant(0), h0))[1]
+
+    return floor
+
+
+def _finish(result):
+    """Waits for a result (TF returns computed tensors; torch may be asynchronous)."""
+    if hasattr(result, "numpy"):
+        result.numpy()
+    elif hasattr(result, "item"):
+        result.item()
+
+
+def time_interleaved(functions, repeats, warmup=2):
+    """Seconds per call of every function: warm-up calls, then `repeats` rounds calling each once.
+
+    Interleaving means a slow spell of a shared machine hits every function alike.
+
+    Returns:
+        dict name → list of `repeats` durations in seconds.
+    """
+    for function in functions.values():
+        for _ in range(warmup):
+            _finish(function())
+    durations = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            _finish(function())
+            durations[name].append(time.perf_counter() - start)
+    return durations
+
+
+def median_ms(durations):
+    return float(np.median(durations)) * 1000.0
