@@ -148,6 +148,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     # over the whole `recurrent_kernel`: `zoo.layers.Recurrent` then accumulates the gradient of U
     # with one large matmul after the backward loop instead of one small matmul per step.
     fused_recurrent_gradient = True
+    # True where `step` begins with z = projected + recurrent_product(...), so that the gradient
+    # of the product equals the gradient of the projected input.
+    recurrent_product_is_additive = False
     _given_recurrent_product = None
 
     def recurrent_product(self, state, recurrent_mask=None):

@@ -43,6 +43,8 @@ class LayerNormLSTMCell(LSTMCell):
         (8, 64)
     """
 
+    recurrent_product_is_additive = False  # the product is normalized before it is added
+
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon <= 0:

@@ -28,6 +28,7 @@ class SimpleRNNCell(RecurrentCell):
     """
 
     gate_count = 1
+    recurrent_product_is_additive = True
 
     def project_inputs(self, inputs):
         projected = ops.matmul(inputs, self.kernel)  # (..., units)

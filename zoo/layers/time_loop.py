@@ -36,36 +36,49 @@ def masked_step(step_result, keep_t, last_output, states, zero_output):
 class RecurrentProduct:
     """Computes U ⋅ drop(h_{t-1}) for the loop, with dU accumulated as one matmul.
 
-    Each step's product gets a zero tensor E_t added; autodiff of the loop then delivers
-    dE_t = g_t for every step, and E's own (custom) gradient turns those into dU = Aᵀ G, where
-    A stacks the drop(h_{t-1}) the loop recorded. The gradient reaching h_{t-1} is g_t Uᵀ, by a
-    matmul with a pre-transposed U (faster than `transpose_b` on CPU).
+    dU = Aᵀ G needs G, the gradients g_t of every step's product, and A, the drop(h_{t-1}) the
+    loop records. Where the cell adds the product to its projected input (z = W x + b + U h, as
+    in `SimpleRNNCell` and `LSTMCell`: `additive=True`), g_t is the gradient of the projected
+    input itself, which autodiff already delivers. Otherwise each step's product gets a zero
+    tensor E_t added, and autodiff delivers g_t as the gradient of E_t. The gradient reaching
+    h_{t-1} is g_t Uᵀ, by a matmul with a pre-transposed U (faster than `transpose_b` on CPU).
 
     Args:
         kernel: the recurrent kernel U (units, gates * units), read from its variable.
         recurrent_mask: optional recurrent dropout mask (batch, units).
         time_steps, batch_size: scalars, the shape of the loop.
+        additive: bool. Whether the cell computes projected_t + U h_{t-1} before anything else.
     """
 
-    def __init__(self, kernel, recurrent_mask, time_steps, batch_size):
+    def __init__(self, kernel, recurrent_mask, time_steps, batch_size, additive):
         self.recurrent_mask = recurrent_mask
         self.units, self.width = kernel.shape
+        self.additive = additive
+        self._kernel = kernel
         self._constant_kernel = tf.stop_gradient(kernel)
         self._kernel_transposed = tf.transpose(self._constant_kernel)
         self._recorded_inputs = None
-        zeros = self._zeros_with_kernel_gradient(kernel, time_steps, batch_size)
-        self.zeros_ta = tf.TensorArray(kernel.dtype, size=time_steps, element_shape=(None, self.width)).unstack(zeros)
+        self.zeros_ta = None
+        if not additive:
+            zeros = self._with_kernel_gradient(tf.zeros((time_steps, batch_size, self.width), kernel.dtype))
+            self.zeros_ta = tf.TensorArray(kernel.dtype, size=time_steps, element_shape=(None, self.width)).unstack(zeros)
 
-    def _zeros_with_kernel_gradient(self, kernel, time_steps, batch_size):
+    def _with_kernel_gradient(self, tensor):
+        """`tensor` unchanged, but its (time, batch, width) gradient G also yields dU = Aᵀ G."""
+
         @tf.custom_gradient
-        def zeros(kernel):
-            def gradient(d_products):  # (time, batch, width): g_t for every step
+        def identity(tensor, kernel):
+            def gradient(g):
                 inputs = tf.reshape(self._recorded_inputs, [-1, self.units])
-                return tf.matmul(inputs, tf.reshape(d_products, [-1, self.width]), transpose_a=True)
+                return g, tf.matmul(inputs, tf.reshape(g, [-1, self.width]), transpose_a=True)
 
-            return tf.zeros((time_steps, batch_size, self.width), kernel.dtype), gradient
+            return tf.identity(tensor), gradient
 
-        return zeros(kernel)
+        return identity(tensor, self._kernel)
+
+    def prepare(self, projected):
+        """The loop's projected input; for an additive cell it carries the gradient of U."""
+        return self._with_kernel_gradient(projected) if self.additive else projected
 
     def kernel_input(self, h_prev):
         """drop(h_{t-1}): what U multiplies."""
@@ -79,7 +92,8 @@ class RecurrentProduct:
 
             return tf.matmul(kernel_input, self._constant_kernel), gradient
 
-        return product(kernel_input) + self.zeros_ta.read(t)
+        result = product(kernel_input)
+        return result if self.additive else result + self.zeros_ta.read(t)
 
     def record(self, kernel_inputs):
         """Keeps the stacked drop(h_{t-1}) (time, batch, units) for the gradient of U."""
@@ -135,6 +149,8 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         return last_output, (tf.stack(outputs) if return_sequences else None), states
 
     time_steps = tf.shape(projected)[0]
+    if fused is not None:
+        projected = fused.prepare(projected)
     projected_ta = tf.TensorArray(
         projected.dtype, size=time_steps, element_shape=projected.shape[1:]
     ).unstack(projected)
