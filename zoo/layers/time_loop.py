@@ -174,6 +174,7 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         body,
         (tf.constant(0), zero_output, list(initial_states), outputs_ta, kernel_inputs),
         maximum_iterations=time_steps,
+        parallel_iterations=32,
     )
     if fused is not None:
         fused.record(kernel_inputs.stack())
