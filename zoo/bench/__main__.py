@@ -34,7 +34,8 @@ def parse_args(argv):
     unknown = [c for c in args.cells if c not in bench_cases.CELLS]
     if unknown:
         parser.error(f"--cells: unknown cell(s) {unknown}; choose from {list(bench_cases.CELLS)}")
-    args.repeats = args.repeats or (2 if args.quick else 7)
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 7
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1; received {args.repeats}")
     args.xla = (not args.quick) if args.xla is None else args.xla

@@ -1,0 +1,44 @@
+import json
+import math
+
+import pytest
+
+from zoo.bench import cases, memory
+from zoo.bench.__main__ import main, parse_args
+
+
+def test_quick_run_reports_every_row_with_finite_ratios(tmp_path, capsys):
+    output, plot = tmp_path / "results.json", tmp_path / "speed.png"
+    status = main(["--quick", "--repeats", "1", "--output", str(output), "--plot", str(plot)])
+    assert status == 0
+    results = json.loads(output.read_text())
+    expected = {(c.cell, c.shape) for c in cases.quick_cases()}
+    assert {(r["cell"], r["shape"]) for r in results["rows"]} == expected
+    for row in results["rows"]:
+        for key in ("train_ratio", "infer_ratio", "train_floor_share", "infer_floor_share"):
+            assert math.isfinite(row[key]) and row[key] > 0, key
+    assert {r["wrapper"] for r in results["wrappers"]} == {"Bidirectional", "Stacked (depth 2)"}
+    assert all(math.isfinite(r["ratio"]) for r in results["wrappers"])
+    assert results["machine"]["tensorflow"]
+    assert plot.stat().st_size > 0 and plot.read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    assert "ratio" in printed and "Wrappers" in printed
+
+
+def test_full_run_covers_the_reference_shape_and_both_scalings():
+    full = cases.full_cases(["lstm"])
+    assert sum(c.is_reference for c in full) == 1
+    assert sorted({c.time for c in full}) == list(cases.TIME_STEPS)
+    assert sorted({c.hidden for c in full}) == list(cases.HIDDEN_SIZES)
+
+
+def test_memory_probe_measures_a_training_step():
+    rise = memory.probe("zoo", cases.Case("lstm", batch=4, time=6, features=3, hidden=8))
+    assert rise >= 0
+
+
+def test_rejects_unknown_cells_and_bad_repeats():
+    with pytest.raises(SystemExit):
+        parse_args(["--cells", "transformer"])
+    with pytest.raises(SystemExit):
+        parse_args(["--repeats", "0"])
