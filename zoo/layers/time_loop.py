@@ -157,25 +157,35 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     keep_ta = None
     if keep_masks is not None:
         keep_ta = tf.TensorArray(tf.bool, size=time_steps, element_shape=keep_masks.shape[1:]).unstack(keep_masks)
-    outputs_ta = tf.TensorArray(projected.dtype, size=time_steps if return_sequences else 0)
-    kernel_inputs = tf.TensorArray(projected.dtype, size=time_steps if fused is not None else 0)
+    # Only the arrays in use enter the loop, each with a static element shape, so that the
+    # TFLite converter can lower them to built-in ops.
+    arrays = {}
+    if return_sequences:
+        arrays["outputs"] = tf.TensorArray(projected.dtype, size=time_steps, element_shape=zero_output.shape)
+    if fused is not None:
+        arrays["kernel_inputs"] = tf.TensorArray(
+            projected.dtype, size=time_steps, element_shape=initial_states[0].shape
+        )
 
-    def body(t, last_output, states, outputs_ta, kernel_inputs):
+    def body(t, last_output, states, arrays):
         keep_t = None if keep_ta is None else keep_ta.read(t)
         output, last_output, states, kernel_inputs = advance(
-            t, projected_ta.read(t), keep_t, last_output, states, kernel_inputs
+            t, projected_ta.read(t), keep_t, last_output, states, arrays.get("kernel_inputs")
         )
+        arrays = dict(arrays)
+        if fused is not None:
+            arrays["kernel_inputs"] = kernel_inputs
         if return_sequences:
-            outputs_ta = outputs_ta.write(t, output)
-        return t + 1, last_output, states, outputs_ta, kernel_inputs
+            arrays["outputs"] = arrays["outputs"].write(t, output)
+        return t + 1, last_output, states, arrays
 
-    _, last_output, states, outputs_ta, kernel_inputs = tf.while_loop(
+    _, last_output, states, arrays = tf.while_loop(
         lambda t, *_: t < time_steps,
         body,
-        (tf.constant(0), zero_output, list(initial_states), outputs_ta, kernel_inputs),
+        (tf.constant(0), zero_output, list(initial_states), arrays),
         maximum_iterations=time_steps,
         parallel_iterations=32,
     )
     if fused is not None:
-        fused.record(kernel_inputs.stack())
-    return last_output, (outputs_ta.stack() if return_sequences else None), states
+        fused.record(arrays["kernel_inputs"].stack())
+    return last_output, (arrays["outputs"].stack() if return_sequences else None), states
