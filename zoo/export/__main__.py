@@ -1,0 +1,56 @@
+"""`python -m zoo.export --workdir DIR`: export the model a recipe trained into DIR."""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+EXAMPLE_INPUTS = "example_inputs.npz"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m zoo.export",
+        description=(
+            "Export DIR/model.keras to a SavedModel (DIR/serving/1) and TFLite files (built-in ops "
+            "only), each checked against the Keras model on DIR/example_inputs.npz before it is written."
+        ),
+    )
+    parser.add_argument("--workdir", required=True, help="a recipe's workdir holding model.keras")
+    parser.add_argument("--inputs", default=None, help=f"npz of real inputs (default: DIR/{EXAMPLE_INPUTS})")
+    parser.add_argument("--tolerance", type=float, default=1e-4, help="max absolute difference of float outputs")
+    parser.add_argument("--agreement", type=float, default=0.98, help="min argmax agreement of quantized files")
+    parser.add_argument("--no-quantized", action="store_true", help="skip the float16 and int8 TFLite files")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    model_path = os.path.join(args.workdir, "model.keras")
+    inputs_path = args.inputs or os.path.join(args.workdir, EXAMPLE_INPUTS)
+    for path, what in ((model_path, "a trained model (run the recipe's train first)"), (inputs_path, "example inputs")):
+        if not os.path.isfile(path):
+            print(f"error: {path} not found: expected {what}.", file=sys.stderr)
+            return 2
+    import keras
+
+    import zoo  # noqa: F401  (registers zoo's layers for loading)
+    from zoo.export import ExportError, export_model
+
+    model = keras.models.load_model(model_path, safe_mode=True)
+    with np.load(inputs_path) as archive:
+        inputs = {name: archive[name] for name in archive.files}
+    try:
+        export_model(
+            model, args.workdir, inputs, tolerance=args.tolerance, agreement_threshold=args.agreement,
+            quantizations=() if args.no_quantized else ("float16", "int8"),
+        )
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
