@@ -1,18 +1,13 @@
 """Many-to-one: a sequence of tokens in, one class out (e.g. a review → a score)."""
 
 import keras
-import numpy as np
 
-from zoo.layers import stacked_rnn
-from zoo.models.token_batches import padded_tokens, vocab_size_of
+from zoo.models.token_models import compile_for_labels, example_labels, token_encoder
 from zoo.registry import register_model
-from zoo.training import default_optimizer
 
 
 def _example_batch(model, batch_size, seed):
-    tokens, _ = padded_tokens(vocab_size_of(model), batch_size, seed)
-    labels = np.random.default_rng(seed + 1).integers(0, model.output_shape[-1], size=batch_size)
-    return tokens, labels.astype(np.int32)
+    return example_labels(model, batch_size, seed, per_token=False)
 
 
 @register_model("sequence_classifier", example_batch=_example_batch)
@@ -41,14 +36,8 @@ def sequence_classifier(
     Returns:
         A compiled `keras.Model`: int32 tokens (batch, time) → logits (batch, num_classes).
     """
-    tokens = keras.Input((None,), dtype="int32", name="tokens")
-    embedded = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
-    encoded = stacked_rnn(cell, units, depth, bidirectional=bidirectional, dropout=dropout, name="encoder")(embedded)
-    logits = keras.layers.Dense(num_classes, name="logits")(encoded)
-    model = keras.Model(tokens, logits, name="sequence_classifier")
-    model.compile(
-        optimizer=default_optimizer(learning_rate, clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+    tokens, encoded = token_encoder(
+        vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False
     )
-    return model
+    logits = keras.layers.Dense(num_classes, name="logits")(encoded)
+    return compile_for_labels(keras.Model(tokens, logits, name="sequence_classifier"), learning_rate, clipnorm)
