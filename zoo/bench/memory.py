@@ -1,9 +1,11 @@
 """Peak memory of a training step, measured in a fresh subprocess per case and side.
 
 On CPU `tf.config.experimental.get_memory_info` reports zeros, so the probe reads the process's
-peak resident set size (`ru_maxrss`) instead: once after building the layer and running one
-inference call (the warmed baseline), and again after a few training steps. The rise is what
-the training step needed beyond the model and the runtime.
+peak resident set size (Linux's VmHWM) instead: once after building the layer, running one
+inference call and tracing the training step (the warmed baseline), and again after a few
+training steps. The rise is what the training step needed beyond the model and the runtime.
+(`ru_maxrss` would not do: Linux carries it across exec from the parent that forked the probe,
+so a large parent hides the child's peak.)
 
 Run as `python -m zoo.bench.memory --side zoo --cell lstm --batch 64 --time 100 --features 64
 --hidden 256`; it prints one JSON line.
@@ -17,7 +19,14 @@ import sys
 
 
 def _peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def probe(side, case):
