@@ -144,13 +144,11 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
         return input_mask, recurrent_mask
 
-    # True for cells whose `step` uses U exactly once, as `self.recurrent_product(states[0], mask)`
-    # over the whole `recurrent_kernel`: `zoo.layers.Recurrent` then accumulates the gradient of U
-    # with one large matmul after the backward loop instead of one small matmul per step.
-    fused_recurrent_gradient = True
-    # True where `step` begins with z = projected + recurrent_product(...), so that the gradient
-    # of the product equals the gradient of the projected input.
-    recurrent_product_is_additive = False
+    # True for cells whose `step` begins with z = projected + self.recurrent_product(states[0], mask)
+    # and uses U nowhere else: in training, `zoo.layers.Recurrent` then computes that product
+    # itself and accumulates the gradient of U with one large matmul after the backward loop
+    # instead of one small matmul per step (see zoo/layers/time_loop.py).
+    fused_recurrent_gradient = False
     _given_recurrent_product = None
 
     def recurrent_product(self, state, recurrent_mask=None):

@@ -41,10 +41,6 @@ class GRUCell(GatedCell):
         super().__init__(units, **kwargs)
         self.reset_after = bool(reset_after)
 
-    @property
-    def fused_recurrent_gradient(self):
-        return self.reset_after  # reset_after=False multiplies U_h by r ⊙ h, not by h
-
     def bias_shape(self):
         if self.reset_after:
             return (2, 3 * self.units)

@@ -43,7 +43,7 @@ class LayerNormLSTMCell(LSTMCell):
         (8, 64)
     """
 
-    recurrent_product_is_additive = False  # the product is normalized before it is added
+    fused_recurrent_gradient = False  # U h is normalized before it is added
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)

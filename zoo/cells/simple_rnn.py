@@ -28,7 +28,7 @@ class SimpleRNNCell(RecurrentCell):
     """
 
     gate_count = 1
-    recurrent_product_is_additive = True
+    fused_recurrent_gradient = True
 
     def project_inputs(self, inputs):
         projected = ops.matmul(inputs, self.kernel)  # (..., units)

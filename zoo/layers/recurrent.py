@@ -141,9 +141,7 @@ class Recurrent(keras.layers.Layer):
         fused = None
         if training and self.cell.fused_recurrent_gradient and not self.unroll:
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), projected.dtype)
-            fused = RecurrentProduct(
-                kernel, recurrent_mask, time_steps, batch_size, additive=self.cell.recurrent_product_is_additive
-            )
+            fused = RecurrentProduct(kernel, recurrent_mask)
 
             def step(projected_t, product_t, states):
                 return self.cell.step_given_recurrent_product(projected_t, product_t, states)

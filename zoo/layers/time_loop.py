@@ -3,9 +3,10 @@
 Inputs arrive already projected (W x_t + b for every t, computed with one matmul), time-major
 (time, batch, features), so the loop body holds only the recurrent half of the cell.
 
-For cells with `fused_recurrent_gradient`, the loop also takes over the product U h_{t-1}
-(`RecurrentProduct`), so that training does what cuDNN and PyTorch do: the backward loop only
-propagates g_t Uᵀ to h_{t-1} (g_t the gradient of the product at step t), and
+For cells with `fused_recurrent_gradient` (those that add U h_{t-1} to the projected input:
+SimpleRNN, LSTM), the loop also takes over the product U h_{t-1} (`RecurrentProduct`), so that
+training does what cuDNN and PyTorch do: the backward loop only propagates g_t Uᵀ to h_{t-1}
+(g_t the gradient of the product at step t), and
 
     dU = Σ_t h_{t-1}ᵀ g_t = H_prevᵀ G
 
@@ -36,55 +37,44 @@ def masked_step(step_result, keep_t, last_output, states, zero_output):
 class RecurrentProduct:
     """Computes U ⋅ drop(h_{t-1}) for the loop, with dU accumulated as one matmul.
 
-    dU = Aᵀ G needs G, the gradients g_t of every step's product, and A, the drop(h_{t-1}) the
-    loop records. Where the cell adds the product to its projected input (z = W x + b + U h, as
-    in `SimpleRNNCell` and `LSTMCell`: `additive=True`), g_t is the gradient of the projected
-    input itself, which autodiff already delivers. Otherwise each step's product gets a zero
-    tensor E_t added, and autodiff delivers g_t as the gradient of E_t. The gradient reaching
-    h_{t-1} is g_t Uᵀ, by a matmul with a pre-transposed U (faster than `transpose_b` on CPU).
+    dU = Aᵀ G needs A, the drop(h_{t-1}) the loop records, and G, the gradients g_t of every
+    step's product. The cells that use this add the product to their projected input first
+    (z = W x + b + U h, `fused_recurrent_gradient = True`), so g_t is the gradient of the
+    projected input itself, which autodiff of the loop already delivers: the projected input
+    passes through an identity whose gradient also yields dU. The gradient reaching h_{t-1} is
+    g_t Uᵀ, by a matmul with a pre-transposed U (faster than `transpose_b` on CPU).
 
     Args:
         kernel: the recurrent kernel U (units, gates * units), read from its variable.
         recurrent_mask: optional recurrent dropout mask (batch, units).
-        time_steps, batch_size: scalars, the shape of the loop.
-        additive: bool. Whether the cell computes projected_t + U h_{t-1} before anything else.
     """
 
-    def __init__(self, kernel, recurrent_mask, time_steps, batch_size, additive):
+    def __init__(self, kernel, recurrent_mask):
         self.recurrent_mask = recurrent_mask
         self.units, self.width = kernel.shape
-        self.additive = additive
         self._kernel = kernel
         self._constant_kernel = tf.stop_gradient(kernel)
         self._kernel_transposed = tf.transpose(self._constant_kernel)
         self._recorded_inputs = None
-        self.zeros_ta = None
-        if not additive:
-            zeros = self._with_kernel_gradient(tf.zeros((time_steps, batch_size, self.width), kernel.dtype))
-            self.zeros_ta = tf.TensorArray(kernel.dtype, size=time_steps, element_shape=(None, self.width)).unstack(zeros)
 
-    def _with_kernel_gradient(self, tensor):
-        """`tensor` unchanged, but its (time, batch, width) gradient G also yields dU = Aᵀ G."""
+    def prepare(self, projected):
+        """`projected` (time, batch, width) unchanged; its gradient G also yields dU = Aᵀ G."""
 
         @tf.custom_gradient
-        def identity(tensor, kernel):
+        def identity(projected, kernel):
             def gradient(g):
                 inputs = tf.reshape(self._recorded_inputs, [-1, self.units])
                 return g, tf.matmul(inputs, tf.reshape(g, [-1, self.width]), transpose_a=True)
 
-            return tf.identity(tensor), gradient
+            return tf.identity(projected), gradient
 
-        return identity(tensor, self._kernel)
-
-    def prepare(self, projected):
-        """The loop's projected input; for an additive cell it carries the gradient of U."""
-        return self._with_kernel_gradient(projected) if self.additive else projected
+        return identity(projected, self._kernel)
 
     def kernel_input(self, h_prev):
         """drop(h_{t-1}): what U multiplies."""
         return h_prev if self.recurrent_mask is None else h_prev * self.recurrent_mask
 
-    def __call__(self, t, kernel_input):
+    def __call__(self, kernel_input):
         @tf.custom_gradient
         def product(kernel_input):
             def gradient(g):
@@ -92,8 +82,7 @@ class RecurrentProduct:
 
             return tf.matmul(kernel_input, self._constant_kernel), gradient
 
-        result = product(kernel_input)
-        return result if self.additive else result + self.zeros_ta.read(t)
+        return product(kernel_input)
 
     def record(self, kernel_inputs):
         """Keeps the stacked drop(h_{t-1}) (time, batch, units) for the gradient of U."""
@@ -132,7 +121,7 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         else:
             kernel_input = fused.kernel_input(states[0])
             kernel_inputs = kernel_inputs.write(t, kernel_input)
-            result = step(projected_t, fused(t, kernel_input), states)
+            result = step(projected_t, fused(kernel_input), states)
         return masked_step(result, keep_t, last_output, states, zero_output) + (kernel_inputs,)
 
     if unroll:
