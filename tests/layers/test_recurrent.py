@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.parity import random_sequences, right_padded_mask
 from zoo.cells import CELLS, LSTMCell, make_cell
@@ -114,3 +115,19 @@ def test_rejects_a_cell_that_is_not_a_zoo_cell():
 def test_rejects_the_wrong_number_of_initial_states():
     with pytest.raises(ValueError, match="`initial_state` must hold 2"):
         Recurrent(LSTMCell(3))(random_sequences(), initial_state=[np.zeros((3, 3), "float32")])
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_training_under_xla_computes_the_same_gradients(name):
+    """Under jit_compile the loop is left to autodiff (see recurrent.in_xla_context)."""
+    x = tf.constant(random_sequences())
+    layer = Recurrent(make_cell(name, 4), return_sequences=True)
+    layer(x)
+
+    def gradients():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(layer(x, training=True)))
+        return tape.gradient(loss, layer.trainable_weights)
+
+    for eager, compiled in zip(gradients(), tf.function(gradients, jit_compile=True)()):
+        np.testing.assert_allclose(compiled.numpy(), eager.numpy(), atol=1e-5, rtol=0)
