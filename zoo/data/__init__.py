@@ -1,0 +1,1 @@
+"""Embedded datasets, generated deterministically from a seed (nothing is downloaded)."""
