@@ -1,0 +1,92 @@
+"""Tokenization with tensorflow-text and vocabularies with reserved tokens.
+
+Text is case-folded (`tensorflow_text.case_fold_utf8`) and split on whitespace
+(`tensorflow_text.WhitespaceTokenizer`), the same ops on the Python side and inside a SavedModel.
+"""
+
+import collections
+import os
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+PAD, UNKNOWN, START, END = "[PAD]", "[UNK]", "[START]", "[END]"
+RESERVED = (PAD, UNKNOWN, START, END)  # ids 0, 1, 2, 3
+
+
+def tokenize(texts):
+    """Case-folded whitespace tokens: a `tf.RaggedTensor` of strings (batch, None)."""
+    return tf_text.WhitespaceTokenizer().tokenize(tf_text.case_fold_utf8(tf.convert_to_tensor(texts)))
+
+
+class Vocabulary:
+    """Token ↔ id mapping with [PAD]=0, [UNK]=1, [START]=2, [END]=3 reserved.
+
+    Args:
+        tokens: the non-reserved tokens, most frequent first.
+
+    Example:
+        >>> vocab = Vocabulary.build(["a red circle", "a blue square"])
+        >>> vocab.encode(["a red square"], max_length=6)
+        array([[2, 4, 7, 8, 3, 0]], dtype=int32)
+        >>> vocab.decode([[2, 4, 7, 8, 3, 0]])
+        ['a red square']
+    """
+
+    def __init__(self, tokens):
+        tokens = list(tokens)
+        clashes = [t for t in tokens if t in RESERVED]
+        if clashes or len(set(tokens)) != len(tokens):
+            raise ValueError(f"`tokens` must be unique and exclude the reserved {RESERVED}; received {clashes or 'duplicates'}.")
+        self.tokens = list(RESERVED) + tokens
+        self.ids = {token: index for index, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, texts, min_count=1, max_size=None):
+        """A vocabulary of the tokens of `texts` seen at least `min_count` times, most frequent first."""
+        counts = collections.Counter(
+            token.decode() for row in tokenize(list(texts)).to_list() for token in row
+        )
+        ranked = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+        return cls(ranked[:max_size] if max_size else ranked)
+
+    @property
+    def size(self):
+        return len(self.tokens)
+
+    def encode(self, texts, max_length):
+        """int32 (batch, max_length): [START] tokens [END], padded with 0, cut to `max_length`."""
+        rows = []
+        for row in tokenize(list(texts)).to_list():
+            ids = [self.ids[START]] + [self.ids.get(t.decode(), self.ids[UNKNOWN]) for t in row] + [self.ids[END]]
+            rows.append(ids[:max_length] + [0] * max(0, max_length - len(ids)))
+        return np.asarray(rows, dtype=np.int32).reshape(len(rows), max_length)
+
+    def decode(self, ids):
+        """Texts from id rows: stops at [END], drops [PAD] and [START]."""
+        texts = []
+        for row in np.asarray(ids).tolist():
+            words = []
+            for index in row:
+                if index == self.ids[END]:
+                    break
+                if index not in (self.ids[PAD], self.ids[START]):
+                    words.append(self.tokens[index] if 0 <= index < self.size else UNKNOWN)
+            texts.append(" ".join(words))
+        return texts
+
+    def save(self, path):
+        """Writes one token per line (reserved first): the vocabulary file beside exported models."""
+        with open(path, "w", encoding="utf-8") as file:
+            file.write("\n".join(self.tokens) + "\n")
+
+    @classmethod
+    def load(cls, path):
+        if not os.path.isfile(path):
+            raise ValueError(f"vocabulary file {path} not found.")
+        with open(path, encoding="utf-8") as file:
+            tokens = [line.rstrip("\n") for line in file if line.rstrip("\n")]
+        if tuple(tokens[: len(RESERVED)]) != RESERVED:
+            raise ValueError(f"{path}: expected the reserved tokens {RESERVED} on its first lines.")
+        return cls(tokens[len(RESERVED) :])
