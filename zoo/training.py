@@ -4,6 +4,11 @@ Backpropagation through time multiplies many Jacobians, so gradients can explode
 the global gradient norm by default (Pascanu et al., 2013).
 """
 
+import dataclasses
+import math
+import os
+import time
+
 import keras
 
 DEFAULT_CLIPNORM = 1.0
@@ -23,3 +28,158 @@ def default_optimizer(learning_rate=1e-3, clipnorm=DEFAULT_CLIPNORM):
     if clipnorm is not None and not clipnorm > 0:
         raise ValueError(f"`clipnorm` must be a positive float or None; received clipnorm={clipnorm!r}.")
     return keras.optimizers.Adam(learning_rate=learning_rate, global_clipnorm=clipnorm)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MaskedTokenAccuracy(keras.metrics.SparseCategoricalAccuracy):
+    """Keras' `SparseCategoricalAccuracy` over the real tokens only: targets equal to `pad_id`
+    (padding) get zero weight."""
+
+    def __init__(self, pad_id=0, name="token_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.pad_id = pad_id
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        weight = keras.ops.cast(keras.ops.not_equal(y_true, self.pad_id), "float32")
+        if sample_weight is not None:
+            weight = weight * keras.ops.cast(sample_weight, "float32")
+        return super().update_state(y_true, y_pred, sample_weight=weight)
+
+    def get_config(self):
+        return {**super().get_config(), "pad_id": self.pad_id}
+
+
+def masked_token_accuracy(pad_id=0):
+    """The fraction of non-padding target tokens predicted right (see `MaskedTokenAccuracy`)."""
+    return MaskedTokenAccuracy(pad_id)
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stops training with `TrainingDiverged` as soon as the loss is NaN or infinite.
+
+    It raises before the epoch ends, so neither the checkpoint nor `model.keras` of that epoch is
+    written: both keep the last good epoch.
+    """
+
+    def __init__(self, checkpoint_dir):
+        super().__init__()
+        self.checkpoint_dir = checkpoint_dir
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise TrainingDiverged(
+                f"the training loss became {float(loss)} at epoch {self.epoch + 1}, step {batch + 1}; training "
+                f"stopped. The last good checkpoint is kept in {self.checkpoint_dir} (model.keras beside it). "
+                "Try a lower learning_rate or clipnorm."
+            )
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training cleanly once `minutes` of wall-clock time are spent (0 = no budget).
+
+    It is checked after every step; the epoch in progress then ends early, so its checkpoint and
+    `model.keras` are written as usual.
+    """
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = float(minutes) * 60
+        self.start = None
+        self.spent = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.seconds and time.monotonic() - self.start >= self.seconds:
+            self.spent = True
+            self.model.stop_training = True
+
+
+class SaveModelEveryEpoch(keras.callbacks.Callback):
+    """Rewrites `path` (a `.keras` file) atomically at the end of every epoch."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        from zoo.export.atomic import atomic_file
+
+        with atomic_file(self.path) as staging:
+            self.model.save(staging)
+
+
+@dataclasses.dataclass
+class FitReport:
+    """What `fit` did: the epochs run in this call (0-based first, 1-based last; None when a finished
+    run was resumed and nothing was left to do), why it stopped, and how long it took."""
+
+    first_epoch: int | None
+    last_epoch: int | None
+    epochs: int
+    stopped_by_budget: bool
+    seconds: float
+    history: dict
+
+
+def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=()):
+    """`model.fit` with what long recurrent training needs, all kept in `workdir`:
+
+    - `checkpoints/`: Keras' `BackupAndRestore` after every epoch, so an interrupted run (Ctrl-C,
+      a kill) resumes at its last finished epoch when started again;
+    - `model.keras`: rewritten atomically after every epoch;
+    - `logs/`: TensorBoard; `history.csv`: the metrics of every epoch, across resumed runs;
+    - a wall-clock budget (`train_minutes`) and a NaN guard (`TrainingDiverged`).
+
+    Args:
+        model: a compiled `keras.Model`.
+        train_data, validation_data: `tf.data.Dataset`s of (inputs, targets).
+        workdir: str.
+        epochs: int. The total number of epochs, counting those of resumed runs.
+        train_minutes: float, default 0 (no budget).
+        verbose: Keras' verbosity (1 = progress bar).
+        callbacks: more Keras callbacks, run after zoo's.
+
+    Returns:
+        A `FitReport`.
+    """
+    os.makedirs(workdir, exist_ok=True)
+    checkpoints = os.path.join(workdir, "checkpoints")
+    budget = TimeBudget(train_minutes)
+    backup = keras.callbacks.BackupAndRestore(checkpoints, double_checkpoint=True, delete_checkpoint=False)
+    start = time.monotonic()
+    history = model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=epochs,
+        shuffle=False,  # the datasets shuffle themselves
+        verbose=verbose,
+        callbacks=[
+            backup,
+            NaNGuard(checkpoints),
+            budget,
+            SaveModelEveryEpoch(os.path.join(workdir, "model.keras")),
+            keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
+            keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0),
+            *callbacks,
+        ],
+    )
+    ran = list(history.epoch)
+    return FitReport(
+        first_epoch=ran[0] if ran else None,
+        last_epoch=ran[-1] + 1 if ran else None,
+        epochs=epochs,
+        stopped_by_budget=budget.spent,
+        seconds=time.monotonic() - start,
+        history=history.history,
+    )

@@ -29,6 +29,7 @@ COLOURS = {
 SIZES = {"small": 0.09, "large": 0.15}  # radius as a fraction of the image side; 2 × 0.15 < 1/3
 HELD_OUT_PAIRS = frozenset({("circle", "green"), ("square", "yellow"), ("triangle", "white"), ("diamond", "red")})
 SPLITS = ("train", "validation", "test")
+VERSION = 1  # bump when generation changes: it keys the cache
 
 
 @dataclasses.dataclass(frozen=True)

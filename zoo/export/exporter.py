@@ -13,7 +13,6 @@ from zoo.export import atomic, convert, parity, saved_model, tflite_model
 from zoo.export.errors import ExportError
 from zoo.tables import format_table
 
-TFLITE_FILES = {"none": "model.tflite", "float16": "model_fp16.tflite", "int8": "model_int8.tflite"}
 TFLITE_SIGNATURE = "tflite"
 
 
@@ -30,7 +29,8 @@ def _as_input_dict(model, example_inputs):
     return {n: np.asarray(a) for n, a in zip(names, arrays)}
 
 
-def _latency_ms(function, repeats=5):
+def latency_ms(function, repeats=5):
+    """Median milliseconds of `repeats` calls of `function`, after one warm-up call."""
     function()
     durations = []
     for _ in range(repeats):
@@ -44,8 +44,9 @@ def _directory_size(path):
     return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
 
 
-def _keras_outputs(model, inputs):
-    outputs = model(list(inputs.values()) if len(inputs) > 1 else next(iter(inputs.values())), training=False)
+def keras_outputs(model, inputs):
+    """The model's outputs on `inputs` (dict input name → array) as a dict output name → array."""
+    outputs = model(dict(inputs) if len(inputs) > 1 else next(iter(inputs.values())), training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     return {name: np.asarray(o) for name, o in zip(saved_model.output_names(model), outputs)}
 
@@ -55,40 +56,69 @@ def export_keras_file(model, workdir, inputs, expected):
     with atomic.atomic_file(path) as staging:
         model.save(staging)
         restored = keras.models.load_model(staging, safe_mode=True)
-        check = parity.check_float("model.keras", expected, _keras_outputs(restored, inputs), 0.0)
+        check = parity.check_float("model.keras", expected, keras_outputs(restored, inputs), 0.0)
     return dict(artifact="model.keras", bytes=os.path.getsize(path), ops=None, **check, latency_ms=None)
 
 
-def export_saved_model(model, workdir, inputs, expected, tolerance, extra_signatures=None):
-    """Writes `<workdir>/serving/1/` (TensorFlow Serving's layout), checked against the model."""
-    signatures = {"serving_default": saved_model.numeric_function(model, saved_model.input_specs(model))}
-    signatures.update(extra_signatures or {})
+def write_saved_model(workdir, save, check):
+    """Writes `<workdir>/serving/1/` (TensorFlow Serving's layout) atomically, checked first.
+
+    Args:
+        workdir: str.
+        save: callable `(directory)` writing a SavedModel there.
+        check: callable `(loaded)` → `(parity dict, latency function)`; raises ExportError when the
+            loaded SavedModel disagrees with the Keras model.
+
+    Returns:
+        The report row. Raises ExportError (the previous export stays) if the graph holds cuDNN
+        ops or the check fails.
+    """
     target = os.path.join(workdir, "serving", "1")
     with atomic.atomic_directory(target) as staging:
-        saved_model.save(model, staging, signatures)
+        save(staging)
         ops = saved_model.graph_op_types(staging)
         if saved_model.cudnn_ops(ops):
             raise ExportError(f"serving/1: the graph holds cuDNN ops {saved_model.cudnn_ops(ops)}")
-        serve = tf.saved_model.load(staging).signatures["serving_default"]
+        result, run = check(tf.saved_model.load(staging))
+        latency = latency_ms(run)
+    return dict(artifact="serving/1", bytes=_directory_size(target), ops=ops, **result, latency_ms=latency)
+
+
+def export_saved_model(model, workdir, inputs, expected, tolerance):
+    """Writes `serving/1` whose `serving_default` takes the model's inputs, checked against the model."""
+    signatures = {"serving_default": saved_model.numeric_function(model, saved_model.input_specs(model))}
+
+    def check(loaded):
+        serve = loaded.signatures["serving_default"]
         tensors = {name: tf.constant(value) for name, value in inputs.items()}
         actual = {name: value.numpy() for name, value in serve(**tensors).items()}
-        check = parity.check_float("serving/1 (SavedModel)", expected, actual, tolerance)
-        latency = _latency_ms(lambda: serve(**tensors))
-    return dict(artifact="serving/1", bytes=_directory_size(target), ops=ops, **check, latency_ms=latency)
+        return parity.check_float("serving/1 (SavedModel)", expected, actual, tolerance), lambda: serve(**tensors)
+
+    return write_saved_model(workdir, lambda directory: saved_model.save(model, directory, signatures), check)
 
 
-def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch):
-    """Writes model.tflite (+ quantized variants); returns report rows, refused ones included."""
-    source = os.path.join(scratch, "tflite_source")
-    fixed = [value.shape for value in inputs.values()]
-    signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
-    saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
+def tflite_file_name(stem, quantization):
+    """model.tflite, model_fp16.tflite, model_int8.tflite (or another stem: encoder_fp16.tflite, ...)."""
+    return stem + {"none": "", "float16": "_fp16", "int8": "_int8"}[quantization] + ".tflite"
+
+
+def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,
+                       quantizations, scratch):
+    """Converts one signature of the SavedModel `source` to `<stem>.tflite` (+ quantized variants).
+
+    Each file is converted in a subprocess with built-in ops only, run with ai-edge-litert on
+    `inputs`, checked against `expected` (float32: `tolerance`; quantized: argmax agreement of at
+    least `agreement_threshold`) and only then written, atomically.
+
+    Returns:
+        One report row per file; a refused file's row holds "refused" with the reason.
+    """
     rows = []
     for quantization in ("none",) + tuple(q for q in quantizations if q != "none"):
-        name = TFLITE_FILES[quantization]
+        name = tflite_file_name(stem, quantization)
         try:
             converted = os.path.join(scratch, name)
-            convert.convert_in_subprocess(source, TFLITE_SIGNATURE, quantization, converted)
+            convert.convert_in_subprocess(source, signature, quantization, converted)
             with open(converted, "rb") as file:
                 data = file.read()
             ops = tflite_model.operator_names(data)
@@ -104,13 +134,41 @@ def export_tflite(model, workdir, inputs, expected, tolerance, agreement_thresho
                 check = parity.check_float(name, expected, actual, tolerance)
             else:
                 check = parity.check_agreement(name, expected, actual, agreement_threshold)
-            latency = _latency_ms(lambda: runner(**inputs))
+            latency = latency_ms(lambda: runner(**inputs))
             atomic.write_bytes(os.path.join(workdir, name), data)
             rows.append(dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
                              **check, latency_ms=latency))
         except ExportError as error:
             rows.append(dict(artifact=name, refused=str(error)))
     return rows
+
+
+def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch):
+    """Writes model.tflite (+ quantized variants) of a Keras model, with the inputs' fixed shapes."""
+    source = os.path.join(scratch, "tflite_source")
+    fixed = [value.shape for value in inputs.values()]
+    signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
+    saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
+    return write_tflite_files(source, TFLITE_SIGNATURE, "model", workdir, inputs, expected, tolerance,
+                              agreement_threshold, quantizations, scratch)
+
+
+def write_report(workdir, rows, verbose=True):
+    """Writes export_report.json, prints the table, and raises ExportError if a row was refused."""
+    with atomic.atomic_file(os.path.join(workdir, "export_report.json")) as staging:
+        with open(staging, "w") as file:
+            json.dump(rows, file, indent=2)
+    if verbose:
+        print(report_table(rows))
+    refused = [row["refused"] for row in rows if "refused" in row]
+    if refused:
+        raise ExportError("refused: " + "; ".join(refused))
+    return rows
+
+
+def refusal_row(error):
+    """The report row of an artifact refused by `error` (its message starts with the artifact's name)."""
+    return dict(artifact=str(error).split(":")[0], refused=str(error))
 
 
 def export_model(
@@ -120,7 +178,6 @@ def export_model(
     tolerance=1e-4,
     agreement_threshold=0.98,
     quantizations=("float16", "int8"),
-    extra_signatures=None,
     verbose=True,
 ):
     """Exports `model` to `workdir`, proving every artifact against the Keras model first.
@@ -140,8 +197,6 @@ def export_model(
         tolerance: float, default 1e-4.
         agreement_threshold: float, default 0.98.
         quantizations: the TFLite variants besides float32: "float16", "int8".
-        extra_signatures: optional dict name → tf.function added to the SavedModel (e.g. a
-            recipe's raw-string `serving_default`, which then replaces the numeric one).
         verbose: bool. Print the report table.
 
     Returns:
@@ -151,28 +206,20 @@ def export_model(
         ExportError: if any artifact was refused (the others are written; the report names it).
     """
     inputs = _as_input_dict(model, example_inputs)
-    expected = _keras_outputs(model, inputs)
+    expected = keras_outputs(model, inputs)
     os.makedirs(workdir, exist_ok=True)
     rows = []
     for write in (
         lambda: export_keras_file(model, workdir, inputs, expected),
-        lambda: export_saved_model(model, workdir, inputs, expected, tolerance, extra_signatures),
+        lambda: export_saved_model(model, workdir, inputs, expected, tolerance),
     ):
         try:
             rows.append(write())
         except ExportError as error:
-            rows.append(dict(artifact=str(error).split(":")[0], refused=str(error)))
+            rows.append(refusal_row(error))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch)
-    with atomic.atomic_file(os.path.join(workdir, "export_report.json")) as staging:
-        with open(staging, "w") as file:
-            json.dump(rows, file, indent=2)
-    if verbose:
-        print(report_table(rows))
-    refused = [row["refused"] for row in rows if "refused" in row]
-    if refused:
-        raise ExportError("refused: " + "; ".join(refused))
-    return rows
+    return write_report(workdir, rows, verbose)
 
 
 def report_table(rows):

@@ -27,10 +27,11 @@ def output_names(model):
 def numeric_function(model, specs):
     """A tf.function of `model` (inference mode) returning a dict output name → tensor."""
     names = output_names(model)
+    input_names = [spec.name for spec in specs]
 
     @tf.function(input_signature=specs)
     def serve(*inputs):
-        outputs = model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+        outputs = model(dict(zip(input_names, inputs)) if len(inputs) > 1 else inputs[0], training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         return dict(zip(names, outputs))
 

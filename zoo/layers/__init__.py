@@ -1,7 +1,18 @@
 """Layers that run zoo cells over sequences: one direction, both directions, stacked."""
 
+from zoo.layers.attention import BahdanauAttention, LuongAttention, make_attention
+from zoo.layers.attention_decoder import AttentionDecoder
 from zoo.layers.bidirectional import Bidirectional
 from zoo.layers.recurrent import Recurrent
 from zoo.layers.stacked import Stacked, stacked_rnn
 
-__all__ = ["Bidirectional", "Recurrent", "Stacked", "stacked_rnn"]
+__all__ = [
+    "AttentionDecoder",
+    "BahdanauAttention",
+    "Bidirectional",
+    "LuongAttention",
+    "Recurrent",
+    "Stacked",
+    "make_attention",
+    "stacked_rnn",
+]

@@ -1,6 +1,7 @@
 """Registered model architectures (the cell is a hyperparameter of each)."""
 
+from zoo.models.captioner import captioner
 from zoo.models.sequence_classifier import sequence_classifier
 from zoo.models.sequence_tagger import sequence_tagger
 
-__all__ = ["sequence_classifier", "sequence_tagger"]
+__all__ = ["captioner", "sequence_classifier", "sequence_tagger"]

@@ -1,0 +1,74 @@
+"""The captioning recipe's settings (`recipes/captioning.toml` holds the same defaults)."""
+
+import dataclasses
+
+from zoo import checks
+from zoo.cells import CELLS
+from zoo.encoders.image import BACKBONES
+from zoo.layers.attention import ATTENTIONS
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptioningConfig:
+    """Every setting of `python -m zoo.recipes.captioning`; `--set key=value` overrides one.
+
+    The basic keys are the same in every recipe: seed, cell, units, depth, dropout, batch_size,
+    epochs, learning_rate, clipnorm, train_minutes (a wall-clock budget; training stops cleanly at
+    the end of the step that spends it; 0 = no budget).
+    """
+
+    seed: int = 0
+    cell: str = "lstm"
+    units: int = 192
+    depth: int = 1
+    dropout: float = 0.0
+    batch_size: int = 64
+    epochs: int = 10
+    learning_rate: float = 2e-3
+    clipnorm: float = 1.0
+    train_minutes: float = 5.0
+    data: str = ""  # a Flickr8k-style folder (--data DIR); "" = the embedded scenes
+    # Model.
+    image_size: int = 64
+    encoder: str = "small_cnn"
+    encoder_weights: str = ""  # a local weights file for a keras.applications encoder; "" = none
+    embedding_dim: int = 64
+    attention: str = "bahdanau"
+    attention_units: int = 64
+    # Decoding and evaluation.
+    max_caption_length: int = 24  # tokens generated at most, [END] included
+    beam_width: int = 3
+    length_penalty: float = 0.6
+    samples: int = 8  # test images drawn in samples.png
+    # Embedded data (scenes): images per split.
+    train_images: int = 4000
+    validation_images: int = 200
+    test_images: int = 300
+    # Flickr8k-style data: the share of images held out, split by a hash of each image's name.
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.1
+    min_token_count: int = 1  # rarer training tokens become [UNK]
+    # Export.
+    quantizations: tuple[str, ...] = ("float16", "int8")
+    agreement_threshold: float = 0.98  # share of quantized TFLite captions equal to the Keras model's
+    export_tolerance: float = 1e-4  # max |difference| of float32 TFLite outputs from the Keras model's
+
+    def __post_init__(self):
+        checks.one_of("cell", self.cell, tuple(CELLS))
+        checks.one_of("encoder", self.encoder, BACKBONES)
+        checks.one_of("attention", self.attention, tuple(ATTENTIONS))
+        for name in ("units", "depth", "batch_size", "epochs", "image_size", "embedding_dim", "attention_units",
+                     "max_caption_length", "beam_width", "train_images", "validation_images", "test_images",
+                     "min_token_count"):
+            checks.positive_int(name, getattr(self, name))
+        checks.rate("dropout", self.dropout)
+        for name in ("validation_fraction", "test_fraction"):
+            checks.rate(name, getattr(self, name))
+        if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0 or self.length_penalty < 0:
+            raise ValueError(
+                "train_minutes and length_penalty must be >= 0, learning_rate and clipnorm > 0; received "
+                f"train_minutes={self.train_minutes}, length_penalty={self.length_penalty}, "
+                f"learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
+            )
+        for quantization in self.quantizations:
+            checks.one_of("quantizations", quantization, ("float16", "int8"))

@@ -1,0 +1,96 @@
+"""The captioning recipe's data: the embedded scenes or a Flickr8k folder, a vocabulary built on
+the training captions, and `tf.data` pipelines of (image, caption) pairs for teacher forcing."""
+
+import collections
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.data import flickr8k, scenes
+from zoo.data.cache import cached
+from zoo.data.flickr8k import CaptionedImages
+from zoo.text import Vocabulary
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclasses.dataclass
+class CaptioningData:
+    """The three splits, the vocabulary of the training captions, and the skipped records."""
+
+    splits: dict
+    vocabulary: Vocabulary
+    skipped: collections.Counter
+    source: str
+
+    def summary(self):
+        sizes = ", ".join(
+            f"{name} {len(self.splits[name].references)} images / "
+            f"{sum(map(len, self.splits[name].references))} captions" for name in SPLITS
+        )
+        skipped = ", ".join(f"{count} {kind}" for kind, count in sorted(self.skipped.items())) or "none"
+        return f"data: {self.source}: {sizes}; vocabulary {self.vocabulary.size} tokens; skipped: {skipped}"
+
+
+def embedded_scenes(config):
+    """The scenes of `zoo.data.scenes`, generated once per seed and size and then read from the cache."""
+    splits = {}
+    for name, count in zip(SPLITS, (config.train_images, config.validation_images, config.test_images)):
+        key = f"scenes-v{scenes.VERSION}-seed{config.seed}-{name}-{count}-{config.image_size}"
+
+        def build(name=name, count=count):
+            images, references = scenes.generate(name, count, seed=config.seed, image_size=config.image_size)
+            return {"images": images}, references
+
+        arrays, references = cached(key, build)
+        names = [f"{name}-{index:05d}.png" for index in range(count)]
+        splits[name] = CaptionedImages(arrays["images"], references, names)
+    return splits
+
+
+def load_data(config, data_path=None, progress=True):
+    """The recipe's `CaptioningData`: `data_path` (a Flickr8k folder) or the embedded scenes."""
+    skipped = collections.Counter()
+    if data_path:
+        everything, skipped = flickr8k.read_flickr8k(data_path, config.image_size, progress=progress)
+        splits = flickr8k.split(everything, config.validation_fraction, config.test_fraction)
+        if not splits["train"].references or not splits["test"].references:
+            raise ValueError(
+                f"--data {data_path}: too few images to split ({len(everything.names)}); train and test "
+                "need at least one image each (see validation_fraction / test_fraction)."
+            )
+        source = data_path
+    else:
+        splits, source = embedded_scenes(config), "embedded scenes"
+    training_captions = [caption for captions in splits["train"].references for caption in captions]
+    vocabulary = Vocabulary.build(training_captions, min_count=config.min_token_count)
+    return CaptioningData(splits, vocabulary, skipped, source)
+
+
+def pairs(data, vocabulary, max_length):
+    """Every (image index, caption ids) pair of a split: int32 (pairs,) and (pairs, max_length + 1),
+    the ids [START] w_1 ... w_n [END] cut to max_length + 1 and padded with 0."""
+    indices = np.repeat(np.arange(len(data.references), dtype=np.int32), [len(refs) for refs in data.references])
+    captions = [caption for refs in data.references for caption in refs]
+    return indices, vocabulary.encode(captions, max_length + 1)
+
+
+def caption_dataset(data, vocabulary, batch_size, max_length, shuffle=False, seed=0):
+    """A `tf.data.Dataset` of ({"image", "tokens"}, targets) batches for teacher forcing.
+
+    Each element pairs an image with one of its captions: tokens are [START] w_1 ... w_n and
+    targets w_1 ... w_n [END], padded with 0 to the longest caption of the batch.
+    """
+    indices, ids = pairs(data, vocabulary, max_length)
+    images = tf.constant(data.images)
+    dataset = tf.data.Dataset.from_tensor_slices((indices, ids))
+    if shuffle:
+        dataset = dataset.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
+
+    def to_example(index, ids):
+        longest = tf.reduce_max(tf.reduce_sum(tf.cast(ids > 0, tf.int32), axis=1))
+        ids = ids[:, :longest]
+        return {"image": tf.cast(tf.gather(images, index), tf.float32), "tokens": ids[:, :-1]}, ids[:, 1:]
+
+    return dataset.batch(batch_size).map(to_example, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

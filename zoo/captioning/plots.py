@@ -1,0 +1,67 @@
+"""The captioning recipe's pictures: sample captions of test images, and an attention map."""
+
+import textwrap
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.plots import plt, save_figure
+from zoo.text import END, START
+
+
+def plot_samples(images, captions, references, path, columns=4):
+    """samples.png: test images with the model's caption (bold) and one reference under each."""
+    count = len(images)
+    rows = max(1, -(-count // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.6 * rows), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, image, caption, refs in zip(axes.flat, images, captions, references):
+        axis.imshow(np.asarray(image, np.uint8))
+        axis.set_title(textwrap.fill(caption or "(empty)", 30), fontsize=8, fontweight="bold")
+        axis.text(0.5, -0.04, textwrap.fill("ref: " + refs[0], 34), fontsize=7, ha="center", va="top",
+                  transform=axis.transAxes, color="dimgray")
+    save_figure(figure, path)
+    return path
+
+
+def attention_over_caption(model, vocabulary, image, max_length):
+    """Greedy caption of one image, with the attention weights of every generated word.
+
+    Returns:
+        `(words, weights)`: the words (the final [END] included) and float (len(words), grid_cells).
+    """
+    encoder, decoder = model.get_layer("image_encoder"), model.get_layer("decoder")
+    memory = encoder(tf.constant(image[None], tf.float32), training=False)
+    states = decoder.initial_states(memory)
+    token = tf.constant([vocabulary.ids[START]], tf.int32)
+    words, weights = [], []
+    for _ in range(max_length):
+        logits, states, attention = decoder.step(token, states, memory)
+        token = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        words.append(vocabulary.tokens[int(token[0])])
+        weights.append(np.asarray(attention[0]))
+        if words[-1] == END:
+            break
+    return words, np.stack(weights)
+
+
+def plot_attention(image, words, weights, path, columns=5):
+    """attention.png: the image once per word, the word's attention weights laid over it."""
+    side = int(round(np.sqrt(weights.shape[1])))
+    count = len(words) + 1
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.6 * rows), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    image = np.asarray(image, np.uint8)
+    extent = (0, image.shape[1], image.shape[0], 0)
+    axes.flat[0].imshow(image)
+    axes.flat[0].set_title("image", fontsize=9)
+    for axis, word, weight in zip(axes.flat[1:], words, weights):
+        axis.imshow(image, extent=extent)
+        if side * side == weight.shape[0]:
+            axis.imshow(weight.reshape(side, side), cmap="magma", alpha=0.6, extent=extent, interpolation="bilinear")
+        axis.set_title(word, fontsize=10)
+    save_figure(figure, path)
+    return path

@@ -1,0 +1,168 @@
+"""The captioning recipe's verbs as library functions: train, evaluate, predict, export, and the
+default run that does all of them. `zoo/recipes/captioning.py` only parses arguments."""
+
+import json
+import os
+import time
+
+import keras
+import numpy as np
+
+from zoo.captioning import plots
+from zoo.captioning.config import CaptioningConfig
+from zoo.captioning.data import caption_dataset, load_data
+from zoo.captioning.evaluate import evaluate as evaluate_model
+from zoo.captioning.evaluate import generate_captions, results_table
+from zoo.captioning.export import PARITY_IMAGES, export_captioner
+from zoo.config import read_saved_config, save_config
+from zoo.data.images import read_image_file
+from zoo.export.atomic import atomic_file
+from zoo.plots import plot_training_curves
+from zoo.registry import create_model
+from zoo.text import Vocabulary
+from zoo.training import fit
+
+RECIPE = "captioning"
+EXPORT_IMAGES = "export_images.npz"  # test images kept beside the model to prove exports on
+# Settings a resumed run must share with the run that wrote the checkpoints.
+MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
+              "attention_units", "data", "train_images", "min_token_count")
+
+
+def _check_resumable(config, workdir):
+    path = os.path.join(workdir, "config.json")
+    if not os.path.isdir(os.path.join(workdir, "checkpoints")) or not os.path.isfile(path):
+        return
+    previous = read_saved_config(CaptioningConfig, path)
+    changed = [f"{key} {getattr(previous, key)!r} → {getattr(config, key)!r}" for key in MODEL_KEYS
+               if getattr(previous, key) != getattr(config, key)]
+    if changed:
+        raise ValueError(
+            f"{workdir} holds the checkpoints of a run with other settings ({'; '.join(changed)}); resuming would "
+            f"mix them. Use another --workdir, or delete {os.path.join(workdir, 'checkpoints')} to start over."
+        )
+
+
+def build_model(config, vocabulary):
+    return create_model(
+        "captioner", vocab_size=vocabulary.size, image_size=config.image_size, encoder=config.encoder,
+        encoder_weights=config.encoder_weights or None, embedding_dim=config.embedding_dim, cell=config.cell,
+        units=config.units, depth=config.depth, dropout=config.dropout, attention=config.attention,
+        attention_units=config.attention_units, learning_rate=config.learning_rate, clipnorm=config.clipnorm,
+    )
+
+
+def train(config, workdir, verbose=1, callbacks=()):
+    """Trains a captioner into `workdir`, resuming from its checkpoints if a run was interrupted.
+
+    Returns:
+        `(model, data, fit_report)`.
+    """
+    data = load_data(config, config.data or None, progress=bool(verbose))
+    print(data.summary())
+    os.makedirs(workdir, exist_ok=True)
+    _check_resumable(config, workdir)
+    save_config(config, os.path.join(workdir, "config.json"), RECIPE)
+    with atomic_file(os.path.join(workdir, "vocabulary.txt")) as staging:
+        data.vocabulary.save(staging)
+    with atomic_file(os.path.join(workdir, EXPORT_IMAGES)) as staging:
+        np.savez(staging, images=data.splits["test"].images[:PARITY_IMAGES])
+
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data.vocabulary)
+    datasets = [
+        caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
+                        shuffle=split == "train", seed=config.seed)
+        for split in ("train", "validation")
+    ]
+    report = fit(model, *datasets, workdir, config.epochs, config.train_minutes, verbose=verbose,
+                 callbacks=callbacks)
+    if report.last_epoch is None:
+        print(f"training: {workdir} already holds all {config.epochs} epochs; nothing left to train "
+              "(raise epochs to train on, or use another --workdir).")
+        model = load_model(workdir)
+    else:
+        why = f"the {config.train_minutes:g}-minute budget was spent" if report.stopped_by_budget else "done"
+        print(f"training: epochs {report.first_epoch + 1}–{report.last_epoch} of {config.epochs} in "
+              f"{report.seconds / 60:.1f} min ({why}).")
+    plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
+    return model, data, report
+
+
+def load_model(workdir):
+    path = os.path.join(workdir, "model.keras")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} not found: run `python -m zoo.recipes.captioning train` first.")
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def load_trained(workdir):
+    """`(config, model, vocabulary)` of what `train` left in `workdir`."""
+    config = read_saved_config(CaptioningConfig, os.path.join(workdir, "config.json"))
+    return config, load_model(workdir), Vocabulary.load(os.path.join(workdir, "vocabulary.txt"))
+
+
+def evaluate(workdir, model=None, data=None, config=None):
+    """Scores the model on the test split, prints the table, writes metrics.json, samples.png and
+    attention.png. Returns the results dict."""
+    if model is None:
+        config, model, _ = load_trained(workdir)
+    if data is None:
+        data = load_data(config, config.data or None)
+    results, captions = evaluate_model(model, data, config)
+    print(results_table(results, config))
+    test = data.splits["test"]
+    metrics = {"test": results, "test_images": len(test.references), "vocabulary_size": data.vocabulary.size}
+    with atomic_file(os.path.join(workdir, "metrics.json")) as staging, open(staging, "w") as file:
+        json.dump(metrics, file, indent=2)
+    count = min(config.samples, len(captions))
+    print("captions of test images:")
+    print("\n".join(f"  {caption or '(empty)'}   (reference: {refs[0]})"
+                    for caption, refs in zip(captions[:count], test.references)))
+    plots.plot_samples(test.images[:count], captions[:count], test.references[:count],
+                       os.path.join(workdir, "samples.png"))
+    words, weights = plots.attention_over_caption(model, data.vocabulary, test.images[0], config.max_caption_length)
+    plots.plot_attention(test.images[0], words, weights, os.path.join(workdir, "attention.png"))
+    return results
+
+
+def predict(workdir, paths):
+    """Prints a caption per image file; an unreadable file is reported and the others go on.
+
+    Returns:
+        The number of files that could not be read.
+    """
+    config, model, vocabulary = load_trained(workdir)
+    failures = 0
+    for path in paths:
+        try:
+            image = read_image_file(path, config.image_size)
+        except ValueError as error:
+            print(f"{path}: error: {error}")
+            failures += 1
+            continue
+        caption = generate_captions(model, vocabulary, image[None], config.max_caption_length, config.beam_width,
+                                    config.length_penalty)[0]
+        print(f"{path}: {caption}")
+    return failures
+
+
+def export(workdir, model=None, vocabulary=None, config=None, verbose=True):
+    """Exports the trained model of `workdir` (see `zoo.captioning.export`)."""
+    if model is None:
+        config, model, vocabulary = load_trained(workdir)
+    path = os.path.join(workdir, EXPORT_IMAGES)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} not found: it is written by train; run train into this workdir first.")
+    with np.load(path) as archive:
+        images = archive["images"]
+    return export_captioner(model, vocabulary, config, workdir, images, verbose=verbose)
+
+
+def run(config, workdir, verbose=1):
+    """The default run: train, evaluate (table, samples, attention map), export."""
+    start = time.monotonic()
+    model, data, _ = train(config, workdir, verbose=verbose)
+    evaluate(workdir, model, data, config)
+    export(workdir, model, data.vocabulary, config)
+    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")

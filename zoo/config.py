@@ -1,0 +1,143 @@
+"""Recipe configs: a TOML file fills a frozen dataclass; `--set key=value` overrides a field.
+
+    config = load_config(CaptioningConfig, "recipes/captioning.toml", ["units=128", 'cell="gru"'])
+
+Values of `--set` are TOML values (`units=128`, `cell="gru"`, `beam_width=1`); a bare word
+that is not valid TOML is taken as a string (`cell=gru`). Dotted keys reach tables
+(`tune.max_depth=3`). Unknown keys and values of the wrong type are errors that name the file or
+the `--set` argument.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import types
+import typing
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def _field_types(config_class):
+    return {field.name: field.type for field in dataclasses.fields(config_class)}
+
+
+def _accepts(annotation, value):
+    """Whether `value` (as read from TOML) fits a field annotated `annotation`."""
+    if isinstance(annotation, str):
+        annotation = eval(annotation, {"typing": typing})  # noqa: S307 (our own dataclass annotations)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(option, value) for option in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if origin in (tuple, list):
+        (item,) = set(typing.get_args(annotation)) - {Ellipsis} or {object}
+        return isinstance(value, (list, tuple)) and all(_accepts(item, v) for v in value)
+    if origin is dict or annotation is dict:
+        return isinstance(value, dict)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is object:
+        return True
+    return isinstance(value, annotation)
+
+
+def _coerce(annotation, value):
+    if annotation in (float, "float") and isinstance(value, int):
+        return float(value)
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def parse_override(text):
+    """`"key=value"` → `(["key", ...], value)`, the value parsed as TOML (a bare word is a string)."""
+    key, separator, raw = text.partition("=")
+    key = key.strip()
+    if not separator or not key:
+        raise ValueError(f"--set {text!r}: expected key=value, e.g. --set units=128.")
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def _set_nested(values, path, value):
+    table = values
+    for part in path[:-1]:
+        table = table.setdefault(part, {})
+        if not isinstance(table, dict):
+            raise ValueError(f"--set {'.'.join(path)}: {part} is not a table.")
+    table[path[-1]] = value
+
+
+def config_from_dict(config_class, values, source):
+    """A `config_class` from a dict, with errors naming `source` (a file or "--set")."""
+    types_ = _field_types(config_class)
+    unknown = sorted(set(values) - set(types_))
+    if unknown:
+        raise ValueError(f"{source}: unknown key(s) {unknown}; known keys: {', '.join(sorted(types_))}.")
+    for key, value in values.items():
+        if not _accepts(types_[key], value):
+            raise ValueError(f"{source}: {key} = {value!r} has the wrong type; expected {types_[key]}.")
+    return config_class(**{key: _coerce(types_[key], value) for key, value in values.items()})
+
+
+def load_config(config_class, path=None, overrides=()):
+    """Reads `path` (TOML; None = the dataclass defaults), then applies `overrides` ("key=value").
+
+    Raises:
+        ValueError naming the file or override that is wrong.
+    """
+    values = {}
+    if path is not None:
+        if not os.path.isfile(path):
+            raise ValueError(f"--config {path}: no such file.")
+        with open(path, "rb") as file:
+            try:
+                values = tomllib.load(file)
+            except tomllib.TOMLDecodeError as error:
+                raise ValueError(f"{path}: not valid TOML ({error}).") from error
+        config_from_dict(config_class, values, path)
+    for override in overrides:
+        key_path, value = parse_override(override)
+        _set_nested(values, key_path, value)
+        config_from_dict(config_class, values, f"--set {override}")
+    return config_from_dict(config_class, values, path or "config")
+
+
+def save_config(config, path, recipe):
+    """Writes `config` as JSON with the name of its recipe (the config.json beside an artifact)."""
+    from zoo.export.atomic import atomic_file
+
+    with atomic_file(path) as staging, open(staging, "w") as file:
+        json.dump({"recipe": recipe, **dataclasses.asdict(config)}, file, indent=2, sort_keys=True)
+
+
+def saved_recipe(path):
+    """The recipe name in a config.json written by `save_config`, or None if there is none."""
+    if not os.path.isfile(path):
+        return None
+    with open(path) as file:
+        return json.load(file).get("recipe")
+
+
+def read_saved_config(config_class, path):
+    """The config saved by `save_config`.
+
+    Raises:
+        ValueError naming the file if it is missing or is not a config of `config_class`.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} not found: train a model into this workdir first.")
+    with open(path) as file:
+        values = json.load(file)
+    values.pop("recipe", None)
+    return config_from_dict(config_class, values, path)

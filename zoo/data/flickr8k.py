@@ -1,0 +1,140 @@
+"""Reader of the Flickr8k layout: `Images/` and `captions.txt` (CSV `image,caption`, several rows
+per image), split deterministically into train / validation / test by image.
+
+Bad input never crashes the read halfway: a row with an empty caption, a row naming a missing
+image or a path that leaves the dataset folder, and an image that does not decode are skipped,
+each reported with its file and line and counted in the summary. A missing or empty
+`captions.txt`, or a header other than `image,caption`, is an error.
+"""
+
+import collections
+import csv
+import dataclasses
+import os
+import sys
+import zlib
+
+import numpy as np
+
+from zoo.data.images import read_image_file
+
+HEADER = ["image", "caption"]
+MESSAGES_PER_KIND = 5  # the rest of a kind is only counted
+
+
+@dataclasses.dataclass
+class CaptionedImages:
+    """Images with their reference captions, and what was skipped reading them."""
+
+    images: np.ndarray  # uint8 (count, size, size, 3)
+    references: list  # per image, its captions
+    names: list  # per image, its file name
+    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+
+    def subset(self, indices):
+        return CaptionedImages(self.images[indices], [self.references[i] for i in indices],
+                               [self.names[i] for i in indices])
+
+
+def split_of(name, validation_fraction, test_fraction):
+    """"train", "validation" or "test" for an image file name, from a hash of the name: the same
+    image always lands in the same split, whatever else the folder holds."""
+    bucket = zlib.crc32(name.encode("utf-8")) % 10_000 / 10_000
+    if bucket < test_fraction:
+        return "test"
+    return "validation" if bucket < test_fraction + validation_fraction else "train"
+
+
+class _Skips:
+    def __init__(self, stream):
+        self.counts, self.stream = collections.Counter(), stream
+
+    def __call__(self, kind, message):
+        self.counts[kind] += 1
+        if self.counts[kind] <= MESSAGES_PER_KIND:
+            print(f"skipped: {message}", file=self.stream)
+        elif self.counts[kind] == MESSAGES_PER_KIND + 1:
+            print(f"skipped: further {kind} rows are only counted", file=self.stream)
+
+
+def _safe_relative(name):
+    return name and not os.path.isabs(name) and ".." not in name.replace("\\", "/").split("/")
+
+
+def read_captions(directory, skip):
+    """`{image name: [captions]}` from `directory/captions.txt`, in file order."""
+    path = os.path.join(directory, "captions.txt")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: not found; a Flickr8k folder holds Images/ and captions.txt (CSV image,caption).")
+    captions = collections.OrderedDict()
+    with open(path, newline="", encoding="utf-8", errors="replace") as file:
+        rows = csv.reader(file)
+        header = next(rows, None)
+        if header is None:
+            raise ValueError(f"{path}: the file is empty; expected a header line 'image,caption' and caption rows.")
+        if [h.strip().lower() for h in header] != HEADER:
+            raise ValueError(f"{path}:1: expected the header 'image,caption'; found {','.join(header)!r}.")
+        for line, row in enumerate(rows, start=2):
+            if not row:
+                continue
+            name = row[0].strip()
+            caption = ",".join(row[1:]).strip()  # an unquoted comma inside a caption
+            if not _safe_relative(name):
+                skip("unsafe path", f"{path}:{line}: image path {name!r} is empty or leaves the dataset folder")
+            elif not caption:
+                skip("empty caption", f"{path}:{line}: empty caption for {name}")
+            elif not os.path.isfile(os.path.join(directory, "Images", name)):
+                skip("missing image", f"{path}:{line}: image Images/{name} not found")
+            else:
+                captions.setdefault(name, []).append(caption)
+    if not captions:
+        raise ValueError(f"{path}: no usable caption rows (see the skipped rows above).")
+    return captions
+
+
+def read_flickr8k(directory, image_size, progress=True, stream=sys.stderr):
+    """Reads a Flickr8k-style folder: every readable image with its captions (see `split`).
+
+    Args:
+        directory: str. Holds `Images/` and `captions.txt`.
+        image_size: int. Images are resized to (image_size, image_size).
+        progress: bool. Show a progress bar while decoding images.
+        stream: where skipped rows are reported.
+
+    Returns:
+        `(data, skipped)`: a `CaptionedImages` and a Counter of the skipped records by kind.
+
+    Raises:
+        ValueError naming the folder or file when nothing usable can be read.
+    """
+    import keras
+
+    if not os.path.isdir(directory):
+        raise ValueError(f"--data {directory}: not a directory; expected a folder with Images/ and captions.txt.")
+    skip = _Skips(stream)
+    captions = read_captions(directory, skip)
+    images, references, names = [], [], []
+    bar = keras.utils.Progbar(len(captions), unit_name="image") if progress else None
+    for index, (name, image_captions) in enumerate(captions.items()):
+        try:
+            pixels = read_image_file(os.path.join(directory, "Images", name), image_size)
+        except ValueError as error:
+            skip("unreadable image", str(error))
+        else:
+            images.append(np.clip(np.rint(pixels), 0, 255).astype(np.uint8))
+            references.append(image_captions)
+            names.append(name)
+        if bar is not None:
+            bar.update(index + 1)
+    if not images:
+        raise ValueError(f"{directory}: none of the images could be read.")
+    everything = CaptionedImages(np.stack(images), references, names)
+    return everything, skip.counts
+
+
+def split(data, validation_fraction, test_fraction):
+    """`{"train", "validation", "test"}` → CaptionedImages, by `split_of` each image's name."""
+    groups = collections.defaultdict(list)
+    for index, name in enumerate(data.names):
+        groups[split_of(name, validation_fraction, test_fraction)].append(index)
+    return {name: data.subset(groups[name]) for name in ("train", "validation", "test")}

@@ -1,0 +1,153 @@
+"""`AttentionDecoder`: a stacked-RNN language model that reads a memory through attention."""
+
+import keras
+from keras import ops
+
+from zoo import checks
+from zoo.cells import make_cell
+from zoo.layers.attention import make_attention
+from zoo.layers.recurrent import Recurrent
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class AttentionDecoder(keras.layers.Layer):
+    """Predicts each next token from the previous ones and a memory it attends to.
+
+        s^l_0 = tanh(W^l mean_j(m_j) + b^l)             initial states from the memory summary
+        x_t = E y_{t-1}                                 embedding of the previous token
+        h^l_t = cell_l(h^{l-1}_t, s^l_{t-1})            `depth` stacked cells, h^0_t = x_t
+        c_t, α_t = attention(h^L_t, M)                  context: attention over the memory M
+        h̃_t = tanh(W_c [c_t; h^L_t])                    attentional hidden state
+        p(y_t | y_<t, M) = softmax(W_o h̃_t + b_o)
+
+    The memory is an image's grid of feature vectors (captioning, as in Show, Attend and Tell,
+    Xu et al., 2015, whose initial state is also the image summary) or an encoded sentence
+    (translation). Attention reads the top layer's h_t, as in Luong et al. (2015), rather than
+    feeding c_t into the cell: so in training (teacher forcing) the cells run over the whole
+    target sequence at once with `zoo.layers.Recurrent`, and only decoding goes step by step
+    (`step`, with `zoo.decoding`).
+
+    Args:
+        vocab_size: int. Output vocabulary size; token 0 is padding.
+        embedding_dim: int. Width of the token embedding E.
+        cell: str, default "lstm". A `zoo.cells.make_cell` name.
+        units: int, default 256. Hidden size of every cell and of h̃.
+        depth: int, default 1. Number of stacked cells.
+        dropout: float, default 0. Dropout between cells and on h̃.
+        attention: "bahdanau" (additive, default) or "luong" (multiplicative).
+        attention_units: int, default 128. Width of the additive score's hidden layer.
+
+    Call arguments:
+        tokens: int32 (batch, time): the target sequence shifted right ([START] y_1 ... y_{n-1}),
+            padded with 0.
+        memory: (batch, memory_length, memory_dim).
+        memory_mask: optional bool (batch, memory_length).
+        training: bool.
+
+    Returns:
+        Logits (batch, time, vocab_size).
+
+    Example:
+        >>> decoder = zoo.layers.AttentionDecoder(vocab_size=20, embedding_dim=8, units=16)
+        >>> decoder(np.ones((2, 5), "int32"), np.zeros((2, 64, 12), "float32")).shape
+        (2, 5, 20)
+    """
+
+    def __init__(self, vocab_size, embedding_dim, cell="lstm", units=256, depth=1, dropout=0.0,
+                 attention="bahdanau", attention_units=128, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = checks.positive_int("vocab_size", vocab_size)
+        self.embedding_dim = checks.positive_int("embedding_dim", embedding_dim)
+        self.cell_name = cell
+        self.units = checks.positive_int("units", units)
+        self.depth = checks.positive_int("depth", depth)
+        self.dropout = checks.rate("dropout", dropout)
+        self.attention_name = attention
+        self.attention_units = checks.positive_int("attention_units", attention_units)
+
+        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
+        self.rnn_layers = [
+            Recurrent(make_cell(cell, units), return_sequences=True, name=f"rnn_{index}") for index in range(depth)
+        ]
+        self.state_initializers = [
+            [keras.layers.Dense(size, activation="tanh", name=f"initial_state_{index}_{state}")
+             for state, size in enumerate(layer.cell.state_sizes)]
+            for index, layer in enumerate(self.rnn_layers)
+        ]
+        self.attention = make_attention(attention, attention_units)
+        self.attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")
+        self.output_projection = keras.layers.Dense(vocab_size, name="output_projection")
+        self.dropout_layer = keras.layers.Dropout(self.dropout)
+
+    def build(self, tokens_shape, memory_shape, memory_mask_shape=None):
+        batch, memory_dim = tokens_shape[0], memory_shape[-1]
+        self.embedding.build(tokens_shape)
+        shape = (batch, None, self.embedding_dim)
+        for layer, initializers in zip(self.rnn_layers, self.state_initializers):
+            layer.build(shape)
+            shape = (batch, None, self.units)
+            for initializer in initializers:
+                initializer.build((batch, memory_dim))
+        self.attention.build((batch, None, self.units), tuple(memory_shape))
+        self.attentional.build((batch, None, self.units + memory_dim))
+        self.output_projection.build((batch, None, self.units))
+
+    def initial_states(self, memory, memory_mask=None):
+        """s_0 of every layer from the memory's (masked) mean: a list per layer of its states."""
+        if memory_mask is None:
+            summary = ops.mean(memory, axis=1)
+        else:
+            weights = ops.expand_dims(ops.cast(memory_mask, memory.dtype), -1)
+            summary = ops.sum(memory * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+        return [[initializer(summary) for initializer in initializers] for initializers in self.state_initializers]
+
+    def _read_out(self, top, memory, memory_mask, training):
+        context, weights = self.attention(top, memory, memory_mask=memory_mask)
+        attentional = self.attentional(ops.concatenate([context, top], axis=-1))
+        return self.output_projection(self.dropout_layer(attentional, training=training)), weights
+
+    def call(self, tokens, memory, memory_mask=None, training=False):
+        mask = ops.not_equal(tokens, 0)
+        sequence = self.embedding(tokens)
+        states = self.initial_states(memory, memory_mask)
+        for index, layer in enumerate(self.rnn_layers):
+            if index > 0:
+                sequence = self.dropout_layer(sequence, training=training)
+            sequence = layer(sequence, initial_state=states[index], mask=mask, training=training)
+        logits, _ = self._read_out(sequence, memory, memory_mask, training)
+        return logits
+
+    def step(self, tokens, states, memory, memory_mask=None):
+        """One decoding step (inference): `(logits (batch, vocab), new_states, attention (batch, memory_length))`.
+
+        Args:
+            tokens: int32 (batch,): the previous tokens ([START] first).
+            states: the states of every layer, as `initial_states` returns them.
+            memory, memory_mask: as in `call`.
+        """
+        hidden = self.embedding(tokens)
+        new_states = []
+        for layer, layer_states in zip(self.rnn_layers, states):
+            hidden, layer_states = layer.cell.call(hidden, list(layer_states), training=False)
+            new_states.append(list(layer_states))
+        logits, weights = self._read_out(hidden, memory, memory_mask, training=False)
+        return logits, new_states, weights
+
+    def compute_output_shape(self, tokens_shape, memory_shape, memory_mask_shape=None):
+        return tuple(tokens_shape) + (self.vocab_size,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocab_size": self.vocab_size,
+                "embedding_dim": self.embedding_dim,
+                "cell": self.cell_name,
+                "units": self.units,
+                "depth": self.depth,
+                "dropout": self.dropout,
+                "attention": self.attention_name,
+                "attention_units": self.attention_units,
+            }
+        )
+        return config

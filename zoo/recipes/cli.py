@@ -1,0 +1,73 @@
+"""What every recipe's command line shares: its verbs, `--config`, `--set`, `--workdir`, `--data`.
+
+    python -m zoo.recipes.<name>                 # train, evaluate, export
+    python -m zoo.recipes.<name> train|evaluate|predict|export [options]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+
+from zoo.config import load_config
+
+REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
+
+
+def default_config_path(name):
+    """`recipes/<name>.toml` of the repository, or None when zoo is installed without it."""
+    path = REPOSITORY_RECIPES / f"{name}.toml"
+    return str(path) if path.is_file() else None
+
+
+def _common_options(name):
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--config", metavar="FILE", help=f"a TOML config (default: recipes/{name}.toml)")
+    options.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                         help="override a config value, as TOML (--set units=128 --set cell=\"gru\"); repeatable")
+    options.add_argument("--workdir", default=os.path.join("saved_models", name),
+                         help=f"checkpoints, model and artifacts (default: saved_models/{name})")
+    options.add_argument("--data", metavar="PATH", help="read this dataset instead of the embedded one")
+    options.add_argument("--quiet", action="store_true", help="no progress bars")
+    return options
+
+
+def parser(name, description, verbs, predict_help):
+    """The recipe's argparse parser; `verbs` maps verb → help text (predict takes file arguments)."""
+    common = _common_options(name)
+    main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description, parents=[common])
+    commands = main.add_subparsers(dest="verb", metavar="{" + ",".join(verbs) + "}",
+                                   help="what to do (default: train, evaluate and export)")
+    for verb, help_text in verbs.items():
+        sub = commands.add_parser(verb, help=help_text, description=help_text, parents=[common])
+        if verb == "predict":
+            sub.add_argument("inputs", nargs="+", metavar="INPUT", help=predict_help)
+    return main
+
+
+def read_config(name, config_class, args):
+    """The config of a command line: the TOML, then `--data`, then the `--set` overrides."""
+    overrides = list(args.overrides)
+    if args.data:
+        overrides.insert(0, "data=" + json.dumps(args.data))
+    return load_config(config_class, args.config or default_config_path(name), overrides)
+
+
+def verbosity(args):
+    """Keras' verbosity: a live progress bar on a terminal, a line per epoch in a log, none with --quiet."""
+    if args.quiet:
+        return 0
+    return 1 if sys.stdout.isatty() else 2
+
+
+def run_command(function):
+    """Runs a verb, turning a `ValueError` (bad input, named) into a one-line error and exit status 2."""
+    try:
+        return function() or 0
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume from the last checkpoint.", file=sys.stderr)
+        return 130
