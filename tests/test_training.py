@@ -1,10 +1,13 @@
 import math
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from zoo.plots import read_history
 from zoo.registry import create_model
-from zoo.training import DEFAULT_CLIPNORM, default_optimizer
+from zoo.training import DEFAULT_CLIPNORM, MaskedTokenAccuracy, TrainingDiverged, default_optimizer, fit
 
 
 def test_default_optimizer_clips_the_global_gradient_norm():
@@ -42,3 +45,76 @@ def test_stacked_bidirectional_lstm_learns_a_toy_task():
     loss, accuracy = model.evaluate(test_tokens, test_labels, verbose=0)
     assert loss < 0.25 * chance
     assert accuracy > 0.9
+
+
+def _tiny_classifier(learning_rate=1e-2):
+    return create_model("sequence_classifier", vocab_size=10, num_classes=3, units=4, learning_rate=learning_rate)
+
+
+def _datasets(size=64):
+    tokens, labels = _first_token_task(size, seed=0)
+    dataset = tf.data.Dataset.from_tensor_slices((tokens, labels)).batch(16)
+    return dataset, dataset.take(1)
+
+
+class _InterruptAfterEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_fit_resumes_at_its_last_finished_epoch(tmp_path):
+    train, validation = _datasets()
+    model = _tiny_classifier()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, train, validation, str(tmp_path), epochs=3, callbacks=[_InterruptAfterEpoch(0)], verbose=0)
+    saved = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_array_equal(saved.get_weights()[0], model.get_weights()[0])
+
+    restarted = _tiny_classifier()
+    report = fit(restarted, train, validation, str(tmp_path), epochs=3, verbose=0)
+    assert (report.first_epoch, report.last_epoch) == (1, 3)
+    assert len(report.history["loss"]) == 2
+    assert len(read_history(str(tmp_path / "history.csv"))["loss"]) == 3
+    finished = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=3, verbose=0)
+    assert finished.last_epoch is None, "a finished run has nothing left to train"
+
+
+def test_a_nan_loss_stops_training_and_keeps_the_last_good_model(tmp_path):
+    train, validation = _datasets()
+    model = _tiny_classifier()
+    fit(model, train, validation, str(tmp_path), epochs=1, verbose=0)
+    good = keras.models.load_model(tmp_path / "model.keras", safe_mode=True).get_weights()
+
+    class PoisonAfter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.layers[1].embeddings.assign(tf.fill(self.model.layers[1].embeddings.shape, np.nan))
+
+    with pytest.raises(TrainingDiverged, match=r"became nan at epoch 2, step 2.*last good checkpoint"):
+        fit(model, train, validation, str(tmp_path), epochs=3, verbose=0, callbacks=[PoisonAfter()])
+    kept = keras.models.load_model(tmp_path / "model.keras", safe_mode=True).get_weights()
+    for a, b in zip(good, kept):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_time_budget_stops_training_cleanly(tmp_path):
+    train, validation = _datasets(size=256)
+    report = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=50, train_minutes=1e-9, verbose=0)
+    assert report.stopped_by_budget
+    assert report.last_epoch == 1 and (tmp_path / "model.keras").is_file()
+
+
+def test_masked_token_accuracy_is_keras_accuracy_weighted_by_the_padding_mask():
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, 5, size=(4, 6))
+    logits = rng.normal(size=(4, 6, 5)).astype("float32")
+    ours = MaskedTokenAccuracy()
+    ours.update_state(targets, logits)
+    reference = keras.metrics.SparseCategoricalAccuracy()
+    reference.update_state(targets, logits, sample_weight=(targets != 0).astype("float32"))
+    assert float(ours.result()) == pytest.approx(float(reference.result()))
+    assert 0 < float(ours.result()) < 1

@@ -1,0 +1,76 @@
+"""`AttentionDecoder`: decoding step by step gives exactly what teacher forcing computes."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.layers import AttentionDecoder
+
+
+def _decoder(cell="lstm", depth=2, attention="bahdanau"):
+    return AttentionDecoder(vocab_size=11, embedding_dim=6, cell=cell, units=8, depth=depth, attention=attention,
+                            attention_units=5)
+
+
+def _batch(seed=0):
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(1, 11, size=(3, 7)).astype("int32")
+    tokens[1, 4:] = 0  # a shorter caption, right-padded
+    memory = rng.normal(size=(3, 9, 4)).astype("float32")
+    return tokens, memory
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "layernorm_lstm"])
+@pytest.mark.parametrize("attention", ["bahdanau", "luong"])
+def test_step_by_step_equals_teacher_forcing(cell, attention):
+    decoder = _decoder(cell, attention=attention)
+    tokens, memory = _batch()
+    logits = decoder(tokens, memory).numpy()
+    states = decoder.initial_states(tf.constant(memory))
+    for t in range(tokens.shape[1]):
+        step_logits, states, weights = decoder.step(tf.constant(tokens[:, t]), states, tf.constant(memory))
+        valid = tokens[:, t] != 0
+        np.testing.assert_allclose(step_logits.numpy()[valid], logits[valid, t], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(tf.reduce_sum(weights, -1), 1.0, atol=1e-6)
+
+
+def test_padding_does_not_change_the_logits_of_real_tokens():
+    decoder = _decoder()
+    tokens, memory = _batch()
+    short = decoder(tokens[1:2, :4], memory[1:2]).numpy()
+    padded = decoder(tokens[1:2], memory[1:2]).numpy()
+    np.testing.assert_allclose(padded[:, :4], short, atol=1e-6, rtol=0)
+
+
+def test_initial_states_come_from_the_memory_summary():
+    decoder = _decoder(depth=1)
+    tokens, memory = _batch()
+    decoder(tokens, memory)
+    states = decoder.initial_states(tf.constant(memory))
+    assert [s.shape for s in states[0]] == [(3, 8), (3, 8)]
+    dense = decoder.state_initializers[0][0]
+    expected = np.tanh(memory.mean(1) @ dense.kernel.numpy() + dense.bias.numpy())
+    np.testing.assert_allclose(states[0][0], expected, atol=1e-6, rtol=0)
+    masked = decoder.initial_states(tf.constant(memory), tf.constant(np.arange(9)[None].repeat(3, 0) < 4))
+    expected = np.tanh(memory[:, :4].mean(1) @ dense.kernel.numpy() + dense.bias.numpy())
+    np.testing.assert_allclose(masked[0][0], expected, atol=1e-6, rtol=0)
+
+
+def test_keras_file_round_trip(tmp_path):
+    tokens_input = keras.Input((None,), dtype="int32")
+    memory_input = keras.Input((9, 4))
+    model = keras.Model([tokens_input, memory_input], _decoder()(tokens_input, memory_input))
+    tokens, memory = _batch()
+    model.save(tmp_path / "decoder.keras")
+    restored = keras.models.load_model(tmp_path / "decoder.keras", safe_mode=True)
+    np.testing.assert_array_equal(restored.predict([tokens, memory], verbose=0), model.predict([tokens, memory], verbose=0))
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="vocab_size"):
+        AttentionDecoder(0, 4)
+    with pytest.raises(ValueError, match="cell"):
+        AttentionDecoder(5, 4, cell="transformer")
+    with pytest.raises(ValueError, match="attention"):
+        AttentionDecoder(5, 4, attention="dot")

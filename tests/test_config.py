@@ -1,0 +1,78 @@
+"""Recipe configs: TOML files, --set overrides, and errors that name what is wrong."""
+
+import dataclasses
+
+import pytest
+
+from zoo.captioning.config import CaptioningConfig
+from zoo.config import load_config, parse_override, read_saved_config, save_config, saved_recipe
+from zoo.recipes.cli import default_config_path
+
+
+@dataclasses.dataclass(frozen=True)
+class Toy:
+    units: int = 8
+    rate: float = 0.5
+    cell: str = "lstm"
+    names: tuple[str, ...] = ("a",)
+    tune: dict = dataclasses.field(default_factory=dict)
+
+
+def test_overrides_are_toml_values_and_bare_words_are_strings():
+    assert parse_override("units=128") == (["units"], 128)
+    assert parse_override('cell="gru"') == (["cell"], "gru")
+    assert parse_override("cell=gru") == (["cell"], "gru")
+    assert parse_override("tune.max_depth=3") == (["tune", "max_depth"], 3)
+    assert parse_override("names=['x', 'y']") == (["names"], ["x", "y"])
+
+
+def test_load_applies_file_then_overrides(tmp_path):
+    path = tmp_path / "toy.toml"
+    path.write_text("units = 16\nrate = 1\n")
+    config = load_config(Toy, str(path), ["cell=gru", "tune.max_depth=3", "names=['x']"])
+    assert config == Toy(units=16, rate=1.0, cell="gru", names=("x",), tune={"max_depth": 3})
+    assert isinstance(config.rate, float)
+
+
+@pytest.mark.parametrize(
+    "contents, overrides, message",
+    [
+        ("unit = 3\n", [], r"toy.toml: unknown key\(s\) \['unit'\]"),
+        ('units = "many"\n', [], "toy.toml: units = 'many' has the wrong type"),
+        ("units = \n", [], "toy.toml: not valid TOML"),
+        ("", ["units=1.5"], "--set units=1.5: units = 1.5 has the wrong type"),
+        ("", ["nope=1"], r"--set nope=1: unknown key"),
+        ("", ["units"], "expected key=value"),
+    ],
+)
+def test_errors_name_the_file_or_the_override(tmp_path, contents, overrides, message):
+    path = tmp_path / "toy.toml"
+    path.write_text(contents)
+    with pytest.raises(ValueError, match=message):
+        load_config(Toy, str(path), overrides)
+
+
+def test_a_missing_config_file_is_named():
+    with pytest.raises(ValueError, match="--config /nonexistent.toml: no such file"):
+        load_config(Toy, "/nonexistent.toml")
+
+
+def test_the_recipe_toml_holds_the_dataclass_defaults():
+    path = default_config_path("captioning")
+    assert path is not None
+    assert load_config(CaptioningConfig, path) == CaptioningConfig()
+
+
+def test_config_values_are_validated():
+    with pytest.raises(ValueError, match="cell"):
+        load_config(CaptioningConfig, None, ["cell=transformer"])
+    with pytest.raises(ValueError, match="beam_width"):
+        load_config(CaptioningConfig, None, ["beam_width=0"])
+
+
+def test_saved_config_round_trips_with_its_recipe(tmp_path):
+    config = load_config(CaptioningConfig, None, ["units=32", "quantizations=['int8']"])
+    path = str(tmp_path / "config.json")
+    save_config(config, path, "captioning")
+    assert saved_recipe(path) == "captioning"
+    assert read_saved_config(CaptioningConfig, path) == config

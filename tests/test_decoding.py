@@ -1,0 +1,105 @@
+"""Greedy and beam search on a toy model whose probabilities are known, against brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.decoding import beam_search, greedy_decode, length_penalty_factor
+
+START, END, VOCAB = 1, 2, 5
+
+
+def _table(seed=0):
+    """Logits of the next token given the previous one: a random Markov chain; PAD (0) and START unlikely."""
+    logits = np.random.default_rng(seed).normal(size=(VOCAB, VOCAB)).astype("float32") * 2
+    logits[:, [0, START]] = -8.0
+    return logits
+
+
+def _step_fn(table):
+    table = tf.constant(table)
+
+    def step(tokens, state, context):
+        return tf.gather(table, tokens) + context, state + 1  # the state counts steps
+
+    return step
+
+
+def _log_probs(table, sequence):
+    log_softmax = table - np.log(np.exp(table).sum(-1, keepdims=True))
+    previous = [START] + list(sequence[:-1])
+    return sum(log_softmax[a, b] for a, b in zip(previous, sequence))
+
+
+def _brute_force_best(table, max_length, alpha):
+    """The sequence that beam search approximates: best normalized log-probability, ended or cut."""
+    candidates = []
+    for length in range(1, max_length + 1):
+        for body in itertools.product(range(VOCAB), repeat=length - 1):
+            if END in body:
+                continue
+            candidates.append(list(body) + [END])
+        candidates += [list(s) for s in itertools.product(range(VOCAB), repeat=max_length) if END not in s] if length == max_length else []
+    scored = [(_log_probs(table, s) / length_penalty_factor(len(s), alpha).numpy(), s) for s in candidates]
+    return max(scored, key=lambda pair: pair[0])
+
+
+def _greedy_numpy(table, max_length):
+    token, ids = START, []
+    for _ in range(max_length):
+        token = int(np.argmax(table[token]))
+        ids.append(token)
+        if token == END:
+            break
+    return ids + [0] * (max_length - len(ids))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_follows_the_argmax_and_pads_after_the_end(seed):
+    table = _table(seed)
+    context = tf.zeros([3, VOCAB])
+    ids = greedy_decode(_step_fn(table), tf.zeros([3]), context, 3, START, END, max_length=6).numpy()
+    assert ids.shape == (3, 6)
+    for row in ids:
+        assert row.tolist() == _greedy_numpy(table, 6)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_wide_beam_finds_the_brute_force_best_sequence(seed, alpha):
+    table, max_length = _table(seed), 4
+    expected_score, expected = _brute_force_best(table, max_length, alpha)
+    ids, scores = beam_search(_step_fn(table), tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, max_length,
+                              beam_width=VOCAB ** 3, length_penalty=alpha)
+    best = [int(t) for t in ids[0, 0].numpy()]
+    assert best[: len(expected)] == expected and not any(best[len(expected):])
+    np.testing.assert_allclose(scores[0, 0], expected_score, atol=1e-4)
+    assert np.all(np.diff(scores[0].numpy()) <= 1e-6), "beams come best first"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_beam_width_one_is_greedy(seed):
+    table = _table(seed)
+    context = tf.zeros([2, VOCAB])
+    greedy = greedy_decode(_step_fn(table), tf.zeros([2]), context, 2, START, END, 6)
+    beam, _ = beam_search(_step_fn(table), tf.zeros([2]), context, 2, START, END, 6, beam_width=1)
+    np.testing.assert_array_equal(beam[:, 0], greedy)
+
+
+def test_each_example_decodes_on_its_own_context():
+    table = _table(0)
+    context = np.zeros([2, VOCAB], "float32")
+    context[0, END] = -50.0  # the first example never ends
+    context[1, END] = 50.0  # the second ends at once
+    ids, _ = beam_search(_step_fn(table), tf.zeros([2]), tf.constant(context), 2, START, END, 5, beam_width=3)
+    assert ids[1, 0].numpy().tolist() == [END, 0, 0, 0, 0]
+    assert END not in ids[0, 0].numpy().tolist() and 0 not in ids[0, 0].numpy().tolist()
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="beam_width"):
+        beam_search(_step_fn(_table()), tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 4, beam_width=0)
+    with pytest.raises(ValueError, match="max_length"):
+        greedy_decode(_step_fn(_table()), tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 0)
