@@ -1,0 +1,160 @@
+"""`python -m zoo.recipes.captioning` end to end on a shrunken config: train, evaluate, export,
+then every artifact used the way a user would (SavedModel on raw image bytes, the TFLite runner,
+predict on files), plus resume and refusal."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from tests.data.test_flickr8k import _write_image
+from zoo.captioning import export as captioning_export
+from zoo.captioning import workflow
+from zoo.captioning.config import CaptioningConfig
+from zoo.captioning.evaluate import generate_captions
+from zoo.captioning.tflite_runner import TFLiteCaptioner
+from zoo.config import load_config
+from zoo.data.images import read_image_file
+from zoo.export import ExportError
+from zoo.export.tflite_model import operator_names
+from zoo.recipes.captioning import main
+
+pytestmark = pytest.mark.slow
+
+TINY = [
+    "train_images=48", "validation_images=8", "test_images=10", "epochs=2", "units=16", "embedding_dim=8",
+    "attention_units=8", "batch_size=16", "image_size=32", "max_caption_length=12", "samples=4",
+    "quantizations=['float16']", "agreement_threshold=0.0",
+]
+
+
+def _arguments(workdir, *extra):
+    arguments = ["--workdir", str(workdir), "--quiet"]
+    for override in TINY:
+        arguments += ["--set", override]
+    return arguments + list(extra)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The default run (train, evaluate, export) of a tiny captioner, shared by this module's tests."""
+    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    workdir = tmp_path_factory.mktemp("captioning")
+    assert main(_arguments(workdir)) == 0
+    config, model, vocabulary = workflow.load_trained(str(workdir))
+    test = workflow.load_data(config).splits["test"]
+    return workdir, config, model, vocabulary, test
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "serving/1/saved_model.pb", "encoder.tflite", "decoder_step.tflite",
+                 "encoder_fp16.tflite", "decoder_step_fp16.tflite", "vocabulary.txt", "config.json", "metrics.json",
+                 "samples.png", "attention.png", "training.png", "history.csv", "export_report.json", "logs"):
+        assert os.path.exists(workdir / name), name
+    metrics = json.loads((workdir / "metrics.json").read_text())["test"]
+    assert set(metrics) == {"baseline", "greedy", "beam"}
+    for row in metrics.values():
+        assert {"bleu1", "bleu2", "bleu3", "bleu4", "exact_match"} <= set(row)
+        assert 0 <= row["bleu4"] <= row["bleu1"] <= 100
+    assert json.loads((workdir / "config.json").read_text())["recipe"] == "captioning"
+    report = json.loads((workdir / "export_report.json").read_text())
+    assert not [row for row in report if "refused" in row]
+
+
+def _png(image):
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_saved_model_captions_raw_image_bytes_as_the_keras_model_does(trained, tmp_path):
+    workdir, config, model, vocabulary, test = trained
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    big = tmp_path / "big.jpg"
+    Image.fromarray(np.repeat(np.repeat(test.images[0], 3, 0), 3, 1)).save(big, format="JPEG")
+    encoded = [_png(image) for image in test.images[:5]] + [big.read_bytes()]
+    captions = [c.decode() for c in serve(image_bytes=tf.constant(encoded))["caption"].numpy()]
+    pixels = np.concatenate([test.images[:5].astype(np.float32), read_image_file(str(big), config.image_size)[None]])
+    expected = generate_captions(model, vocabulary, pixels, config.max_caption_length, config.beam_width,
+                                 config.length_penalty)
+    assert captions == expected
+    assert all(isinstance(c, str) for c in captions)
+
+
+def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_greedy_captions(trained):
+    workdir, config, model, vocabulary, test = trained
+    for name in ("encoder.tflite", "decoder_step.tflite", "encoder_fp16.tflite", "decoder_step_fp16.tflite"):
+        ops = operator_names((workdir / name).read_bytes())
+        assert ops and not [op for op in ops if op.startswith("CUSTOM")], (name, ops)
+    assert "WHILE" not in operator_names((workdir / "decoder_step.tflite").read_bytes()), "one step, no loop"
+    runner = TFLiteCaptioner.from_workdir(str(workdir), config.max_caption_length)
+    expected = generate_captions(model, vocabulary, test.images, config.max_caption_length)
+    assert [runner.caption(image.astype(np.float32)) for image in test.images] == expected
+
+
+def test_predict_captions_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
+    workdir, _, _, _, test = trained
+    good = tmp_path / "scene.png"
+    good.write_bytes(_png(test.images[0]))
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    assert main(["predict", "--workdir", str(workdir), str(bad), str(good)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith(f"{bad}: error:") and "not a readable" in lines[0]
+    assert lines[1].startswith(f"{good}: ") and len(lines[1]) > len(f"{good}: ")
+
+
+def test_evaluate_verb_prints_the_table(trained, capsys):
+    assert main(["evaluate", "--workdir", str(trained[0])]) == 0
+    out = capsys.readouterr().out
+    assert "most frequent caption" in out and "BLEU-4" in out and "beam (width 3)" in out
+
+
+def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, monkeypatch):
+    workdir, config, model, vocabulary, test = trained
+    before = (workdir / "serving" / "1" / "saved_model.pb").read_bytes()
+    monkeypatch.setattr(captioning_export, "generate_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
+    with pytest.raises(ExportError, match="serving/1: .* captions differ"):
+        workflow.export(str(workdir), verbose=False)
+    assert (workdir / "serving" / "1" / "saved_model.pb").read_bytes() == before
+    assert sorted(p for p in os.listdir(workdir / "serving")) == ["1"]
+
+
+def test_missing_workdirs_and_bad_settings_get_one_line_errors(tmp_path, capsys):
+    assert main(["evaluate", "--workdir", str(tmp_path / "empty")]) == 2
+    assert "config.json not found" in capsys.readouterr().err
+    assert main(["train", "--workdir", str(tmp_path), "--set", "cell=transformer"]) == 2
+    assert "`cell` must be one of" in capsys.readouterr().err
+
+
+def test_train_on_a_flickr8k_folder_resumes_after_an_interruption(tmp_path):
+    import keras
+
+    images = tmp_path / "data" / "Images"
+    images.mkdir(parents=True)
+    rows = ["image,caption"]
+    for index in range(24):
+        _write_image(images / f"{index}.png")
+        rows += [f"{index}.png,picture number {index % 5}", f"{index}.png,an image {index % 3}"]
+    rows.append("ghost.png,a missing image")
+    (tmp_path / "data" / "captions.txt").write_text("\n".join(rows) + "\n")
+    config = load_config(CaptioningConfig, None, TINY + [f"data='{tmp_path / 'data'}'", "epochs=3",
+                                                         "validation_fraction=0.2", "test_fraction=0.2"])
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    workdir = str(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        workflow.train(config, workdir, verbose=0, callbacks=[Interrupt()])
+    _, data, report = workflow.train(config, workdir, verbose=0)
+    assert (report.first_epoch, report.last_epoch) == (1, 3)
+    assert data.skipped == {"missing image": 1}
+    with pytest.raises(ValueError, match=r"other settings \(units 16 → 32\)"):
+        workflow.train(config.__class__(**{**config.__dict__, "units": 32}), workdir, verbose=0)
