@@ -14,7 +14,9 @@ def parse_args(argv):
         prog="python -m zoo.export",
         description=(
             "Export DIR/model.keras to a SavedModel (DIR/serving/1) and TFLite files (built-in ops "
-            "only), each checked against the Keras model on DIR/example_inputs.npz before it is written."
+            "only), each checked against the Keras model on DIR/example_inputs.npz before it is written. "
+            "A recipe's workdir (its config.json names the recipe) gets that recipe's export, e.g. "
+            "captioning: image bytes → caption."
         ),
     )
     parser.add_argument("--workdir", required=True, help="a recipe's workdir holding model.keras")
@@ -25,8 +27,30 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+RECIPE_EXPORTS = {"captioning": "zoo.captioning.workflow"}  # recipes whose export has its own signatures
+
+
+def export_recipe_workdir(module_name, workdir):
+    """Runs the export verb of the recipe that trained `workdir`."""
+    import importlib
+
+    from zoo.export import ExportError
+
+    try:
+        importlib.import_module(module_name).export(workdir)
+    except (ExportError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from zoo.config import saved_recipe
+
+    recipe = saved_recipe(os.path.join(args.workdir, "config.json"))
+    if recipe in RECIPE_EXPORTS:
+        return export_recipe_workdir(RECIPE_EXPORTS[recipe], args.workdir)
     model_path = os.path.join(args.workdir, "model.keras")
     inputs_path = args.inputs or os.path.join(args.workdir, EXAMPLE_INPUTS)
     for path, what in ((model_path, "a trained model (run the recipe's train first)"), (inputs_path, "example inputs")):

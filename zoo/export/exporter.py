@@ -235,4 +235,4 @@ def report_table(rows):
             f"{row['max_abs_diff']:.2e}", f"{row['argmax_agreement']:.1%}",
             "-" if row.get("latency_ms") is None else f"{row['latency_ms']:.2f}",
         ])
-    return format_table(["artifact", "size", "ops", "max |diff|", "argmax agreement", "latency ms"], table)
+    return format_table(["artifact", "size", "ops", "max |diff|", "agreement", "latency ms"], table)
