@@ -21,7 +21,7 @@ from zoo.captioning.evaluate import generate_captions
 from zoo.captioning.generate import caption_ids_function, ids_to_text
 from zoo.captioning.tflite_runner import TFLiteCaptioner, state_name
 from zoo.data.images import decode_image
-from zoo.export import atomic, convert, exporter, parity, tflite_model
+from zoo.export import atomic, exporter, parity, tflite_model
 from zoo.export.errors import ExportError
 from zoo.text import START
 
@@ -143,13 +143,7 @@ def export_tflite(model, vocabulary, config, workdir, images, scratch):
             files, reports, latencies = [], [], []
             for signature, name, inputs, expected in (("encoder", names[0], encoder_inputs, encoder_expected),
                                                       ("decoder_step", names[1], step_inputs, step_expected)):
-                path = os.path.join(scratch, name)
-                convert.convert_in_subprocess(source, signature, quantization, path)
-                with open(path, "rb") as file:
-                    data = file.read()
-                ops = tflite_model.operator_names(data)
-                if [op for op in ops if op.startswith("CUSTOM")]:
-                    raise ExportError(f"{name}: holds non-built-in ops {ops}")
+                data, ops = exporter.convert_built_in(source, signature, name, quantization, scratch)
                 interpreter = tflite_model.TFLiteModel(data)
                 actual = interpreter(**inputs)
                 latencies.append(exporter.latency_ms(lambda: interpreter(**inputs)))

@@ -102,6 +102,27 @@ def tflite_file_name(stem, quantization):
     return stem + {"none": "", "float16": "_fp16", "int8": "_int8"}[quantization] + ".tflite"
 
 
+def convert_built_in(source, signature, name, quantization, scratch):
+    """Converts one signature of the SavedModel `source` to TFLite in a subprocess.
+
+    Returns:
+        `(data, ops)`: the file's bytes and the ops of every subgraph. Raises ExportError (naming
+        `name`) if the converter fails or the file holds non-built-in ops.
+    """
+    converted = os.path.join(scratch, name)
+    try:
+        convert.convert_in_subprocess(source, signature, quantization, converted)
+    except ExportError as error:
+        raise ExportError(f"{name}: {error}") from error
+    with open(converted, "rb") as file:
+        data = file.read()
+    ops = tflite_model.operator_names(data)
+    custom = [op for op in ops if op.startswith("CUSTOM")]
+    if custom:
+        raise ExportError(f"{name}: holds non-built-in ops {custom}")
+    return data, ops
+
+
 def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,
                        quantizations, scratch):
     """Converts one signature of the SavedModel `source` to `<stem>.tflite` (+ quantized variants).
@@ -117,14 +138,7 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
     for quantization in ("none",) + tuple(q for q in quantizations if q != "none"):
         name = tflite_file_name(stem, quantization)
         try:
-            converted = os.path.join(scratch, name)
-            convert.convert_in_subprocess(source, signature, quantization, converted)
-            with open(converted, "rb") as file:
-                data = file.read()
-            ops = tflite_model.operator_names(data)
-            custom = [op for op in ops if op.startswith("CUSTOM")]
-            if custom:
-                raise ExportError(f"{name}: holds non-built-in ops {custom}")
+            data, ops = convert_built_in(source, signature, name, quantization, scratch)
             runner = tflite_model.TFLiteModel(data)
             try:
                 actual = runner(**inputs)
