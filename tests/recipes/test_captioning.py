@@ -15,7 +15,7 @@ from tests.data.test_flickr8k import _write_image
 from zoo.captioning import export as captioning_export
 from zoo.captioning import workflow
 from zoo.captioning.config import CaptioningConfig
-from zoo.captioning.evaluate import generate_captions
+from zoo.captioning.evaluate import generate_captions, generate_ids
 from zoo.captioning.tflite_runner import TFLiteCaptioner
 from zoo.config import load_config
 from zoo.data.images import read_image_file
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 TINY = [
     "train_images=48", "validation_images=8", "test_images=10", "epochs=2", "units=16", "embedding_dim=8",
     "attention_units=8", "batch_size=16", "image_size=32", "max_caption_length=12", "samples=4",
-    "quantizations=['float16']", "agreement_threshold=0.0",
+    "quantizations=['float16', 'full_int8']", "agreement_threshold=0.0",
 ]
 
 
@@ -53,7 +53,8 @@ def trained(tmp_path_factory):
 def test_the_default_run_leaves_every_artifact(trained):
     workdir = trained[0]
     for name in ("model.keras", "serving/1/saved_model.pb", "encoder.tflite", "decoder_step.tflite",
-                 "encoder_fp16.tflite", "decoder_step_fp16.tflite", "vocabulary.txt", "config.json", "metrics.json",
+                 "encoder_fp16.tflite", "decoder_step_fp16.tflite", "encoder_full_int8.tflite",
+                 "decoder_step_full_int8.tflite", "vocabulary.txt", "config.json", "metrics.json",
                  "samples.png", "attention.png", "training.png", "history.csv", "export_report.json", "logs"):
         assert os.path.exists(workdir / name), name
     metrics = json.loads((workdir / "metrics.json").read_text())["test"]
@@ -88,13 +89,22 @@ def test_the_saved_model_captions_raw_image_bytes_as_the_keras_model_does(traine
 
 def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_greedy_captions(trained):
     workdir, config, model, vocabulary, test = trained
-    for name in ("encoder.tflite", "decoder_step.tflite", "encoder_fp16.tflite", "decoder_step_fp16.tflite"):
-        ops = operator_names((workdir / name).read_bytes())
-        assert ops and not [op for op in ops if op.startswith("CUSTOM")], (name, ops)
-    assert "WHILE" not in operator_names((workdir / "decoder_step.tflite").read_bytes()), "one step, no loop"
+    for stem in ("encoder", "decoder_step"):
+        for suffix in ("", "_fp16", "_full_int8"):
+            ops = operator_names((workdir / f"{stem}{suffix}.tflite").read_bytes())
+            assert ops and not [op for op in ops if op.startswith("CUSTOM")], (stem, suffix, ops)
+            assert "WHILE" not in ops, "the encoder and one decoder step hold no loop"
+        assert "QUANTIZE" in operator_names((workdir / f"{stem}_full_int8.tflite").read_bytes())
     runner = TFLiteCaptioner.from_workdir(str(workdir), config.max_caption_length)
     expected = generate_captions(model, vocabulary, test.images, config.max_caption_length)
     assert [runner.caption(image.astype(np.float32)) for image in test.images] == expected
+    keras_ids = generate_ids(model, vocabulary, test.images[:3], config.max_caption_length)
+    for image, ids in zip(test.images[:3], keras_ids):
+        ids = list(ids[: list(ids).index(vocabulary.ids["[END]"]) + 1]) if vocabulary.ids["[END]"] in ids else list(ids)
+        assert runner.token_choices(image.astype(np.float32), ids) == ids
+    report = {row["artifact"]: row for row in json.loads((workdir / "export_report.json").read_text())}
+    assert report["decoder_step.tflite"]["caption_agreement"] == 1.0
+    assert 0.0 <= report["decoder_step_full_int8.tflite"]["argmax_agreement"] <= 1.0
 
 
 def test_predict_captions_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
@@ -115,12 +125,15 @@ def test_evaluate_verb_prints_the_table(trained, capsys):
     assert "most frequent caption" in out and "BLEU-4" in out and "beam (width 3)" in out
 
 
-def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, monkeypatch):
+def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, monkeypatch, capsys):
     workdir, config, model, vocabulary, test = trained
     before = (workdir / "serving" / "1" / "saved_model.pb").read_bytes()
     monkeypatch.setattr(captioning_export, "generate_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
+    monkeypatch.setattr(captioning_export, "export_tflite", lambda *args, **kwargs: [])
     with pytest.raises(ExportError, match="serving/1: .* captions differ"):
         workflow.export(str(workdir), verbose=False)
+    assert main(["export", "--workdir", str(workdir)]) == 1
+    assert "error: refused: serving/1:" in capsys.readouterr().err
     assert (workdir / "serving" / "1" / "saved_model.pb").read_bytes() == before
     assert sorted(p for p in os.listdir(workdir / "serving")) == ["1"]
 

@@ -49,8 +49,8 @@ class CaptioningConfig:
     test_fraction: float = 0.1
     min_token_count: int = 1  # rarer training tokens become [UNK]
     # Export.
-    quantizations: tuple[str, ...] = ("float16", "int8")
-    agreement_threshold: float = 0.98  # share of quantized TFLite captions equal to the Keras model's
+    quantizations: tuple[str, ...] = ("float16", "int8")  # "full_int8" too: calibrated, all-integer
+    agreement_threshold: float = 0.98  # share of steps at which quantized TFLite files pick the Keras token
     export_tolerance: float = 1e-4  # max |difference| of float32 TFLite outputs from the Keras model's
 
     def __post_init__(self):
@@ -71,4 +71,4 @@ class CaptioningConfig:
                 f"learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
             )
         for quantization in self.quantizations:
-            checks.one_of("quantizations", quantization, ("float16", "int8"))
+            checks.one_of("quantizations", quantization, ("float16", "int8", "full_int8"))

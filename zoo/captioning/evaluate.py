@@ -27,14 +27,20 @@ def compiled_caption_ids(model, vocabulary, max_length, beam_width=1, length_pen
     return functions[key]
 
 
-def generate_captions(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
-    """Captions (list of str) of uint8/float images (count, size, size, 3)."""
+def generate_ids(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
+    """Caption ids int32 (count, max_length) of uint8/float images (count, size, size, 3)."""
     caption_ids = compiled_caption_ids(model, vocabulary, max_length, beam_width, length_penalty)
     ids = [
         caption_ids(tf.constant(images[start:start + batch_size], tf.float32)).numpy()
         for start in range(0, len(images), batch_size)
     ]
-    return vocabulary.decode(np.concatenate(ids)) if ids else []
+    return np.concatenate(ids) if ids else np.zeros((0, max_length), np.int32)
+
+
+def generate_captions(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
+    """Captions (list of str) of uint8/float images (count, size, size, 3)."""
+    return vocabulary.decode(generate_ids(model, vocabulary, images, max_length, beam_width, length_penalty,
+                                          batch_size))
 
 
 def score(hypotheses, references):

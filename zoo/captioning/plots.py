@@ -13,7 +13,8 @@ def plot_samples(images, captions, references, path, columns=4):
     """samples.png: test images with the model's caption (bold) and one reference under each."""
     count = len(images)
     rows = max(1, -(-count // columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.6 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 4.4 * rows), squeeze=False)
+    figure.subplots_adjust(hspace=0.75)
     for axis in axes.flat:
         axis.axis("off")
     for axis, image, caption, refs in zip(axes.flat, images, captions, references):

@@ -50,20 +50,32 @@ class TFLiteCaptioner:
         vocabulary = Vocabulary.load(os.path.join(workdir, "vocabulary.txt"))
         return cls(files[0], files[1], vocabulary, max_length)
 
-    def caption_ids(self, image):
-        """The greedy ids of one image (float32 (size, size, 3)), [END] included if reached."""
+    def _decode(self, image, forced_ids=None):
+        """Greedy ids of one image; with `forced_ids`, each step is fed forced_ids[t - 1] instead of
+        its own previous choice (teacher forcing) and the step's own argmax is still returned."""
         encoded = self.encoder(image=np.asarray(image, np.float32)[None])
         memory = encoded.pop("memory")
         states = encoded
         token, ids = self.vocabulary.ids[START], []
-        for _ in range(self.max_length):
+        steps = self.max_length if forced_ids is None else len(forced_ids)
+        for t in range(steps):
             outputs = self.decoder_step(token=np.array([token], np.int32), memory=memory, **states)
-            token = int(np.argmax(outputs["logits"][0]))
-            ids.append(token)
+            choice = int(np.argmax(outputs["logits"][0]))
+            ids.append(choice)
             states = {name: value for name, value in outputs.items() if name.startswith("state_")}
-            if token == self.vocabulary.ids[END]:
+            if forced_ids is None and choice == self.vocabulary.ids[END]:
                 break
+            token = choice if forced_ids is None else int(forced_ids[t])
         return ids
+
+    def caption_ids(self, image):
+        """The greedy ids of one image (float32 (size, size, 3)), [END] included if reached."""
+        return self._decode(image)
+
+    def token_choices(self, image, ids):
+        """The token the files pick at each step when fed `ids` (another decoder's greedy ids) as
+        the previous tokens: how often they agree with `ids` is their token agreement."""
+        return self._decode(image, forced_ids=ids)
 
     def caption(self, image):
         """The greedy caption of one image."""

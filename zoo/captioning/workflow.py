@@ -23,7 +23,7 @@ from zoo.text import Vocabulary
 from zoo.training import fit
 
 RECIPE = "captioning"
-EXPORT_IMAGES = "export_images.npz"  # test images kept beside the model to prove exports on
+EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training images to calibrate them
 # Settings a resumed run must share with the run that wrote the checkpoints.
 MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
               "attention_units", "data", "train_images", "min_token_count")
@@ -66,7 +66,8 @@ def train(config, workdir, verbose=1, callbacks=()):
     with atomic_file(os.path.join(workdir, "vocabulary.txt")) as staging:
         data.vocabulary.save(staging)
     with atomic_file(os.path.join(workdir, EXPORT_IMAGES)) as staging:
-        np.savez(staging, images=data.splits["test"].images[:PARITY_IMAGES])
+        np.savez(staging, test=data.splits["test"].images[:PARITY_IMAGES],
+                 calibration=data.splits["train"].images[:PARITY_IMAGES])
 
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data.vocabulary)
@@ -155,8 +156,8 @@ def export(workdir, model=None, vocabulary=None, config=None, verbose=True):
     if not os.path.isfile(path):
         raise ValueError(f"{path} not found: it is written by train; run train into this workdir first.")
     with np.load(path) as archive:
-        images = archive["images"]
-    return export_captioner(model, vocabulary, config, workdir, images, verbose=verbose)
+        test_images, calibration_images = archive["test"], archive["calibration"]
+    return export_captioner(model, vocabulary, config, workdir, test_images, calibration_images, verbose=verbose)
 
 
 def run(config, workdir, verbose=1):

@@ -99,19 +99,26 @@ def export_saved_model(model, workdir, inputs, expected, tolerance):
 
 def tflite_file_name(stem, quantization):
     """model.tflite, model_fp16.tflite, model_int8.tflite (or another stem: encoder_fp16.tflite, ...)."""
-    return stem + {"none": "", "float16": "_fp16", "int8": "_int8"}[quantization] + ".tflite"
+    return stem + {"none": "", "float16": "_fp16", "int8": "_int8", "full_int8": "_full_int8"}[quantization] + ".tflite"
 
 
-def convert_built_in(source, signature, name, quantization, scratch):
+def convert_built_in(source, signature, name, quantization, scratch, representative=None):
     """Converts one signature of the SavedModel `source` to TFLite in a subprocess.
+
+    `representative` (a list of dicts input name → array) calibrates "full_int8".
 
     Returns:
         `(data, ops)`: the file's bytes and the ops of every subgraph. Raises ExportError (naming
         `name`) if the converter fails or the file holds non-built-in ops.
     """
     converted = os.path.join(scratch, name)
+    representative_path = None
+    if representative is not None:
+        representative_path = os.path.join(scratch, f"{name}.representative.npz")
+        convert.save_representative(representative, representative_path)
     try:
-        convert.convert_in_subprocess(source, signature, quantization, converted)
+        convert.convert_in_subprocess(source, signature, quantization, converted,
+                                      representative_path=representative_path)
     except ExportError as error:
         raise ExportError(f"{name}: {error}") from error
     with open(converted, "rb") as file:

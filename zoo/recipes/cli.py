@@ -62,12 +62,19 @@ def verbosity(args):
 
 
 def run_command(function):
-    """Runs a verb, turning a `ValueError` (bad input, named) into a one-line error and exit status 2."""
+    """Runs a verb: a `ValueError` (bad input, named) becomes a one-line error and exit status 2, a
+    refused export (the other artifacts are written) or a diverged training run exit status 1."""
+    from zoo.export.errors import ExportError
+    from zoo.training import TrainingDiverged
+
     try:
         return function() or 0
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (ExportError, TrainingDiverged) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume from the last checkpoint.", file=sys.stderr)
         return 130
