@@ -1,0 +1,2 @@
+"""The image-captioning recipe's library: data, evaluation, export, plots and the verbs that
+`python -m zoo.recipes.captioning` runs (`zoo.captioning.workflow`)."""
