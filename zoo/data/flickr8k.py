@@ -17,9 +17,9 @@ import zlib
 import numpy as np
 
 from zoo.data.images import read_image_file
+from zoo.data.skipped import SkippedLines
 
 HEADER = ["image", "caption"]
-MESSAGES_PER_KIND = 5  # the rest of a kind is only counted
 
 
 @dataclasses.dataclass
@@ -43,18 +43,6 @@ def split_of(name, validation_fraction, test_fraction):
     if bucket < test_fraction:
         return "test"
     return "validation" if bucket < test_fraction + validation_fraction else "train"
-
-
-class _Skips:
-    def __init__(self, stream):
-        self.counts, self.stream = collections.Counter(), stream
-
-    def __call__(self, kind, message):
-        self.counts[kind] += 1
-        if self.counts[kind] <= MESSAGES_PER_KIND:
-            print(f"skipped: {message}", file=self.stream)
-        elif self.counts[kind] == MESSAGES_PER_KIND + 1:
-            print(f"skipped: further {kind} rows are only counted", file=self.stream)
 
 
 def _safe_relative(name):
@@ -111,7 +99,7 @@ def read_flickr8k(directory, image_size, progress=True, stream=sys.stderr):
 
     if not os.path.isdir(directory):
         raise ValueError(f"--data {directory}: not a directory; expected a folder with Images/ and captions.txt.")
-    skip = _Skips(stream)
+    skip = SkippedLines(stream)
     captions = read_captions(directory, skip)
     images, references, names = [], [], []
     bar = keras.utils.Progbar(len(captions), unit_name="image") if progress else None
