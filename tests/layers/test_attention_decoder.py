@@ -8,9 +8,9 @@ import tensorflow as tf
 from zoo.layers import AttentionDecoder
 
 
-def _decoder(cell="lstm", depth=2, attention="bahdanau"):
+def _decoder(cell="lstm", depth=2, attention="bahdanau", bridge="mean"):
     return AttentionDecoder(vocab_size=11, embedding_dim=6, cell=cell, units=8, depth=depth, attention=attention,
-                            attention_units=5)
+                            attention_units=5, bridge=bridge)
 
 
 def _batch(seed=0):
@@ -22,17 +22,40 @@ def _batch(seed=0):
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "layernorm_lstm"])
-@pytest.mark.parametrize("attention", ["bahdanau", "luong"])
-def test_step_by_step_equals_teacher_forcing(cell, attention):
-    decoder = _decoder(cell, attention=attention)
+@pytest.mark.parametrize("attention, bridge", [("bahdanau", "mean"), ("luong", "final"), (None, "final")])
+def test_step_by_step_equals_teacher_forcing(cell, attention, bridge):
+    decoder = _decoder(cell, attention=attention, bridge=bridge)
     tokens, memory = _batch()
-    logits = decoder(tokens, memory).numpy()
-    states = decoder.initial_states(tf.constant(memory))
+    memory_mask = np.arange(9)[None, :] < np.array([[9], [5], [7]])
+    logits = decoder(tokens, memory, memory_mask=memory_mask).numpy()
+    states = decoder.initial_states(tf.constant(memory), tf.constant(memory_mask))
     for t in range(tokens.shape[1]):
-        step_logits, states, weights = decoder.step(tf.constant(tokens[:, t]), states, tf.constant(memory))
+        step_logits, states, weights = decoder.step(tf.constant(tokens[:, t]), states, tf.constant(memory),
+                                                    tf.constant(memory_mask))
         valid = tokens[:, t] != 0
         np.testing.assert_allclose(step_logits.numpy()[valid], logits[valid, t], atol=1e-5, rtol=0)
-        np.testing.assert_allclose(tf.reduce_sum(weights, -1), 1.0, atol=1e-6)
+        if attention is not None:
+            np.testing.assert_allclose(tf.reduce_sum(weights, -1), 1.0, atol=1e-6)
+            np.testing.assert_array_equal(weights.numpy()[~memory_mask], 0.0)
+
+
+def test_without_attention_the_memory_reaches_the_decoder_only_through_its_initial_states():
+    decoder = _decoder(attention=None, bridge="final")
+    tokens, memory = _batch()
+    changed = memory.copy()
+    changed[:, 3:-1] += 5.0  # neither the last step's forward half nor the first step's backward half
+    np.testing.assert_allclose(decoder(tokens, memory), decoder(tokens, changed), atol=1e-6, rtol=0)
+    changed[:, 0, 2:] += 5.0  # the backward half of the first step: read by the bridge
+    assert not np.allclose(decoder(tokens, memory), decoder(tokens, changed), atol=1e-3)
+
+
+def test_the_final_bridge_reads_the_last_valid_forward_and_the_first_backward_output():
+    decoder = _decoder(depth=1, bridge="final")
+    _, memory = _batch()
+    mask = np.arange(9)[None, :] < np.array([[9], [5], [1]])
+    summary = decoder.summary(tf.constant(memory), tf.constant(mask)).numpy()
+    for row, length in enumerate((9, 5, 1)):
+        np.testing.assert_array_equal(summary[row], np.concatenate([memory[row, length - 1, :2], memory[row, 0, 2:]]))
 
 
 def test_padding_does_not_change_the_logits_of_real_tokens():
@@ -74,3 +97,5 @@ def test_bad_arguments_are_named():
         AttentionDecoder(5, 4, cell="transformer")
     with pytest.raises(ValueError, match="attention"):
         AttentionDecoder(5, 4, attention="dot")
+    with pytest.raises(ValueError, match="bridge"):
+        AttentionDecoder(5, 4, bridge="last")

@@ -8,12 +8,14 @@ from zoo.cells import make_cell
 from zoo.layers.attention import make_attention
 from zoo.layers.recurrent import Recurrent
 
+BRIDGES = ("mean", "final")
+
 
 @keras.saving.register_keras_serializable(package="zoo")
 class AttentionDecoder(keras.layers.Layer):
     """Predicts each next token from the previous ones and a memory it attends to.
 
-        s^l_0 = tanh(W^l mean_j(m_j) + b^l)             initial states from the memory summary
+        s^l_0 = tanh(W^l summary(M) + b^l)              initial states from the memory (the bridge)
         x_t = E y_{t-1}                                 embedding of the previous token
         h^l_t = cell_l(h^{l-1}_t, s^l_{t-1})            `depth` stacked cells, h^0_t = x_t
         c_t, α_t = attention(h^L_t, M)                  context: attention over the memory M
@@ -25,7 +27,12 @@ class AttentionDecoder(keras.layers.Layer):
     (translation). Attention reads the top layer's h_t, as in Luong et al. (2015), rather than
     feeding c_t into the cell: so in training (teacher forcing) the cells run over the whole
     target sequence at once with `zoo.layers.Recurrent`, and only decoding goes step by step
-    (`step`, with `zoo.decoding`).
+    (`step`, with `zoo.decoding`). With `attention=None` the decoder reads the memory only through
+    its initial states, h̃_t = tanh(W_c h^L_t): the plain encoder-decoder of Sutskever et al. (2014).
+
+    The bridge summarizes the memory for the initial states: "mean" averages its valid slots;
+    "final" reads a bidirectional encoder's concatenated outputs as [h→ at the last valid step;
+    h← at the first step], the final states of both directions.
 
     Args:
         vocab_size: int. Output vocabulary size; token 0 is padding.
@@ -34,8 +41,9 @@ class AttentionDecoder(keras.layers.Layer):
         units: int, default 256. Hidden size of every cell and of h̃.
         depth: int, default 1. Number of stacked cells.
         dropout: float, default 0. Dropout between cells and on h̃.
-        attention: "bahdanau" (additive, default) or "luong" (multiplicative).
+        attention: "bahdanau" (additive, default), "luong" (multiplicative) or None.
         attention_units: int, default 128. Width of the additive score's hidden layer.
+        bridge: "mean" (default) or "final", see above.
 
     Call arguments:
         tokens: int32 (batch, time): the target sequence shifted right ([START] y_1 ... y_{n-1}),
@@ -54,7 +62,7 @@ class AttentionDecoder(keras.layers.Layer):
     """
 
     def __init__(self, vocab_size, embedding_dim, cell="lstm", units=256, depth=1, dropout=0.0,
-                 attention="bahdanau", attention_units=128, **kwargs):
+                 attention="bahdanau", attention_units=128, bridge="mean", **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = checks.positive_int("vocab_size", vocab_size)
         self.embedding_dim = checks.positive_int("embedding_dim", embedding_dim)
@@ -64,6 +72,7 @@ class AttentionDecoder(keras.layers.Layer):
         self.dropout = checks.rate("dropout", dropout)
         self.attention_name = attention
         self.attention_units = checks.positive_int("attention_units", attention_units)
+        self.bridge = checks.one_of("bridge", bridge, BRIDGES)
 
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.rnn_layers = [
@@ -74,7 +83,7 @@ class AttentionDecoder(keras.layers.Layer):
              for state, size in enumerate(layer.cell.state_sizes)]
             for index, layer in enumerate(self.rnn_layers)
         ]
-        self.attention = make_attention(attention, attention_units)
+        self.attention = None if attention is None else make_attention(attention, attention_units)
         self.attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")
         self.output_projection = keras.layers.Dense(vocab_size, name="output_projection")
         self.dropout_layer = keras.layers.Dropout(self.dropout)
@@ -88,22 +97,35 @@ class AttentionDecoder(keras.layers.Layer):
             shape = (batch, None, self.units)
             for initializer in initializers:
                 initializer.build((batch, memory_dim))
-        self.attention.build((batch, None, self.units), tuple(memory_shape))
-        self.attentional.build((batch, None, self.units + memory_dim))
+        if self.attention is not None:
+            self.attention.build((batch, None, self.units), tuple(memory_shape))
+        self.attentional.build((batch, None, self.units + (memory_dim if self.attention is not None else 0)))
         self.output_projection.build((batch, None, self.units))
 
-    def initial_states(self, memory, memory_mask=None):
-        """s_0 of every layer from the memory's (masked) mean: a list per layer of its states."""
+    def summary(self, memory, memory_mask=None):
+        """What the bridge reads: (batch, memory_dim), see the class docstring."""
         if memory_mask is None:
-            summary = ops.mean(memory, axis=1)
-        else:
-            weights = ops.expand_dims(ops.cast(memory_mask, memory.dtype), -1)
-            summary = ops.sum(memory * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+            memory_mask = ops.ones(ops.shape(memory)[:2], dtype="bool")
+        weights = ops.expand_dims(ops.cast(memory_mask, memory.dtype), -1)
+        if self.bridge == "mean":
+            return ops.sum(memory * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+        half = memory.shape[-1] // 2
+        last = ops.maximum(ops.sum(ops.cast(memory_mask, "int32"), axis=1) - 1, 0)  # last valid step
+        forward = ops.take_along_axis(memory[:, :, :half], ops.reshape(last, (-1, 1, 1)), axis=1)[:, 0]
+        return ops.concatenate([forward, memory[:, 0, half:]], axis=-1)
+
+    def initial_states(self, memory, memory_mask=None):
+        """s_0 of every layer from the memory through the bridge: a list per layer of its states."""
+        summary = self.summary(memory, memory_mask)
         return [[initializer(summary) for initializer in initializers] for initializers in self.state_initializers]
 
     def _read_out(self, top, memory, memory_mask, training):
-        context, weights = self.attention(top, memory, memory_mask=memory_mask)
-        attentional = self.attentional(ops.concatenate([context, top], axis=-1))
+        if self.attention is None:
+            weights = ops.zeros(ops.shape(top)[:-1] + (ops.shape(memory)[1],), dtype=top.dtype)
+            attentional = self.attentional(top)
+        else:
+            context, weights = self.attention(top, memory, memory_mask=memory_mask)
+            attentional = self.attentional(ops.concatenate([context, top], axis=-1))
         return self.output_projection(self.dropout_layer(attentional, training=training)), weights
 
     def call(self, tokens, memory, memory_mask=None, training=False):
@@ -148,6 +170,7 @@ class AttentionDecoder(keras.layers.Layer):
                 "dropout": self.dropout,
                 "attention": self.attention_name,
                 "attention_units": self.attention_units,
+                "bridge": self.bridge,
             }
         )
         return config

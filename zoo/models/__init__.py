@@ -2,6 +2,7 @@
 
 from zoo.models.captioner import captioner
 from zoo.models.sequence_classifier import sequence_classifier
+from zoo.models.seq2seq import seq2seq
 from zoo.models.sequence_tagger import sequence_tagger
 
-__all__ = ["captioner", "sequence_classifier", "sequence_tagger"]
+__all__ = ["captioner", "seq2seq", "sequence_classifier", "sequence_tagger"]

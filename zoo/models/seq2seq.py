@@ -1,0 +1,79 @@
+"""Many-to-many: a sentence in, a sentence out (a bidirectional RNN encoder and an attention decoder)."""
+
+import keras
+
+from zoo.layers import AttentionDecoder, stacked_rnn
+from zoo.models.token_models import padded_tokens
+from zoo.registry import register_model
+from zoo.training import default_optimizer, masked_token_accuracy
+
+
+def _example_batch(model, batch_size, seed):
+    source, _ = padded_tokens(model.get_layer("source_embedding").input_dim, batch_size, seed, max_length=7)
+    target, _ = padded_tokens(model.get_layer("decoder").vocab_size, batch_size, seed + 1, max_length=6)
+    return {"source": source, "tokens": target[:, :-1]}, target[:, 1:]
+
+
+def encode_source(model, source, training=False):
+    """`(memory, memory_mask)` of source ids (batch, time) through the model's embedding and encoder."""
+    mask = keras.ops.not_equal(source, 0)
+    embedded = model.get_layer("source_embedding")(source)
+    return model.get_layer("encoder")(embedded, mask=mask, training=training), mask
+
+
+@register_model("seq2seq", example_batch=_example_batch)
+def seq2seq(
+    source_vocab_size=30,
+    target_vocab_size=30,
+    embedding_dim=16,
+    cell="lstm",
+    units=16,
+    encoder_depth=1,
+    decoder_depth=1,
+    dropout=0.0,
+    attention="bahdanau",
+    attention_units=16,
+    learning_rate=1e-3,
+    clipnorm=1.0,
+):
+    """An encoder-decoder for translation (Bahdanau et al., 2015; Luong et al., 2015).
+
+    The source tokens go through an embedding and a stacked bidirectional RNN (the memory, one
+    vector per source token); the decoder starts from the final states of both directions
+    ("final" bridge) and attends to the memory at every target token. With `attention=None` it is
+    the plain encoder-decoder of Sutskever et al. (2014), the source reaching the decoder only
+    through its initial states. Trained with teacher forcing; padding (0) adds no loss.
+
+    Args:
+        source_vocab_size, target_vocab_size: int. Token ids; 0 is padding.
+        embedding_dim: int. Width of both embeddings.
+        cell: str, default "lstm". A `zoo.cells.make_cell` name, for the encoder and the decoder.
+        units: int. Hidden size of each encoder direction and of the decoder.
+        encoder_depth, decoder_depth: int. Stacked layers.
+        dropout: float. Between layers.
+        attention: "bahdanau" (default), "luong" or None.
+        attention_units: int. Width of the additive score.
+        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+
+    Returns:
+        A compiled `keras.Model`: {"source": int32 (batch, source_time), "tokens": int32 (batch,
+        target_time)} → logits (batch, target_time, target_vocab_size).
+    """
+    source = keras.Input((None,), dtype="int32", name="source")
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    embedded = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding")(source)
+    memory = stacked_rnn(cell, units, encoder_depth, bidirectional=True, return_sequences=True, dropout=dropout,
+                         name="encoder")(embedded)
+    memory_mask = keras.ops.not_equal(source, 0)
+    decoder = AttentionDecoder(
+        target_vocab_size, embedding_dim, cell=cell, units=units, depth=decoder_depth, dropout=dropout,
+        attention=attention, attention_units=attention_units, bridge="final", name="decoder",
+    )
+    model = keras.Model({"source": source, "tokens": tokens}, decoder(tokens, memory, memory_mask=memory_mask),
+                        name="seq2seq")
+    model.compile(
+        optimizer=default_optimizer(learning_rate, clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        metrics=[masked_token_accuracy()],
+    )
+    return model
