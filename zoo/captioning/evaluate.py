@@ -1,40 +1,25 @@
 """Scores of a captioner on a split: BLEU-1..4 (sacrebleu) and exact match, for greedy decoding,
 beam search and the most-frequent-caption baseline."""
 
-import weakref
-
 import numpy as np
 import tensorflow as tf
 
 from zoo import metrics
 from zoo.captioning.generate import caption_ids_function
+from zoo.generation import batched, compiled
 from zoo.tables import format_table
-
-
-_COMPILED = weakref.WeakKeyDictionary()  # model → {decoding settings: tf.function}, traced once each
-
-
-def compiled_caption_ids(model, vocabulary, max_length, beam_width=1, length_penalty=0.0):
-    """The `tf.function` of `caption_ids_function`, built once per model and settings."""
-    key = (tuple(vocabulary.tokens), max_length, beam_width, length_penalty)
-    functions = _COMPILED.setdefault(model, {})
-    if key not in functions:
-        size = model.get_layer("image_encoder").inputs[0].shape[1]
-        functions[key] = tf.function(
-            caption_ids_function(model, vocabulary, max_length, beam_width, length_penalty),
-            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)],
-        )
-    return functions[key]
 
 
 def generate_ids(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
     """Caption ids int32 (count, max_length) of uint8/float images (count, size, size, 3)."""
-    caption_ids = compiled_caption_ids(model, vocabulary, max_length, beam_width, length_penalty)
-    ids = [
-        caption_ids(tf.constant(images[start:start + batch_size], tf.float32)).numpy()
-        for start in range(0, len(images), batch_size)
-    ]
-    return np.concatenate(ids) if ids else np.zeros((0, max_length), np.int32)
+    size = model.get_layer("image_encoder").inputs[0].shape[1]
+    caption_ids = compiled(
+        model, ("caption_ids", tuple(vocabulary.tokens), max_length, beam_width, length_penalty),
+        lambda: tf.function(caption_ids_function(model, vocabulary, max_length, beam_width, length_penalty),
+                            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)]),
+    )
+    ids = batched(caption_ids, np.asarray(images, np.float32), batch_size)
+    return ids.reshape(len(images), max_length)
 
 
 def generate_captions(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):

@@ -2,38 +2,20 @@
 
 import tensorflow as tf
 
-from zoo.decoding import beam_search, greedy_decode
-from zoo.text import END, RESERVED, START, UNKNOWN
-
-
-def decoder_step_function(decoder):
-    """The `zoo.decoding` step function of an `AttentionDecoder` whose context is the image grid."""
-
-    def step(tokens, state, memory):
-        logits, state, _ = decoder.step(tokens, state, memory)
-        return logits, state
-
-    return step
+from zoo.generation import decode_memory
+from zoo.text import END, RESERVED, UNKNOWN
 
 
 def caption_ids_function(model, vocabulary, max_length, beam_width=1, length_penalty=0.0):
-    """A `tf.function`: float32 images (batch, size, size, 3) → caption ids (batch, max_length).
+    """A function: float32 images (batch, size, size, 3) → caption ids (batch, max_length).
 
     `beam_width` 1 decodes greedily; more runs beam search and keeps the best beam.
     """
     encoder, decoder = model.get_layer("image_encoder"), model.get_layer("decoder")
-    start_id, end_id = vocabulary.ids[START], vocabulary.ids[END]
-    step = decoder_step_function(decoder)
 
     def caption_ids(images):
         memory = encoder(images, training=False)
-        state = decoder.initial_states(memory)
-        batch_size = tf.shape(images)[0]
-        if beam_width == 1:
-            return greedy_decode(step, state, memory, batch_size, start_id, end_id, max_length)
-        ids, _ = beam_search(step, state, memory, batch_size, start_id, end_id, max_length, beam_width,
-                             length_penalty)
-        return ids[:, 0]
+        return decode_memory(decoder, memory, None, vocabulary, max_length, beam_width, length_penalty)
 
     return caption_ids
 

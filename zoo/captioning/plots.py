@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.plots import plt, save_figure
-from zoo.text import END, START
+from zoo.generation import greedy_with_attention
 
 
 def plot_samples(images, captions, references, path, columns=4):
@@ -32,19 +32,8 @@ def attention_over_caption(model, vocabulary, image, max_length):
     Returns:
         `(words, weights)`: the words (the final [END] included) and float (len(words), grid_cells).
     """
-    encoder, decoder = model.get_layer("image_encoder"), model.get_layer("decoder")
-    memory = encoder(tf.constant(image[None], tf.float32), training=False)
-    states = decoder.initial_states(memory)
-    token = tf.constant([vocabulary.ids[START]], tf.int32)
-    words, weights = [], []
-    for _ in range(max_length):
-        logits, states, attention = decoder.step(token, states, memory)
-        token = tf.argmax(logits, axis=-1, output_type=tf.int32)
-        words.append(vocabulary.tokens[int(token[0])])
-        weights.append(np.asarray(attention[0]))
-        if words[-1] == END:
-            break
-    return words, np.stack(weights)
+    memory = model.get_layer("image_encoder")(tf.constant(image[None], tf.float32), training=False)
+    return greedy_with_attention(model.get_layer("decoder"), memory, None, vocabulary, max_length)
 
 
 def plot_attention(image, words, weights, path, columns=5):

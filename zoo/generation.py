@@ -1,0 +1,83 @@
+"""Generating token sequences with an `AttentionDecoder` over a memory: greedy or beam search in
+one traced `tf.function` (so it also runs inside a SavedModel), and a greedy walk that keeps the
+attention weights of every token (for attention plots)."""
+
+import weakref
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.decoding import beam_search, greedy_decode
+from zoo.text import END, START
+
+
+def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_width=1, length_penalty=0.0,
+                  nbest=False):
+    """Token ids generated from a memory, in TensorFlow.
+
+    Args:
+        decoder: an `AttentionDecoder`.
+        memory: (batch, memory_length, memory_dim); memory_mask: bool (batch, memory_length) or None.
+        vocabulary: the output vocabulary (its [START] and [END] ids).
+        max_length: int. Most tokens generated, [END] included.
+        beam_width: int. 1 decodes greedily; more runs beam search.
+        length_penalty: float. Beam search's length normalization α.
+        nbest: bool. Return every beam and its score instead of the best beam.
+
+    Returns:
+        int32 (batch, max_length), or with `nbest`, `(ids (batch, beam_width, max_length), scores
+        (batch, beam_width))`.
+    """
+    context = memory if memory_mask is None else (memory, memory_mask)
+
+    def step(tokens, state, context):
+        memory, mask = (context, None) if memory_mask is None else context
+        logits, state, _ = decoder.step(tokens, state, memory, mask)
+        return logits, state
+
+    state = decoder.initial_states(memory, memory_mask)
+    batch_size = tf.shape(memory)[0]
+    start_id, end_id = vocabulary.ids[START], vocabulary.ids[END]
+    if beam_width == 1 and not nbest:
+        return greedy_decode(step, state, context, batch_size, start_id, end_id, max_length)
+    ids, scores = beam_search(step, state, context, batch_size, start_id, end_id, max_length, beam_width,
+                              length_penalty)
+    return (ids, scores) if nbest else ids[:, 0]
+
+
+_COMPILED = weakref.WeakKeyDictionary()  # model → {key: tf.function}, each traced once
+
+
+def compiled(model, key, build):
+    """The function `build()` made once per `model` and `key` (a hashable of its settings)."""
+    functions = _COMPILED.setdefault(model, {})
+    if key not in functions:
+        functions[key] = build()
+    return functions[key]
+
+
+def batched(function, inputs, batch_size=100):
+    """`function` over `inputs` (an array) in batches, the numpy results concatenated."""
+    results = [function(tf.constant(inputs[start:start + batch_size])).numpy()
+               for start in range(0, len(inputs), batch_size)]
+    return np.concatenate(results) if results else np.zeros((0,), np.int32)
+
+
+def greedy_with_attention(decoder, memory, memory_mask, vocabulary, max_length):
+    """Greedy tokens of one memory (batch 1) with the attention weights of each.
+
+    Returns:
+        `(tokens, weights)`: the generated tokens as strings ([END] included if reached) and
+        float (len(tokens), memory_length).
+    """
+    states = decoder.initial_states(memory, memory_mask)
+    token = tf.constant([vocabulary.ids[START]], tf.int32)
+    tokens, weights = [], []
+    for _ in range(max_length):
+        logits, states, attention = decoder.step(token, states, memory, memory_mask)
+        token = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        tokens.append(vocabulary.tokens[int(token[0])])
+        weights.append(np.asarray(attention[0]))
+        if tokens[-1] == END:
+            break
+    return tokens, np.stack(weights)
