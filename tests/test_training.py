@@ -7,7 +7,14 @@ import tensorflow as tf
 
 from zoo.plots import read_history
 from zoo.registry import create_model
-from zoo.training import DEFAULT_CLIPNORM, MaskedTokenAccuracy, TrainingDiverged, default_optimizer, fit
+from zoo.training import (
+    DEFAULT_CLIPNORM,
+    MaskedTokenAccuracy,
+    TokenCrossEntropy,
+    TrainingDiverged,
+    default_optimizer,
+    fit,
+)
 
 
 def test_default_optimizer_clips_the_global_gradient_norm():
@@ -118,3 +125,22 @@ def test_masked_token_accuracy_is_keras_accuracy_weighted_by_the_padding_mask():
     reference.update_state(targets, logits, sample_weight=(targets != 0).astype("float32"))
     assert float(ours.result()) == pytest.approx(float(reference.result()))
     assert 0 < float(ours.result()) < 1
+
+
+def test_token_cross_entropy_is_keras_sparse_cross_entropy_without_smoothing():
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, 5, size=(4, 6))
+    logits = rng.normal(size=(4, 6, 5)).astype("float32")
+    ours = TokenCrossEntropy()(targets, logits)
+    reference = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)(targets, logits)
+    assert float(ours) == pytest.approx(float(reference), rel=1e-5)
+
+
+def test_token_cross_entropy_smooths_like_keras_categorical_cross_entropy():
+    rng = np.random.default_rng(1)
+    targets = rng.integers(0, 5, size=(3, 4))
+    logits = rng.normal(size=(3, 4, 5)).astype("float32")
+    mask = (targets != 0).astype("float32")
+    reference = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, reduction="sum")(
+        keras.ops.one_hot(targets, 5), logits, sample_weight=mask) / mask.sum()
+    assert float(TokenCrossEntropy(label_smoothing=0.1)(targets, logits)) == pytest.approx(float(reference), rel=1e-5)

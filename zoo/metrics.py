@@ -33,6 +33,13 @@ def bleu_scores(hypotheses, references, max_order=4):
     }
 
 
+def chrf(hypotheses, references):
+    """Corpus chrF (Popović, 2015), sacrebleu's `CHRF()`, 0–100, against several references per example."""
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(f"need one list of references per hypothesis; got {len(hypotheses)} and {len(references)}.")
+    return sacrebleu.CHRF().corpus_score(list(hypotheses), _reference_streams(references)).score
+
+
 def normalize(text):
     """Lower case, single spaces: the form in which captions are compared."""
     return " ".join(text.lower().split())

@@ -183,3 +183,37 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         seconds=time.monotonic() - start,
         history=history.history,
     )
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TokenCrossEntropy(keras.losses.Loss):
+    """Cross-entropy of token logits averaged over the real tokens, with optional label smoothing
+    (Szegedy et al., 2016): the target distribution is (1 - ε) one-hot + ε uniform.
+
+        loss = mean over targets ≠ pad of  -(1 - ε) log p(y) - ε mean_v log p(v)
+
+    With ε = 0 it equals `keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+    ignore_class=pad_id)`.
+
+    Args:
+        label_smoothing: float in [0, 1), default 0.
+        pad_id: int, default 0. Targets equal to it add nothing.
+    """
+
+    def __init__(self, label_smoothing=0.0, pad_id=0, name="token_cross_entropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        from zoo import checks
+
+        self.label_smoothing = checks.rate("label_smoothing", label_smoothing)
+        self.pad_id = pad_id
+
+    def call(self, y_true, y_pred):
+        log_probs = keras.ops.log_softmax(y_pred, axis=-1)
+        y_true = keras.ops.cast(y_true, "int32")
+        true_log_prob = keras.ops.take_along_axis(log_probs, keras.ops.expand_dims(y_true, -1), axis=-1)[..., 0]
+        losses = -(1.0 - self.label_smoothing) * true_log_prob - self.label_smoothing * keras.ops.mean(log_probs, -1)
+        weights = keras.ops.cast(keras.ops.not_equal(y_true, self.pad_id), losses.dtype)
+        return keras.ops.sum(losses * weights) / keras.ops.maximum(keras.ops.sum(weights), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing, "pad_id": self.pad_id}

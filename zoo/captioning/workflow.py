@@ -1,7 +1,6 @@
 """The captioning recipe's verbs as library functions: train, evaluate, predict, export, and the
 default run that does all of them. `zoo/recipes/captioning.py` only parses arguments."""
 
-import json
 import os
 import time
 
@@ -15,6 +14,7 @@ from zoo.captioning.evaluate import evaluate as evaluate_model
 from zoo.captioning.evaluate import generate_captions, results_table
 from zoo.captioning.export import PARITY_IMAGES, export_captioner
 from zoo.config import read_saved_config, save_config
+from zoo.workdir import check_resumable, load_keras_model, write_json
 from zoo.data.images import read_image_file
 from zoo.export.atomic import atomic_file
 from zoo.plots import plot_training_curves
@@ -27,20 +27,6 @@ EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training
 # Settings a resumed run must share with the run that wrote the checkpoints.
 MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
               "attention_units", "data", "train_images", "min_token_count")
-
-
-def _check_resumable(config, workdir):
-    path = os.path.join(workdir, "config.json")
-    if not os.path.isdir(os.path.join(workdir, "checkpoints")) or not os.path.isfile(path):
-        return
-    previous = read_saved_config(CaptioningConfig, path)
-    changed = [f"{key} {getattr(previous, key)!r} → {getattr(config, key)!r}" for key in MODEL_KEYS
-               if getattr(previous, key) != getattr(config, key)]
-    if changed:
-        raise ValueError(
-            f"{workdir} holds the checkpoints of a run with other settings ({'; '.join(changed)}); resuming would "
-            f"mix them. Use another --workdir, or delete {os.path.join(workdir, 'checkpoints')} to start over."
-        )
 
 
 def build_model(config, vocabulary):
@@ -61,7 +47,7 @@ def train(config, workdir, verbose=1, callbacks=()):
     data = load_data(config, config.data or None, progress=bool(verbose))
     print(data.summary())
     os.makedirs(workdir, exist_ok=True)
-    _check_resumable(config, workdir)
+    check_resumable(config, workdir, CaptioningConfig, MODEL_KEYS)
     save_config(config, os.path.join(workdir, "config.json"), RECIPE)
     with atomic_file(os.path.join(workdir, "vocabulary.txt")) as staging:
         data.vocabulary.save(staging)
@@ -91,10 +77,7 @@ def train(config, workdir, verbose=1, callbacks=()):
 
 
 def load_model(workdir):
-    path = os.path.join(workdir, "model.keras")
-    if not os.path.isfile(path):
-        raise ValueError(f"{path} not found: run `python -m zoo.recipes.captioning train` first.")
-    return keras.models.load_model(path, safe_mode=True)
+    return load_keras_model(workdir, RECIPE)
 
 
 def load_trained(workdir):
@@ -114,8 +97,7 @@ def evaluate(workdir, model=None, data=None, config=None):
     print(results_table(results, config))
     test = data.splits["test"]
     metrics = {"test": results, "test_images": len(test.references), "vocabulary_size": data.vocabulary.size}
-    with atomic_file(os.path.join(workdir, "metrics.json")) as staging, open(staging, "w") as file:
-        json.dump(metrics, file, indent=2)
+    write_json(os.path.join(workdir, "metrics.json"), metrics)
     count = min(config.samples, len(captions))
     print("captions of test images:")
     print("\n".join(f"  {caption or '(empty)'}   (reference: {refs[0]})"

@@ -12,12 +12,12 @@ import csv
 import dataclasses
 import os
 import sys
-import zlib
 
 import numpy as np
 
 from zoo.data.images import read_image_file
 from zoo.data.skipped import SkippedLines
+from zoo.data.splits import split_of
 
 HEADER = ["image", "caption"]
 
@@ -34,15 +34,6 @@ class CaptionedImages:
     def subset(self, indices):
         return CaptionedImages(self.images[indices], [self.references[i] for i in indices],
                                [self.names[i] for i in indices])
-
-
-def split_of(name, validation_fraction, test_fraction):
-    """"train", "validation" or "test" for an image file name, from a hash of the name: the same
-    image always lands in the same split, whatever else the folder holds."""
-    bucket = zlib.crc32(name.encode("utf-8")) % 10_000 / 10_000
-    if bucket < test_fraction:
-        return "test"
-    return "validation" if bucket < test_fraction + validation_fraction else "train"
 
 
 def _safe_relative(name):

@@ -5,7 +5,7 @@ import keras
 from zoo.layers import AttentionDecoder, stacked_rnn
 from zoo.models.token_models import padded_tokens
 from zoo.registry import register_model
-from zoo.training import default_optimizer, masked_token_accuracy
+from zoo.training import TokenCrossEntropy, default_optimizer, masked_token_accuracy
 
 
 def _example_batch(model, batch_size, seed):
@@ -33,6 +33,7 @@ def seq2seq(
     dropout=0.0,
     attention="bahdanau",
     attention_units=16,
+    label_smoothing=0.0,
     learning_rate=1e-3,
     clipnorm=1.0,
 ):
@@ -53,6 +54,7 @@ def seq2seq(
         dropout: float. Between layers.
         attention: "bahdanau" (default), "luong" or None.
         attention_units: int. Width of the additive score.
+        label_smoothing: float, default 0. See `zoo.training.TokenCrossEntropy`.
         learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
 
     Returns:
@@ -73,7 +75,7 @@ def seq2seq(
                         name="seq2seq")
     model.compile(
         optimizer=default_optimizer(learning_rate, clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        loss=TokenCrossEntropy(label_smoothing),
         metrics=[masked_token_accuracy()],
     )
     return model

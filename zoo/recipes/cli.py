@@ -28,13 +28,14 @@ def _common_options(name):
                          help="override a config value, as TOML (--set units=128 --set cell=\"gru\"); repeatable")
     options.add_argument("--workdir", default=os.path.join("saved_models", name),
                          help=f"checkpoints, model and artifacts (default: saved_models/{name})")
-    options.add_argument("--data", metavar="PATH", help="read this dataset instead of the embedded one")
+    options.add_argument("--data", metavar="PATH", help="train on this dataset instead of the embedded one")
     options.add_argument("--quiet", action="store_true", help="no progress bars")
     return options
 
 
-def parser(name, description, verbs, predict_help):
-    """The recipe's argparse parser; `verbs` maps verb → help text (predict takes file arguments)."""
+def parser(name, description, verbs, predict_help, predict_inputs="+"):
+    """The recipe's argparse parser; `verbs` maps verb → help text; predict takes `predict_inputs`
+    ("+" one or more, "*" any number) arguments described by `predict_help`."""
     common = _common_options(name)
     main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description, parents=[common])
     commands = main.add_subparsers(dest="verb", metavar="{" + ",".join(verbs) + "}",
@@ -42,7 +43,7 @@ def parser(name, description, verbs, predict_help):
     for verb, help_text in verbs.items():
         sub = commands.add_parser(verb, help=help_text, description=help_text, parents=[common])
         if verb == "predict":
-            sub.add_argument("inputs", nargs="+", metavar="INPUT", help=predict_help)
+            sub.add_argument("inputs", nargs=predict_inputs, metavar="INPUT", help=predict_help)
     return main
 
 

@@ -1,0 +1,79 @@
+"""The translation recipe's settings (`recipes/translation.toml` holds the same defaults)."""
+
+import dataclasses
+
+from zoo import checks
+from zoo.cells import CELLS
+from zoo.data.phrases import TARGET_LANGUAGES
+
+ATTENTIONS = ("bahdanau", "luong", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationConfig:
+    """Every setting of `python -m zoo.recipes.translation`; `--set key=value` overrides one.
+
+    The basic keys are the same in every recipe: seed, cell, units, depth (here: the encoder's),
+    dropout, batch_size, epochs, learning_rate, clipnorm, train_minutes (a wall-clock budget; 0 =
+    none).
+    """
+
+    seed: int = 0
+    cell: str = "lstm"
+    units: int = 128
+    depth: int = 1
+    dropout: float = 0.0
+    batch_size: int = 64
+    epochs: int = 12
+    learning_rate: float = 3e-3
+    clipnorm: float = 1.0
+    train_minutes: float = 4.0
+    # Data.
+    data: str = ""  # a TSV file of pairs (--data FILE); "" = the embedded phrases
+    reverse: bool = False  # swap the TSV's columns
+    target_lang: str = "ru"  # embedded phrases: English → ru, de, fr or es
+    train_pairs: int = 20000
+    validation_pairs: int = 400
+    test_pairs: int = 400
+    validation_fraction: float = 0.05  # TSV data: share of pairs per held-out split (by a hash of the source)
+    test_fraction: float = 0.05
+    vocab_size: int = 2000  # WordPiece vocabulary per language (an aim; small corpora get fewer)
+    min_token_count: int = 2
+    max_source_length: int = 48  # source tokens; longer pairs are skipped in training, cut in predict
+    max_target_length: int = 48  # target tokens generated at most, [END] included
+    # Model.
+    decoder_depth: int = 1
+    embedding_dim: int = 64
+    attention: str = "bahdanau"  # or "luong", or "none" (the plain encoder-decoder)
+    attention_units: int = 64
+    label_smoothing: float = 0.0
+    baseline_minutes: float = 2.0  # the no-attention baseline's training budget; 0 = no baseline
+    # Decoding and evaluation.
+    beam_width: int = 4
+    length_penalty: float = 0.6
+    examples: int = 8
+    # Export.
+    quantizations: tuple[str, ...] = ("float16", "int8")
+    agreement_threshold: float = 0.98  # share of steps at which quantized TFLite files pick the Keras token
+    export_tolerance: float = 1e-4
+
+    def __post_init__(self):
+        checks.one_of("cell", self.cell, tuple(CELLS))
+        checks.one_of("attention", self.attention, ATTENTIONS)
+        checks.one_of("target_lang", self.target_lang, TARGET_LANGUAGES)
+        for name in ("units", "depth", "decoder_depth", "batch_size", "epochs", "train_pairs", "validation_pairs",
+                     "test_pairs", "vocab_size", "min_token_count", "max_source_length", "max_target_length",
+                     "embedding_dim", "attention_units", "beam_width"):
+            checks.positive_int(name, getattr(self, name))
+        for name in ("dropout", "validation_fraction", "test_fraction", "label_smoothing"):
+            checks.rate(name, getattr(self, name))
+        if min(self.train_minutes, self.baseline_minutes, self.length_penalty) < 0 or self.learning_rate <= 0 \
+                or self.clipnorm <= 0:
+            raise ValueError(
+                "train_minutes, baseline_minutes and length_penalty must be >= 0, learning_rate and clipnorm > 0; "
+                f"received {self.train_minutes}, {self.baseline_minutes}, {self.length_penalty}, "
+                f"{self.learning_rate}, {self.clipnorm}."
+            )
+        for quantization in self.quantizations:
+            # full_int8 is left out: TF 2.21's calibrator crashes on the encoder's WHILE loop.
+            checks.one_of("quantizations", quantization, ("float16", "int8"))

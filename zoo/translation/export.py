@@ -1,0 +1,136 @@
+"""Export of a trained translation model, each artifact proved against the Keras model first.
+
+- `serving/1/`: a SavedModel whose `serving_default` takes `text` (string [batch]) and returns
+  `translation` (string [batch]), tokenizing, beam searching and detokenizing inside the graph
+  (load it after `import tensorflow_text`, which holds its tokenizer ops); the signature
+  `translate_nbest` returns every beam: `hypotheses` string [batch, beam_width] and `scores`
+  float32 [batch, beam_width], best first. Its translations of the test sentences must equal the
+  Keras model's.
+- `encoder.tflite` (source ids int32 [1, max_source_length], 0-padded) and `decoder_step.tflite`
+  (+ `_fp16`, `_int8`) with `source_vocabulary.txt` and `target_vocabulary.txt` beside them,
+  proved with `zoo.export.decoder_runner` (see `zoo.export.encoder_decoder`).
+- `model.keras` and `export_report.json`.
+"""
+
+import os
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.export import atomic, exporter
+from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
+from zoo.export.errors import ExportError
+from zoo.models.seq2seq import encode_source
+from zoo.subwords import ids_to_text
+from zoo.text import START
+from zoo.translation.data import source_ids
+from zoo.translation.evaluate import translate, translate_ids, translation_ids_function
+
+PROOF_SENTENCES = 32  # test sentences every artifact is proved on before it is written
+
+
+class TranslationServing(tf.Module):
+    """The SavedModel: raw sentences in, translations out."""
+
+    def __init__(self, model, data, config):
+        super().__init__()
+        self.model = model
+        source_vocabulary, target_vocabulary = data.source_vocabulary, data.target_vocabulary
+        self.target_tokens = tf.constant(target_vocabulary.tokens)
+        best = translation_ids_function(model, target_vocabulary, config.max_target_length, config.beam_width,
+                                         config.length_penalty)
+        every = translation_ids_function(model, target_vocabulary, config.max_target_length, config.beam_width,
+                                         config.length_penalty, nbest=True)
+        text_spec = tf.TensorSpec([None], tf.string, name="text")
+
+        def source(text):
+            ids = source_vocabulary.ids_tf(text)[:, : config.max_source_length]
+            return ids.to_tensor(default_value=0)
+
+        @tf.function(input_signature=[text_spec])
+        def serve(text):
+            return {"translation": ids_to_text(self.target_tokens, best(source(text)))}
+
+        @tf.function(input_signature=[text_spec])
+        def translate_nbest(text):
+            ids, scores = every(source(text))
+            batch, width = tf.shape(ids)[0], tf.shape(ids)[1]
+            flat = ids_to_text(self.target_tokens, tf.reshape(ids, [batch * width, -1]))
+            return {"hypotheses": tf.reshape(flat, [batch, width]), "scores": scores}
+
+        self.serve, self.translate_nbest = serve, translate_nbest
+
+
+def export_saved_model(model, data, config, workdir, sentences):
+    expected = translate(model, data, sentences, config, config.beam_width)
+    module = TranslationServing(model, data, config)
+    text = tf.constant(sentences)
+
+    def save(directory):
+        tf.saved_model.save(module, directory, signatures={"serving_default": module.serve,
+                                                           "translate_nbest": module.translate_nbest})
+
+    def check(loaded):
+        serve = loaded.signatures["serving_default"]
+        actual = [t.decode("utf-8") for t in serve(text=text)["translation"].numpy()]
+        differing = [(e, a) for e, a in zip(expected, actual) if e != a]
+        if differing:
+            raise ExportError(
+                f"serving/1: {len(differing)} of {len(expected)} translations differ from the Keras model's, "
+                f"e.g. {differing[0][1]!r} instead of {differing[0][0]!r}"
+            )
+        best = [row[0].decode("utf-8") for row in loaded.signatures["translate_nbest"](text=text)["hypotheses"].numpy()]
+        if best != expected:
+            raise ExportError("serving/1: translate_nbest's first hypotheses differ from serving_default's")
+        return {"max_abs_diff": 0.0, "argmax_agreement": 1.0}, lambda: serve(text=text)
+
+    return exporter.write_saved_model(workdir, save, check)
+
+
+def tflite_parts(model, config):
+    """The model's `encoder` (source ids → memory, mask, states) and `decoder_step` signatures."""
+
+    def encode(source):
+        return encode_source(model, source)
+
+    return EncoderDecoderParts(model, encode, [tf.TensorSpec([1, config.max_source_length], tf.int32, name="source")])
+
+
+def export_translator(model, data, config, workdir, sentences, verbose=True):
+    """Writes model.keras, serving/1, the TFLite pairs, the vocabularies and export_report.json.
+
+    Args:
+        model: the trained `seq2seq` model.
+        data: its `TranslationData` (the vocabularies are what export needs).
+        config: the `TranslationConfig` it was trained with.
+        workdir: str.
+        sentences: source sentences of the test split the artifacts are proved on.
+
+    Returns:
+        The report rows. Raises ExportError naming every refused artifact (the others are written).
+    """
+    os.makedirs(workdir, exist_ok=True)
+    for name, vocabulary in (("source", data.source_vocabulary), ("target", data.target_vocabulary)):
+        with atomic.atomic_file(os.path.join(workdir, f"{name}_vocabulary.txt")) as staging:
+            vocabulary.save(staging)
+    sentences = list(sentences[:PROOF_SENTENCES])
+    sources = source_ids(data.source_vocabulary, sentences, config.max_source_length)
+    example = {"source": sources, "tokens": np.full((len(sources), 1), data.target_vocabulary.ids[START], np.int32)}
+    expected = exporter.keras_outputs(model, example)
+    rows = []
+    for write in (
+        lambda: exporter.export_keras_file(model, workdir, example, expected),
+        lambda: export_saved_model(model, data, config, workdir, sentences),
+    ):
+        try:
+            rows.append(write())
+        except ExportError as error:
+            rows.append(exporter.refusal_row(error))
+    with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
+        rows += export_encoder_decoder_tflite(
+            tflite_parts(model, config), data.target_vocabulary, workdir, [{"source": s[None]} for s in sources],
+            translate_ids(model, data, sentences, config), config.max_target_length, config.quantizations,
+            config.export_tolerance, config.agreement_threshold, scratch,
+        )
+    return exporter.write_report(workdir, rows, verbose)

@@ -1,0 +1,161 @@
+"""The translation recipe's verbs as library functions: train, evaluate, predict, export, and the
+default run that does all of them. `zoo/recipes/translation.py` only parses arguments."""
+
+import os
+import sys
+import time
+
+import keras
+
+from zoo.config import read_saved_config, save_config
+from zoo.export.atomic import atomic_file
+from zoo.plots import plot_training_curves
+from zoo.registry import create_model
+from zoo.subwords import SubwordVocabulary
+from zoo.training import fit
+from zoo.translation import plots
+from zoo.translation.config import TranslationConfig
+from zoo.translation.data import Vocabularies, load_data, translation_dataset
+from zoo.translation.evaluate import evaluate as evaluate_models
+from zoo.translation.evaluate import results_table, translate
+from zoo.translation.export import PROOF_SENTENCES, export_translator
+from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
+
+RECIPE = "translation"
+BASELINE = "baseline"  # the no-attention model's workdir, inside the recipe's
+EXPORT_SENTENCES = "export_sentences.json"  # test sentences to prove exports on
+MODEL_KEYS = ("seed", "cell", "units", "depth", "decoder_depth", "embedding_dim", "attention", "attention_units",
+              "data", "reverse", "target_lang", "train_pairs", "vocab_size", "min_token_count")
+
+
+def build_model(config, data, attention):
+    return create_model(
+        "seq2seq", source_vocab_size=data.source_vocabulary.size, target_vocab_size=data.target_vocabulary.size,
+        embedding_dim=config.embedding_dim, cell=config.cell, units=config.units, encoder_depth=config.depth,
+        decoder_depth=config.decoder_depth, dropout=config.dropout, attention=attention,
+        attention_units=config.attention_units, label_smoothing=config.label_smoothing,
+        learning_rate=config.learning_rate, clipnorm=config.clipnorm,
+    )
+
+
+def _saved_vocabularies(workdir):
+    paths = [os.path.join(workdir, f"{side}_vocabulary.txt") for side in ("source", "target")]
+    if all(os.path.isfile(path) for path in paths):
+        return tuple(SubwordVocabulary.load(path) for path in paths)
+    return None
+
+
+def _fit_one(config, data, workdir, attention, minutes, verbose, callbacks=()):
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data, attention)
+    datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
+                for split in ("train", "validation")]
+    report = fit(model, *datasets, workdir, config.epochs, minutes, verbose=verbose, callbacks=callbacks)
+    if report.last_epoch is None:
+        print(f"training: {workdir} already holds all {config.epochs} epochs; nothing left to train.")
+        return load_keras_model(workdir, RECIPE), report
+    why = f"the {minutes:g}-minute budget was spent" if report.stopped_by_budget else "done"
+    print(f"training ({'attention: ' + attention if attention else 'no attention'}): epochs "
+          f"{report.first_epoch + 1}–{report.last_epoch} of {config.epochs} in {report.seconds / 60:.1f} min ({why}).")
+    return model, report
+
+
+def train(config, workdir, verbose=1, callbacks=()):
+    """Trains the translation model into `workdir` (and the no-attention baseline into
+    `workdir/baseline`), resuming from checkpoints if a run was interrupted.
+
+    Returns:
+        `(models, data, report)`: {"attention" or "no attention": model, "no attention": baseline}, the
+        data, and the main model's `FitReport`.
+    """
+    os.makedirs(workdir, exist_ok=True)
+    check_resumable(config, workdir, TranslationConfig, MODEL_KEYS)
+    resuming = os.path.isdir(os.path.join(workdir, "checkpoints"))
+    data = load_data(config, _saved_vocabularies(workdir) if resuming else None)
+    print(data.summary())
+    save_config(config, os.path.join(workdir, "config.json"), RECIPE)
+    for side, vocabulary in (("source", data.source_vocabulary), ("target", data.target_vocabulary)):
+        with atomic_file(os.path.join(workdir, f"{side}_vocabulary.txt")) as staging:
+            vocabulary.save(staging)
+    write_json(os.path.join(workdir, EXPORT_SENTENCES), [s for s, _ in data.splits["test"][:PROOF_SENTENCES]])
+
+    attention = None if config.attention == "none" else config.attention
+    model, report = _fit_one(config, data, workdir, attention, config.train_minutes, verbose, callbacks)
+    models = {"attention" if attention else "no attention": model}
+    if attention and config.baseline_minutes > 0:
+        models["no attention"], _ = _fit_one(config, data, os.path.join(workdir, BASELINE), None,
+                                             config.baseline_minutes, verbose)
+    plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
+    return models, data, report
+
+
+def load_trained(workdir):
+    """`(config, models, vocabularies)` of what `train` left in `workdir`."""
+    config = read_saved_config(TranslationConfig, os.path.join(workdir, "config.json"))
+    vocabularies = _saved_vocabularies(workdir)
+    if vocabularies is None:
+        raise ValueError(f"{workdir}: source_vocabulary.txt / target_vocabulary.txt not found; run train first.")
+    models = {"no attention" if config.attention == "none" else "attention": load_keras_model(workdir, RECIPE)}
+    if os.path.isfile(os.path.join(workdir, BASELINE, "model.keras")):
+        models["no attention"] = load_keras_model(os.path.join(workdir, BASELINE), RECIPE)
+    return config, models, Vocabularies(*vocabularies)
+
+
+def evaluate(workdir, models=None, data=None, config=None):
+    """Scores the models on the test split, prints the table and example translations, writes
+    metrics.json and attention.png. Returns the results dict."""
+    if models is None:
+        config, models, vocabularies = load_trained(workdir)
+        data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
+    results, translations = evaluate_models(models, data, config)
+    print(results_table(results))
+    test = data.splits["test"]
+    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_pairs": len(test)})
+    print("translations of test sentences:")
+    for (source, reference), translation in list(zip(test, translations))[: config.examples]:
+        print(f"  {source}  →  {translation}   (reference: {reference})")
+    main = next(iter(models.values()))
+    if config.attention != "none" and test:
+        plots.plot_alignment(*plots.alignment(main, data, test[0][0], config), os.path.join(workdir, "attention.png"))
+    return results
+
+
+def read_sentences(texts, stream=sys.stdin):
+    """The sentences to translate: `texts`, or the lines of `stream` when none are given."""
+    return list(texts) if texts else [line.rstrip("\n") for line in stream]
+
+
+def predict(workdir, texts, stream=sys.stdin):
+    """Prints a translation per sentence (from `texts`, or stdin lines); an empty one is reported and
+    skipped, an over-long one cut to max_source_length with a warning. Returns the number skipped."""
+    config, models, vocabularies = load_trained(workdir)
+    model = next(iter(models.values()))
+    skipped = 0
+    for number, sentence in enumerate(read_sentences(texts, stream), start=1):
+        if not sentence.strip():
+            print(f"line {number}: empty sentence, skipped", file=sys.stderr)
+            skipped += 1
+            continue
+        length = int(vocabularies.source_vocabulary.lengths([sentence])[0])
+        if length > config.max_source_length:
+            print(f"line {number}: {length} tokens, cut to the model's limit of {config.max_source_length}",
+                  file=sys.stderr)
+        print(translate(model, vocabularies, [sentence], config, config.beam_width)[0])
+    return skipped
+
+
+def export(workdir, models=None, data=None, config=None, verbose=True):
+    """Exports the trained model of `workdir` (see `zoo.translation.export`)."""
+    if models is None:
+        config, models, data = load_trained(workdir)
+    sentences = read_json(os.path.join(workdir, EXPORT_SENTENCES), "train")
+    return export_translator(next(iter(models.values())), data, config, workdir, sentences, verbose=verbose)
+
+
+def run(config, workdir, verbose=1):
+    """The default run: train (with the baseline), evaluate (table, examples, attention map), export."""
+    start = time.monotonic()
+    models, data, _ = train(config, workdir, verbose=verbose)
+    evaluate(workdir, models, data, config)
+    export(workdir, models, data, config)
+    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")

@@ -1,0 +1,51 @@
+"""What every recipe keeps in its workdir, and the checks around it: the model, the config it was
+trained with, JSON results."""
+
+import json
+import os
+
+import keras
+
+from zoo.config import read_saved_config
+from zoo.export.atomic import atomic_file
+
+
+def check_resumable(config, workdir, config_class, model_keys):
+    """Raises ValueError if `workdir` holds checkpoints of a run whose `model_keys` settings differ.
+
+    Resuming such a run would load weights of another shape or meaning, so the message names the
+    changed settings and the ways out.
+    """
+    path = os.path.join(workdir, "config.json")
+    if not os.path.isdir(os.path.join(workdir, "checkpoints")) or not os.path.isfile(path):
+        return
+    previous = read_saved_config(config_class, path)
+    changed = [f"{key} {getattr(previous, key)!r} → {getattr(config, key)!r}" for key in model_keys
+               if getattr(previous, key) != getattr(config, key)]
+    if changed:
+        raise ValueError(
+            f"{workdir} holds the checkpoints of a run with other settings ({'; '.join(changed)}); resuming would "
+            f"mix them. Use another --workdir, or delete {os.path.join(workdir, 'checkpoints')} to start over."
+        )
+
+
+def load_keras_model(workdir, recipe):
+    """`workdir/model.keras`, loaded with Keras' safe mode; a clear error if train has not run."""
+    path = os.path.join(workdir, "model.keras")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} not found: run `python -m zoo.recipes.{recipe} train` first.")
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def write_json(path, value):
+    """Writes `value` as indented JSON, atomically."""
+    with atomic_file(path) as staging, open(staging, "w", encoding="utf-8") as file:
+        json.dump(value, file, indent=2, ensure_ascii=False)
+
+
+def read_json(path, what):
+    """The JSON in `path`; ValueError naming the file and `what` wrote it if it is missing."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} not found: it is written by {what}.")
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
