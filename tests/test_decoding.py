@@ -103,3 +103,18 @@ def test_bad_arguments_are_named():
         beam_search(_step_fn(_table()), tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 4, beam_width=0)
     with pytest.raises(ValueError, match="max_length"):
         greedy_decode(_step_fn(_table()), tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 0)
+
+
+def test_beam_search_beats_greedy_where_the_greedy_first_step_is_a_trap():
+    """From START, token 3 is likelier than 4, but everything after 3 is uncertain while 4 leads to END
+    with certainty: greedy takes 3, a beam of two keeps 4 and finds the more probable sequence."""
+    table = np.full((VOCAB, VOCAB), -8.0, "float32")
+    table[START, 3], table[START, 4] = np.log(0.55), np.log(0.45)
+    table[3, [2, 3, 4]] = np.log(1 / 3)  # after 3: END, 3 or 4 equally
+    table[4, END] = 0.0  # after 4: END for sure
+    step = _step_fn(table)
+    greedy = greedy_decode(step, tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 4).numpy()[0]
+    beam, scores = beam_search(step, tf.zeros([1]), tf.zeros([1, VOCAB]), 1, START, END, 4, beam_width=2)
+    assert greedy[0] == 3
+    assert beam[0, 0].numpy().tolist()[:2] == [4, END]
+    assert _log_probs(table, [4, END]) > _log_probs(table, list(greedy[: list(greedy).index(END) + 1]))

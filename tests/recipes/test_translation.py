@@ -1,0 +1,114 @@
+"""`python -m zoo.recipes.translation` end to end on a shrunken config: train (with the baseline),
+evaluate, export, then the artifacts used as a user would (the SavedModel on raw strings, the
+TFLite runner, predict from arguments and stdin), and the TSV reader in training."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
+
+from zoo.config import load_config
+from zoo.export.decoder_runner import DecoderRunner
+from zoo.export.tflite_model import operator_names
+from zoo.recipes.translation import main
+from zoo.subwords import SubwordVocabulary
+from zoo.translation import workflow
+from zoo.translation.config import TranslationConfig
+from zoo.translation.data import load_data, source_ids
+from zoo.translation.evaluate import translate, translate_ids
+
+pytestmark = pytest.mark.slow
+
+TINY = [
+    "train_pairs=240", "validation_pairs=16", "test_pairs=12", "epochs=2", "units=16", "embedding_dim=8",
+    "attention_units=8", "batch_size=32", "baseline_minutes=0.02", "max_source_length=24", "max_target_length=24",
+    "beam_width=3", "quantizations=['float16']", "agreement_threshold=0.0", "examples=3",
+]
+
+
+def _arguments(workdir, *extra):
+    arguments = ["--workdir", str(workdir), "--quiet"]
+    for override in TINY:
+        arguments += ["--set", override]
+    return arguments + list(extra)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    workdir = tmp_path_factory.mktemp("translation")
+    assert main(_arguments(workdir)) == 0
+    config, models, vocabularies = workflow.load_trained(str(workdir))
+    data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
+    return workdir, config, models, data
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "baseline/model.keras", "serving/1/saved_model.pb", "encoder.tflite",
+                 "decoder_step.tflite", "encoder_fp16.tflite", "decoder_step_fp16.tflite", "source_vocabulary.txt",
+                 "target_vocabulary.txt", "config.json", "metrics.json", "attention.png", "training.png",
+                 "export_report.json"):
+        assert os.path.exists(workdir / name), name
+    results = json.loads((workdir / "metrics.json").read_text())["test"]
+    assert set(results) == {"attention, greedy", "attention, beam 3", "no attention, greedy", "no attention, beam 3"}
+    for row in results.values():
+        assert 0 <= row["bleu"] <= 100 and 0 <= row["chrf"] <= 100 and 0 <= row["exact_match"] <= 100
+    assert not [row for row in json.loads((workdir / "export_report.json").read_text()) if "refused" in row]
+
+
+def test_the_saved_model_translates_raw_strings_as_the_keras_model_does(trained):
+    workdir, config, models, data = trained
+    sentences = [s for s, _ in data.splits["test"][:5]] + ["☃ Monday, May 6, 1957", "x " * 40]
+    loaded = tf.saved_model.load(str(workdir / "serving" / "1"))
+    translations = [t.decode() for t in loaded.signatures["serving_default"](text=tf.constant(sentences))["translation"].numpy()]
+    assert translations == translate(models["attention"], data, sentences, config, config.beam_width)
+    nbest = loaded.signatures["translate_nbest"](text=tf.constant(sentences))
+    assert nbest["hypotheses"].shape == (len(sentences), 3) and nbest["scores"].shape == (len(sentences), 3)
+    assert [h.decode() for h in nbest["hypotheses"].numpy()[:, 0]] == translations
+    assert np.all(np.diff(nbest["scores"].numpy(), axis=1) <= 1e-6), "best first"
+
+
+def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):
+    workdir, config, models, data = trained
+    runner = DecoderRunner.from_workdir(str(workdir), config.max_target_length, vocabulary_file="target_vocabulary.txt",
+                                        vocabulary_class=SubwordVocabulary)
+    sentences = [s for s, _ in data.splits["test"]]
+    sources = source_ids(data.source_vocabulary, sentences, config.max_source_length)
+    expected = data.target_vocabulary.decode(translate_ids(models["attention"], data, sentences, config))
+    assert [runner.text({"source": source[None]}) for source in sources] == expected
+    for name in ("encoder.tflite", "decoder_step.tflite", "encoder_fp16.tflite"):
+        ops = operator_names((workdir / name).read_bytes())
+        assert not [op for op in ops if op.startswith("CUSTOM")], ops
+    assert "WHILE" in operator_names((workdir / "encoder.tflite").read_bytes()), "the encoder's loop stays a loop"
+
+
+def test_predict_from_arguments_and_from_stdin(trained, capsys):
+    workdir, config, models, data = trained
+    sentence = data.splits["test"][0][0]
+    assert main(["predict", "--workdir", str(workdir), sentence]) == 0
+    expected = translate(models["attention"], data, [sentence], config, config.beam_width)[0]
+    assert capsys.readouterr().out.splitlines() == [expected]
+    stdin = io.StringIO(f"{sentence}\n\n{'one ' * 30}\n")
+    assert main(["predict", "--workdir", str(workdir)], stdin=stdin) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2
+    assert "line 2: empty sentence, skipped" in captured.err
+    assert "line 3: 59 tokens, cut to the model's limit of 24" in captured.err
+
+
+def test_train_on_a_tsv_file_counts_what_it_skips(tmp_path, capsys):
+    rows = [f"item {i}\tпункт {i}\tattribution" for i in range(60)]
+    rows += ["", "one column only", "item 1\tпункт 1", "a " * 40 + "\tслишком длинно"]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\n".join(rows) + "\n")
+    config = load_config(TranslationConfig, None, TINY + [f"data='{path}'", "epochs=1", "validation_fraction=0.2",
+                                                          "test_fraction=0.2", "baseline_minutes=0"])
+    models, data, report = workflow.train(config, str(tmp_path / "run"), verbose=0)
+    assert list(models) == ["attention"] and report.last_epoch == 1
+    assert data.skipped == {"empty line": 1, "one column": 1, "duplicate": 1, "too long": 1}
+    assert "data: " in capsys.readouterr().out
