@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from zoo.captioning.config import CaptioningConfig
+from zoo.translation.config import TranslationConfig
 from zoo.config import load_config, parse_override, read_saved_config, save_config, saved_recipe
 from zoo.recipes.cli import default_config_path
 
@@ -57,10 +58,11 @@ def test_a_missing_config_file_is_named():
         load_config(Toy, "/nonexistent.toml")
 
 
-def test_the_recipe_toml_holds_the_dataclass_defaults():
-    path = default_config_path("captioning")
+@pytest.mark.parametrize("name, config_class", [("captioning", CaptioningConfig), ("translation", TranslationConfig)])
+def test_the_recipe_toml_holds_the_dataclass_defaults(name, config_class):
+    path = default_config_path(name)
     assert path is not None
-    assert load_config(CaptioningConfig, path) == CaptioningConfig()
+    assert load_config(config_class, path) == config_class()
 
 
 def test_config_values_are_validated():

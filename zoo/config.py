@@ -21,6 +21,50 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+@dataclasses.dataclass(frozen=True)
+class RecipeConfig:
+    """The keys every recipe's config shares, so users learn them once; a recipe's config subclasses
+    it, redeclaring a key to change its default.
+
+    Args:
+        seed: int. Data generation, initialization, shuffling.
+        cell: "simple_rnn", "lstm", "gru" or "layernorm_lstm".
+        units: int. Hidden size.
+        depth: int. Stacked recurrent layers.
+        dropout: float in [0, 1). Between layers.
+        batch_size, epochs: int.
+        learning_rate: float > 0. Adam's.
+        clipnorm: float > 0. The global gradient norm is clipped to it.
+        train_minutes: float >= 0. A wall-clock budget: training stops cleanly at the end of the
+            step that spends it; 0 = no budget.
+    """
+
+    seed: int = 0
+    cell: str = "lstm"
+    units: int = 128
+    depth: int = 1
+    dropout: float = 0.0
+    batch_size: int = 64
+    epochs: int = 10
+    learning_rate: float = 1e-3
+    clipnorm: float = 1.0
+    train_minutes: float = 5.0
+
+    def __post_init__(self):
+        from zoo import checks
+        from zoo.cells import CELLS
+
+        checks.one_of("cell", self.cell, tuple(CELLS))
+        for name in ("units", "depth", "batch_size", "epochs"):
+            checks.positive_int(name, getattr(self, name))
+        checks.rate("dropout", self.dropout)
+        if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0:
+            raise ValueError(
+                "train_minutes must be >= 0, learning_rate and clipnorm > 0; received "
+                f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
+            )
+
+
 def _field_types(config_class):
     return {field.name: field.type for field in dataclasses.fields(config_class)}
 

@@ -12,14 +12,15 @@ import tensorflow as tf
 from PIL import Image
 
 from tests.data.test_flickr8k import _write_image
+from tests.recipes.arguments import recipe_arguments
 from zoo.captioning import export as captioning_export
 from zoo.captioning import workflow
 from zoo.captioning.config import CaptioningConfig
 from zoo.captioning.evaluate import generate_captions, generate_ids
-from zoo.export.decoder_runner import DecoderRunner
 from zoo.config import load_config
 from zoo.data.images import read_image_file
 from zoo.export import ExportError
+from zoo.export.decoder_runner import DecoderRunner
 from zoo.export.tflite_model import operator_names
 from zoo.recipes.captioning import main
 
@@ -32,19 +33,12 @@ TINY = [
 ]
 
 
-def _arguments(workdir, *extra):
-    arguments = ["--workdir", str(workdir), "--quiet"]
-    for override in TINY:
-        arguments += ["--set", override]
-    return arguments + list(extra)
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """The default run (train, evaluate, export) of a tiny captioner, shared by this module's tests."""
     os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     workdir = tmp_path_factory.mktemp("captioning")
-    assert main(_arguments(workdir)) == 0
+    assert main(recipe_arguments(workdir, TINY)) == 0
     config, model, vocabulary = workflow.load_trained(str(workdir))
     test = workflow.load_data(config).splits["test"]
     return workdir, config, model, vocabulary, test

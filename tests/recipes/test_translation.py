@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
 
+from tests.recipes.arguments import recipe_arguments
 from zoo.config import load_config
 from zoo.export.decoder_runner import DecoderRunner
 from zoo.export.tflite_model import operator_names
@@ -30,18 +31,11 @@ TINY = [
 ]
 
 
-def _arguments(workdir, *extra):
-    arguments = ["--workdir", str(workdir), "--quiet"]
-    for override in TINY:
-        arguments += ["--set", override]
-    return arguments + list(extra)
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     workdir = tmp_path_factory.mktemp("translation")
-    assert main(_arguments(workdir)) == 0
+    assert main(recipe_arguments(workdir, TINY)) == 0
     config, models, vocabularies = workflow.load_trained(str(workdir))
     data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
     return workdir, config, models, data

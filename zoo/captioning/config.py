@@ -3,30 +3,21 @@
 import dataclasses
 
 from zoo import checks
-from zoo.cells import CELLS
+from zoo.config import RecipeConfig
 from zoo.encoders.image import BACKBONES
 from zoo.layers.attention import ATTENTIONS
 
 
 @dataclasses.dataclass(frozen=True)
-class CaptioningConfig:
+class CaptioningConfig(RecipeConfig):
     """Every setting of `python -m zoo.recipes.captioning`; `--set key=value` overrides one.
 
-    The basic keys are the same in every recipe: seed, cell, units, depth, dropout, batch_size,
-    epochs, learning_rate, clipnorm, train_minutes (a wall-clock budget; training stops cleanly at
-    the end of the step that spends it; 0 = no budget).
+    The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
+    train_minutes) are those of every recipe (`zoo.config.RecipeConfig`); `depth` is the decoder's.
     """
 
-    seed: int = 0
-    cell: str = "lstm"
     units: int = 192
-    depth: int = 1
-    dropout: float = 0.0
-    batch_size: int = 64
-    epochs: int = 10
     learning_rate: float = 2e-3
-    clipnorm: float = 1.0
-    train_minutes: float = 5.0
     data: str = ""  # a Flickr8k-style folder (--data DIR); "" = the embedded scenes
     # Model.
     image_size: int = 64
@@ -54,21 +45,15 @@ class CaptioningConfig:
     export_tolerance: float = 1e-4  # max |difference| of float32 TFLite outputs from the Keras model's
 
     def __post_init__(self):
-        checks.one_of("cell", self.cell, tuple(CELLS))
+        super().__post_init__()
         checks.one_of("encoder", self.encoder, BACKBONES)
         checks.one_of("attention", self.attention, tuple(ATTENTIONS))
-        for name in ("units", "depth", "batch_size", "epochs", "image_size", "embedding_dim", "attention_units",
-                     "max_caption_length", "beam_width", "train_images", "validation_images", "test_images",
-                     "min_token_count"):
+        for name in ("image_size", "embedding_dim", "attention_units", "max_caption_length", "beam_width",
+                     "train_images", "validation_images", "test_images", "min_token_count"):
             checks.positive_int(name, getattr(self, name))
-        checks.rate("dropout", self.dropout)
         for name in ("validation_fraction", "test_fraction"):
             checks.rate(name, getattr(self, name))
-        if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0 or self.length_penalty < 0:
-            raise ValueError(
-                "train_minutes and length_penalty must be >= 0, learning_rate and clipnorm > 0; received "
-                f"train_minutes={self.train_minutes}, length_penalty={self.length_penalty}, "
-                f"learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
-            )
+        if self.length_penalty < 0:
+            raise ValueError(f"`length_penalty` must be >= 0; received length_penalty={self.length_penalty}.")
         for quantization in self.quantizations:
             checks.one_of("quantizations", quantization, ("float16", "int8", "full_int8"))

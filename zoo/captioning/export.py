@@ -123,16 +123,8 @@ def export_captioner(model, vocabulary, config, workdir, test_images, calibratio
     images = np.asarray(test_images[:PARITY_IMAGES])
     pixels = images.astype(np.float32)
     example = {"image": pixels, "tokens": np.full((len(images), 1), vocabulary.ids[START], np.int32)}
-    expected = exporter.keras_outputs(model, example)
-    rows = []
-    for write in (
-        lambda: exporter.export_keras_file(model, workdir, example, expected),
-        lambda: export_saved_model(model, vocabulary, config, workdir, images),
-    ):
-        try:
-            rows.append(write())
-        except ExportError as error:
-            rows.append(exporter.refusal_row(error))
+    rows = exporter.export_keras_and_serving(
+        model, workdir, example, lambda: export_saved_model(model, vocabulary, config, workdir, images))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_tflite(model, vocabulary, config, workdir, images, calibration_images, scratch)
     return exporter.write_report(workdir, rows, verbose)

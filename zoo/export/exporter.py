@@ -187,6 +187,19 @@ def write_report(workdir, rows, verbose=True):
     return rows
 
 
+def export_keras_and_serving(model, workdir, example, write_serving):
+    """Writes model.keras (checked on `example`, a dict input name → array) and `write_serving()`'s
+    serving/1; returns their report rows, a refused artifact's row holding "refused"."""
+    expected = keras_outputs(model, example)
+    rows = []
+    for write in (lambda: export_keras_file(model, workdir, example, expected), write_serving):
+        try:
+            rows.append(write())
+        except ExportError as error:
+            rows.append(refusal_row(error))
+    return rows
+
+
 def refusal_row(error):
     """The report row of an artifact refused by `error` (its message starts with the artifact's name)."""
     return dict(artifact=str(error).split(":")[0], refused=str(error))
@@ -229,15 +242,8 @@ def export_model(
     inputs = _as_input_dict(model, example_inputs)
     expected = keras_outputs(model, inputs)
     os.makedirs(workdir, exist_ok=True)
-    rows = []
-    for write in (
-        lambda: export_keras_file(model, workdir, inputs, expected),
-        lambda: export_saved_model(model, workdir, inputs, expected, tolerance),
-    ):
-        try:
-            rows.append(write())
-        except ExportError as error:
-            rows.append(refusal_row(error))
+    rows = export_keras_and_serving(
+        model, workdir, inputs, lambda: export_saved_model(model, workdir, inputs, expected, tolerance))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch)
     return write_report(workdir, rows, verbose)

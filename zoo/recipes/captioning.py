@@ -25,27 +25,10 @@ def main(argv=None):
         sys.argv[1:] if argv is None else argv
     )
 
-    def command():
-        from zoo.captioning import workflow
-        from zoo.captioning.config import CaptioningConfig
+    from zoo.captioning import workflow
+    from zoo.captioning.config import CaptioningConfig
 
-        verbose = cli.verbosity(args)
-        if args.verb == "predict":
-            return 1 if workflow.predict(args.workdir, args.inputs) else 0
-        if args.verb == "evaluate":
-            workflow.evaluate(args.workdir)
-            return 0
-        if args.verb == "export":
-            workflow.export(args.workdir)
-            return 0
-        config = cli.read_config("captioning", CaptioningConfig, args)
-        if args.verb == "train":
-            workflow.train(config, args.workdir, verbose=verbose)
-            return 0
-        workflow.run(config, args.workdir, verbose=verbose)
-        return 0
-
-    return cli.run_command(command)
+    return cli.run_verb("captioning", args, workflow, CaptioningConfig, lambda: workflow.predict(args.workdir, args.inputs))
 
 
 if __name__ == "__main__":

@@ -79,3 +79,21 @@ def run_command(function):
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume from the last checkpoint.", file=sys.stderr)
         return 130
+
+
+def run_verb(name, args, workflow, config_class, predict):
+    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, run) and
+    `predict` (a callable returning the number of inputs that failed); returns the exit status."""
+
+    def command():
+        if args.verb == "predict":
+            return 1 if predict() else 0
+        if args.verb in ("evaluate", "export"):
+            getattr(workflow, args.verb)(args.workdir)
+            return 0
+        config = read_config(name, config_class, args)
+        verb = workflow.train if args.verb == "train" else workflow.run
+        verb(config, args.workdir, verbose=verbosity(args))
+        return 0
+
+    return run_command(command)

@@ -21,26 +21,11 @@ def main(argv=None, stdin=None):
     args = cli.parser("translation", DESCRIPTION, VERBS, "sentences to translate (none: read stdin)",
                       predict_inputs="*").parse_args(sys.argv[1:] if argv is None else argv)
 
-    def command():
-        from zoo.translation import workflow
-        from zoo.translation.config import TranslationConfig
+    from zoo.translation import workflow
+    from zoo.translation.config import TranslationConfig
 
-        if args.verb == "predict":
-            return 1 if workflow.predict(args.workdir, args.inputs, stdin or sys.stdin) else 0
-        if args.verb == "evaluate":
-            workflow.evaluate(args.workdir)
-            return 0
-        if args.verb == "export":
-            workflow.export(args.workdir)
-            return 0
-        config = cli.read_config("translation", TranslationConfig, args)
-        if args.verb == "train":
-            workflow.train(config, args.workdir, verbose=cli.verbosity(args))
-            return 0
-        workflow.run(config, args.workdir, verbose=cli.verbosity(args))
-        return 0
-
-    return cli.run_command(command)
+    return cli.run_verb("translation", args, workflow, TranslationConfig,
+                        lambda: workflow.predict(args.workdir, args.inputs, stdin or sys.stdin))
 
 
 if __name__ == "__main__":

@@ -3,31 +3,24 @@
 import dataclasses
 
 from zoo import checks
-from zoo.cells import CELLS
+from zoo.config import RecipeConfig
 from zoo.data.phrases import TARGET_LANGUAGES
 
 ATTENTIONS = ("bahdanau", "luong", "none")
 
 
 @dataclasses.dataclass(frozen=True)
-class TranslationConfig:
+class TranslationConfig(RecipeConfig):
     """Every setting of `python -m zoo.recipes.translation`; `--set key=value` overrides one.
 
-    The basic keys are the same in every recipe: seed, cell, units, depth (here: the encoder's),
-    dropout, batch_size, epochs, learning_rate, clipnorm, train_minutes (a wall-clock budget; 0 =
-    none).
+    The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
+    train_minutes) are those of every recipe (`zoo.config.RecipeConfig`); `units` is each encoder
+    direction's and the decoder's, `depth` the encoder's.
     """
 
-    seed: int = 0
-    cell: str = "lstm"
-    units: int = 128
-    depth: int = 1
-    dropout: float = 0.0
-    batch_size: int = 64
     epochs: int = 12
     learning_rate: float = 3e-3
-    clipnorm: float = 1.0
-    train_minutes: float = 4.0
+    train_minutes: float = 3.0
     # Data.
     data: str = ""  # a TSV file of pairs (--data FILE); "" = the embedded phrases
     reverse: bool = False  # swap the TSV's columns
@@ -47,7 +40,7 @@ class TranslationConfig:
     attention: str = "bahdanau"  # or "luong", or "none" (the plain encoder-decoder)
     attention_units: int = 64
     label_smoothing: float = 0.0
-    baseline_minutes: float = 2.0  # the no-attention baseline's training budget; 0 = no baseline
+    baseline_minutes: float = 3.0  # the no-attention baseline's training budget; 0 = no baseline
     # Decoding and evaluation.
     beam_width: int = 4
     length_penalty: float = 0.6
@@ -58,22 +51,17 @@ class TranslationConfig:
     export_tolerance: float = 1e-4
 
     def __post_init__(self):
-        checks.one_of("cell", self.cell, tuple(CELLS))
+        super().__post_init__()
         checks.one_of("attention", self.attention, ATTENTIONS)
         checks.one_of("target_lang", self.target_lang, TARGET_LANGUAGES)
-        for name in ("units", "depth", "decoder_depth", "batch_size", "epochs", "train_pairs", "validation_pairs",
-                     "test_pairs", "vocab_size", "min_token_count", "max_source_length", "max_target_length",
-                     "embedding_dim", "attention_units", "beam_width"):
+        for name in ("decoder_depth", "train_pairs", "validation_pairs", "test_pairs", "vocab_size", "min_token_count",
+                     "max_source_length", "max_target_length", "embedding_dim", "attention_units", "beam_width"):
             checks.positive_int(name, getattr(self, name))
-        for name in ("dropout", "validation_fraction", "test_fraction", "label_smoothing"):
+        for name in ("validation_fraction", "test_fraction", "label_smoothing"):
             checks.rate(name, getattr(self, name))
-        if min(self.train_minutes, self.baseline_minutes, self.length_penalty) < 0 or self.learning_rate <= 0 \
-                or self.clipnorm <= 0:
-            raise ValueError(
-                "train_minutes, baseline_minutes and length_penalty must be >= 0, learning_rate and clipnorm > 0; "
-                f"received {self.train_minutes}, {self.baseline_minutes}, {self.length_penalty}, "
-                f"{self.learning_rate}, {self.clipnorm}."
-            )
+        if min(self.baseline_minutes, self.length_penalty) < 0:
+            raise ValueError("baseline_minutes and length_penalty must be >= 0; received "
+                             f"{self.baseline_minutes} and {self.length_penalty}.")
         for quantization in self.quantizations:
             # full_int8 is left out: TF 2.21's calibrator crashes on the encoder's WHILE loop.
             checks.one_of("quantizations", quantization, ("float16", "int8"))

@@ -117,16 +117,8 @@ def export_translator(model, data, config, workdir, sentences, verbose=True):
     sentences = list(sentences[:PROOF_SENTENCES])
     sources = source_ids(data.source_vocabulary, sentences, config.max_source_length)
     example = {"source": sources, "tokens": np.full((len(sources), 1), data.target_vocabulary.ids[START], np.int32)}
-    expected = exporter.keras_outputs(model, example)
-    rows = []
-    for write in (
-        lambda: exporter.export_keras_file(model, workdir, example, expected),
-        lambda: export_saved_model(model, data, config, workdir, sentences),
-    ):
-        try:
-            rows.append(write())
-        except ExportError as error:
-            rows.append(exporter.refusal_row(error))
+    rows = exporter.export_keras_and_serving(
+        model, workdir, example, lambda: export_saved_model(model, data, config, workdir, sentences))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_encoder_decoder_tflite(
             tflite_parts(model, config), data.target_vocabulary, workdir, [{"source": s[None]} for s in sources],
