@@ -37,6 +37,7 @@ class RecipeConfig:
         clipnorm: float > 0. The global gradient norm is clipped to it.
         train_minutes: float >= 0. A wall-clock budget: training stops cleanly at the end of the
             step that spends it; 0 = no budget.
+        tune: dict. The `[tune]` table: the search space of the `tune` verb (`zoo.tuning.SearchSpace`).
     """
 
     seed: int = 0
@@ -49,9 +50,11 @@ class RecipeConfig:
     learning_rate: float = 1e-3
     clipnorm: float = 1.0
     train_minutes: float = 5.0
+    tune: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         from zoo import checks
+        from zoo.tuning.space import SearchSpace
         from zoo.cells import CELLS
 
         checks.one_of("cell", self.cell, tuple(CELLS))
@@ -63,6 +66,7 @@ class RecipeConfig:
                 "train_minutes must be >= 0, learning_rate and clipnorm > 0; received "
                 f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
             )
+        SearchSpace.from_table(self.tune)
 
 
 def _field_types(config_class):

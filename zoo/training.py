@@ -132,7 +132,8 @@ class FitReport:
     history: dict
 
 
-def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=()):
+def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=(),
+        initial_epoch=0, save_model=True):
     """`model.fit` with what long recurrent training needs, all kept in `workdir`:
 
     - `checkpoints/`: Keras' `BackupAndRestore` after every epoch, so an interrupted run (Ctrl-C,
@@ -149,6 +150,8 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         train_minutes: float, default 0 (no budget).
         verbose: Keras' verbosity (1 = progress bar).
         callbacks: more Keras callbacks, run after zoo's.
+        initial_epoch: int, default 0. Where a run continued from other weights starts counting.
+        save_model: bool, default True. Rewrite `model.keras` after every epoch.
 
     Returns:
         A `FitReport`.
@@ -162,13 +165,14 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         train_data,
         validation_data=validation_data,
         epochs=epochs,
+        initial_epoch=initial_epoch,
         shuffle=False,  # the datasets shuffle themselves
         verbose=verbose,
         callbacks=[
             backup,
             NaNGuard(checkpoints),
             budget,
-            SaveModelEveryEpoch(os.path.join(workdir, "model.keras")),
+            *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
             keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0),
             *callbacks,

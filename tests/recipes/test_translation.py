@@ -106,3 +106,12 @@ def test_train_on_a_tsv_file_counts_what_it_skips(tmp_path, capsys):
     assert list(models) == ["attention"] and report.last_epoch == 1
     assert data.skipped == {"empty line": 1, "one column": 1, "duplicate": 1, "too long": 1}
     assert "data: " in capsys.readouterr().out
+
+
+def test_the_tune_verb_runs_a_search_and_writes_a_config_to_train_the_winner(tmp_path, capsys):
+    arguments = recipe_arguments(tmp_path, TINY + ["epochs=1", "tune.max_units=16", "tune.max_depth=1",
+                                                   "tune.cells=['gru']"])
+    assert main(["tune", *arguments, "--max-trials", "1"]) == 0
+    assert "| rank | trial | cell |" in capsys.readouterr().out
+    best = load_config(TranslationConfig, str(tmp_path / "tuning" / "best.toml"))
+    assert best.cell == "gru" and best.depth == 1 and best.units <= 16

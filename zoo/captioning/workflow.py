@@ -149,3 +149,30 @@ def run(config, workdir, verbose=1):
     evaluate(workdir, model, data, config)
     export(workdir, model, data.vocabulary, config)
     print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+
+
+def tuning_target(data):
+    """The captioning recipe's `TuningTarget`: validation BLEU-4 of greedy captions, maximized."""
+    from zoo.captioning.evaluate import score
+    from zoo.tuning.search import TuningTarget
+
+    def train_and_score(model, config, trial_dir, fit_kwargs):
+        datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
+                                    shuffle=split == "train", seed=config.seed) for split in ("train", "validation")]
+        fit(model, *datasets, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes, verbose=0,
+            callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
+            save_model=False)
+        validation = data.splits["validation"]
+        captions = generate_captions(model, data.vocabulary, validation.images, config.max_caption_length)
+        return score(captions, validation.references)["bleu4"]
+
+    return TuningTarget(RECIPE, "val_bleu4", lambda config: build_model(config, data.vocabulary), train_and_score)
+
+
+def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1):
+    """Searches cell, depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
+    from zoo.tuning.search import search
+
+    data = load_data(config, config.data or None, progress=bool(verbose))
+    print(data.summary())
+    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose))

@@ -16,6 +16,7 @@ VERBS = {
     "train": "train (resumes an interrupted run from its last checkpoint)",
     "evaluate": "BLEU-1..4 and exact match on the test split; metrics.json, samples.png, attention.png",
     "predict": "print a caption for each image file",
+    "tune": "search cell type, depth, hidden size, dropout and learning rate with keras-tuner",
     "export": "write the SavedModel (image bytes → caption) and TFLite files, each checked first",
 }
 

@@ -44,6 +44,13 @@ def parser(name, description, verbs, predict_help, predict_inputs="+"):
         sub = commands.add_parser(verb, help=help_text, description=help_text, parents=[common])
         if verb == "predict":
             sub.add_argument("inputs", nargs=predict_inputs, metavar="INPUT", help=predict_help)
+        if verb == "tune":
+            sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"), default="random",
+                             help="keras-tuner's search algorithm (default: random)")
+            sub.add_argument("--max-trials", type=int, default=10, help="most models trained (default: 10)")
+            sub.add_argument("--budget-minutes", type=float, default=0.0,
+                             help="no trial starts after this many minutes (default: 0, no budget); each trial "
+                                  "trains within the config's train_minutes")
     return main
 
 
@@ -82,7 +89,7 @@ def run_command(function):
 
 
 def run_verb(name, args, workflow, config_class, predict):
-    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, run) and
+    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run) and
     `predict` (a callable returning the number of inputs that failed); returns the exit status."""
 
     def command():
@@ -92,6 +99,10 @@ def run_verb(name, args, workflow, config_class, predict):
             getattr(workflow, args.verb)(args.workdir)
             return 0
         config = read_config(name, config_class, args)
+        if args.verb == "tune":
+            workflow.tune(config, args.workdir, args.tuner, args.max_trials, args.budget_minutes,
+                          verbose=verbosity(args))
+            return 0
         verb = workflow.train if args.verb == "train" else workflow.run
         verb(config, args.workdir, verbose=verbosity(args))
         return 0

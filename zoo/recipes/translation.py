@@ -13,6 +13,7 @@ VERBS = {
     "train": "train (resumes an interrupted run from its last checkpoint)",
     "evaluate": "BLEU, chrF and exact match on the test split; metrics.json, attention.png",
     "predict": "print the translation of each sentence (arguments, or lines from stdin)",
+    "tune": "search cell type, depth, hidden size, dropout and learning rate with keras-tuner",
     "export": "write the SavedModel (text → translation) and TFLite files, each checked first",
 }
 

@@ -159,3 +159,32 @@ def run(config, workdir, verbose=1):
     evaluate(workdir, models, data, config)
     export(workdir, models, data, config)
     print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+
+
+def tuning_target(data):
+    """The translation recipe's `TuningTarget`: validation BLEU of greedy translations, maximized."""
+    from zoo.translation.evaluate import score
+    from zoo.tuning.search import TuningTarget
+
+    def train_and_score(model, config, trial_dir, fit_kwargs):
+        datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
+                    for split in ("train", "validation")]
+        fit(model, *datasets, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes, verbose=0,
+            callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
+            save_model=False)
+        sources, references = zip(*data.splits["validation"])
+        return score(translate(model, data, list(sources), config), list(references))["bleu"]
+
+    def build(config):
+        return build_model(config, data, None if config.attention == "none" else config.attention)
+
+    return TuningTarget(RECIPE, "val_bleu", build, train_and_score)
+
+
+def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1):
+    """Searches cell, encoder depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
+    from zoo.tuning.search import search
+
+    data = load_data(config)
+    print(data.summary())
+    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose))

@@ -1,0 +1,29 @@
+import keras_tuner as kt
+import pytest
+
+from zoo.tuning.space import SearchSpace
+
+
+def test_defaults_cover_every_cell_depth_1_to_4_and_32_to_1024_units():
+    space = SearchSpace()
+    assert set(space.cells) == {"simple_rnn", "lstm", "gru", "layernorm_lstm"}
+    assert (space.min_depth, space.max_depth, space.min_units, space.max_units) == (1, 4, 32, 1024)
+
+
+def test_sampling_names_only_the_searched_values_and_fixes_single_values():
+    hp = kt.HyperParameters()
+    values = SearchSpace(cells=("gru",), min_depth=2, max_depth=2, min_dropout=0.0, max_dropout=0.0).sample(hp)
+    assert values["cell"] == "gru" and values["depth"] == 2 and values["dropout"] == 0.0
+    assert 32 <= values["units"] <= 1024 and 1e-4 <= values["learning_rate"] <= 1e-2
+    assert set(hp.values) == {"cell", "depth", "units", "dropout", "learning_rate"}
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"max_layers": 3}, r"unknown key\(s\) \['tune.max_layers'\]"),
+    ({"cells": ["transformer"]}, "tune.cells"),
+    ({"min_depth": 3, "max_depth": 2}, "tune.min_depth"),
+    ({"max_dropout": 1.5}, "dropout"),
+])
+def test_bad_tables_are_named(table, message):
+    with pytest.raises(ValueError, match=message):
+        SearchSpace.from_table(table)

@@ -1,0 +1,5 @@
+"""Hyperparameter sweeps with keras-tuner: a recipe's `tune` verb (`zoo.tuning.search.search`)."""
+
+from zoo.tuning.space import SearchSpace
+
+__all__ = ["SearchSpace"]

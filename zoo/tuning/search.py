@@ -1,0 +1,136 @@
+"""The sweep behind every recipe's `tune` verb: keras-tuner over a recipe's `SearchSpace`.
+
+    python -m zoo.recipes.captioning tune --tuner bayesian --max-trials 12 --budget-minutes 60
+
+A recipe hands in a `TuningTarget`: how to build its model from a config, train it within the
+config's `train_minutes`, and score it on the validation split with its real metric (BLEU for
+captioning and translation), which the tuner maximizes. Trials live in `<workdir>/tuning/`, so a
+search that is interrupted resumes where it stopped (finished trials are not rerun); the results
+are `trials.csv`, `trials.md` (printed at the end), `tuning.png` and `best.toml`, the recipe's
+config with the winning values, ready for `--config`.
+"""
+
+import dataclasses
+import hashlib
+import os
+import time
+from typing import Callable
+
+import keras_tuner as kt
+import tomli_w
+
+from zoo.tuning.space import SearchSpace
+
+TUNERS = ("random", "bayesian", "hyperband")
+
+
+@dataclasses.dataclass(frozen=True)
+class TuningTarget:
+    """What a recipe gives the sweep.
+
+    Args:
+        recipe: str, the recipe's name.
+        objective: str, the validation metric maximized (e.g. "val_bleu").
+        build_model: `(config) -> keras.Model`, compiled.
+        train_and_score: `(model, config, trial_dir, fit_kwargs) -> float`: trains within
+            `config.train_minutes` (passing the tuner's `callbacks` / `epochs` / `initial_epoch`
+            from `fit_kwargs` on) and returns the objective on the validation split.
+    """
+
+    recipe: str
+    objective: str
+    build_model: Callable
+    train_and_score: Callable
+
+
+class RecipeHyperModel(kt.HyperModel):
+    """A keras-tuner `HyperModel` over a recipe: each trial is the base config with sampled values."""
+
+    def __init__(self, target, config, space, directory, on_trial_end):
+        super().__init__(name=target.recipe)
+        self.target, self.config, self.space = target, config, space
+        self.directory, self.on_trial_end = directory, on_trial_end
+
+    def trial_config(self, hp):
+        return dataclasses.replace(self.config, **self.space.sample(hp))
+
+    def build(self, hp):
+        return self.target.build_model(self.trial_config(hp))
+
+    def fit(self, hp, model, *args, **kwargs):
+        config = self.trial_config(hp)
+        trial_dir = os.path.join(self.directory, "runs", _trial_key(hp))
+        start = time.monotonic()
+        score = self.target.train_and_score(model, config, trial_dir, kwargs)
+        self.on_trial_end()
+        return {self.target.objective: float(score), "parameters": float(model.count_params()),
+                "minutes": (time.monotonic() - start) / 60}
+
+
+def _trial_key(hp):
+    """A run directory name per set of values: readable, with a hash that tells similar ones apart."""
+    values = {name: value for name, value in sorted(hp.values.items()) if not name.startswith("tuner/")}
+    digest = hashlib.sha1(repr(values).encode()).hexdigest()[:8]
+    return f"{values.get('cell')}-depth{values.get('depth')}-units{values.get('units')}-{digest}"
+
+
+def make_tuner(name, hypermodel, objective, directory, max_trials, seed, max_epochs):
+    """A keras-tuner tuner by name; `overwrite=False`, so an existing search is resumed."""
+    common = dict(objective=kt.Objective(objective, "max"), directory=directory, project_name="search",
+                  overwrite=False, seed=seed)
+    if name == "random":
+        return kt.RandomSearch(hypermodel, max_trials=max_trials, **common)
+    if name == "bayesian":
+        return kt.BayesianOptimization(hypermodel, max_trials=max_trials, **common)
+    tuner = kt.Hyperband(hypermodel, max_epochs=max_epochs, factor=3, **common)
+    tuner.oracle.max_trials = max_trials  # Hyperband has no bound of its own on the models it trains
+    return tuner
+
+
+def search(target, config, workdir, tuner_name="random", max_trials=10, budget_minutes=0.0, verbose=True):
+    """Runs (or resumes) a sweep and writes its results into `<workdir>/tuning/`.
+
+    Args:
+        target: the recipe's `TuningTarget`.
+        config: the recipe's config; its `tune` table is the space, its `train_minutes` each trial's budget.
+        workdir: str.
+        tuner_name: "random", "bayesian" or "hyperband".
+        max_trials: int. Most models trained, counting those of a resumed search.
+        budget_minutes: float. Wall-clock budget of this call: no trial starts after it is spent (0 = none).
+        verbose: bool. keras-tuner's own report of the space and of each trial.
+
+    Returns:
+        The trials, best first: a list of dicts (rank, the sampled values, the objective,
+        parameters, minutes).
+    """
+    if tuner_name not in TUNERS:
+        raise ValueError(f"--tuner must be one of {TUNERS}; received {tuner_name!r}.")
+    if max_trials < 1:
+        raise ValueError(f"--max-trials must be at least 1; received {max_trials}.")
+    space = SearchSpace.from_table(config.tune)
+    directory = os.path.join(workdir, "tuning")
+    start = time.monotonic()
+    tuner = None
+
+    def stop_when_spent():
+        if budget_minutes and time.monotonic() - start >= budget_minutes * 60:
+            tuner.oracle.max_trials = len(tuner.oracle.trials)  # the oracle then stops the search
+
+    hypermodel = RecipeHyperModel(target, config, space, directory, stop_when_spent)
+    tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed, config.epochs)
+    if verbose:
+        tuner.search_space_summary()
+    tuner.search(verbose=1 if verbose else 0)
+    from zoo.tuning.results import write_results
+
+    return write_results(tuner, target, config, directory)
+
+
+def write_best_config(config, values, path):
+    """best.toml: `config` with the winning `values`, loadable with `--config`."""
+    from zoo.export.atomic import atomic_file
+
+    best = dataclasses.asdict(dataclasses.replace(config, **values))
+    best = {key: list(value) if isinstance(value, tuple) else value for key, value in best.items()}
+    with atomic_file(path) as staging, open(staging, "wb") as file:
+        tomli_w.dump(best, file)

@@ -1,0 +1,77 @@
+"""The search space of a sweep, read from a recipe config's `[tune]` table."""
+
+import dataclasses
+
+from zoo import checks
+from zoo.cells import CELLS
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    """What a sweep varies: cell type, depth, hidden size (log scale), dropout, learning rate (log).
+
+    Every layer of a model has the same width, so a trial lists no per-layer value that its depth
+    leaves unused.
+
+    Args:
+        cells: cell names to try (default all four).
+        min_depth, max_depth: int, default 1 and 4.
+        min_units, max_units: int, default 32 and 1024, sampled on a log scale.
+        min_dropout, max_dropout: float, default 0 and 0.5.
+        min_learning_rate, max_learning_rate: float, default 1e-4 and 1e-2, log scale.
+    """
+
+    cells: tuple = tuple(CELLS)
+    min_depth: int = 1
+    max_depth: int = 4
+    min_units: int = 32
+    max_units: int = 1024
+    min_dropout: float = 0.0
+    max_dropout: float = 0.5
+    min_learning_rate: float = 1e-4
+    max_learning_rate: float = 1e-2
+
+    def __post_init__(self):
+        for cell in self.cells:
+            checks.one_of("tune.cells", cell, tuple(CELLS))
+        if not self.cells:
+            raise ValueError("`tune.cells` must name at least one cell.")
+        for low, high in (("min_depth", "max_depth"), ("min_units", "max_units")):
+            checks.positive_int(f"tune.{low}", getattr(self, low))
+            checks.positive_int(f"tune.{high}", getattr(self, high))
+        for low, high in (("min_depth", "max_depth"), ("min_units", "max_units"), ("min_dropout", "max_dropout"),
+                          ("min_learning_rate", "max_learning_rate")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"`tune.{low}` ({getattr(self, low)}) is above `tune.{high}` ({getattr(self, high)}).")
+        if not 0 <= self.min_dropout <= self.max_dropout < 1 or self.min_learning_rate <= 0:
+            raise ValueError("tune: dropout must lie in [0, 1) and learning rates be positive.")
+
+    @classmethod
+    def from_table(cls, table):
+        """The space of a config's `tune` table (a dict); unknown keys are errors naming them."""
+        fields = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(table) - fields)
+        if unknown:
+            raise ValueError(f"unknown key(s) {['tune.' + k for k in unknown]}; known: {sorted(fields)}.")
+        values = dict(table)
+        if "cells" in values:
+            values["cells"] = tuple(values["cells"])
+        return cls(**values)
+
+    def sample(self, hp):
+        """The trial's settings from a keras-tuner `HyperParameters`: a dict of config keys."""
+        return {
+            "cell": hp.Choice("cell", list(self.cells)) if len(self.cells) > 1 else hp.Fixed("cell", self.cells[0]),
+            "depth": _ranged(hp.Int, hp, "depth", self.min_depth, self.max_depth),
+            "units": _ranged(hp.Int, hp, "units", self.min_units, self.max_units, sampling="log"),
+            "dropout": _ranged(hp.Float, hp, "dropout", self.min_dropout, self.max_dropout),
+            "learning_rate": _ranged(hp.Float, hp, "learning_rate", self.min_learning_rate, self.max_learning_rate,
+                                     sampling="log"),
+        }
+
+
+def _ranged(kind, hp, name, low, high, **kwargs):
+    """A searched value in [low, high], or a fixed one when the range is a single value."""
+    if low == high:
+        return hp.Fixed(name, low)
+    return kind(name, low, high, **kwargs)
