@@ -109,7 +109,7 @@ def test_train_on_a_tsv_file_counts_what_it_skips(tmp_path, capsys):
 
 
 def test_the_tune_verb_runs_a_search_and_writes_a_config_to_train_the_winner(tmp_path, capsys):
-    arguments = recipe_arguments(tmp_path, TINY + ["epochs=1", "tune.max_units=16", "tune.max_depth=1",
+    arguments = recipe_arguments(tmp_path, TINY + ["epochs=1", "tune.min_units=8", "tune.max_units=16", "tune.max_depth=1",
                                                    "tune.cells=['gru']"])
     assert main(["tune", *arguments, "--max-trials", "1"]) == 0
     assert "| rank | trial | cell |" in capsys.readouterr().out
