@@ -27,7 +27,10 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-RECIPE_EXPORTS = {"captioning": "zoo.captioning.workflow"}  # recipes whose export has its own signatures
+RECIPE_EXPORTS = {  # recipes whose export has its own signatures
+    "captioning": "zoo.captioning.workflow",
+    "translation": "zoo.translation.workflow",
+}
 
 
 def export_recipe_workdir(module_name, workdir):

@@ -68,3 +68,20 @@ def check_agreement(artifact, expected, actual, threshold):
             f"threshold {threshold:.1%} (max abs difference {worst:.3g})"
         )
     return {"max_abs_diff": worst, "argmax_agreement": rate}
+
+
+def check_texts(artifact, expected, actual, what):
+    """Asserts an artifact's text outputs (captions, translations) equal the Keras model's.
+
+    Returns:
+        `{"max_abs_diff": 0.0, "argmax_agreement": 1.0}`.
+
+    Raises:
+        ExportError naming the artifact, how many `what` differ, and the first difference.
+    """
+    differing = [(e, a) for e, a in zip(expected, actual) if e != a]
+    if differing or len(expected) != len(actual):
+        example = f", e.g. {differing[0][1]!r} instead of {differing[0][0]!r}" if differing else ""
+        raise ExportError(f"{artifact}: {len(differing)} of {len(expected)} {what} differ from the Keras model's"
+                          f"{example}")
+    return {"max_abs_diff": 0.0, "argmax_agreement": 1.0}

@@ -18,9 +18,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import atomic, exporter
+from zoo.export import atomic, exporter, parity
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
-from zoo.export.errors import ExportError
 from zoo.models.seq2seq import encode_source
 from zoo.subwords import ids_to_text
 from zoo.text import START
@@ -74,16 +73,11 @@ def export_saved_model(model, data, config, workdir, sentences):
     def check(loaded):
         serve = loaded.signatures["serving_default"]
         actual = [t.decode("utf-8") for t in serve(text=text)["translation"].numpy()]
-        differing = [(e, a) for e, a in zip(expected, actual) if e != a]
-        if differing:
-            raise ExportError(
-                f"serving/1: {len(differing)} of {len(expected)} translations differ from the Keras model's, "
-                f"e.g. {differing[0][1]!r} instead of {differing[0][0]!r}"
-            )
-        best = [row[0].decode("utf-8") for row in loaded.signatures["translate_nbest"](text=text)["hypotheses"].numpy()]
-        if best != expected:
-            raise ExportError("serving/1: translate_nbest's first hypotheses differ from serving_default's")
-        return {"max_abs_diff": 0.0, "argmax_agreement": 1.0}, lambda: serve(text=text)
+        result = parity.check_texts("serving/1", expected, actual, "translations")
+        nbest = loaded.signatures["translate_nbest"](text=text)["hypotheses"].numpy()
+        parity.check_texts("serving/1 translate_nbest", expected, [row[0].decode("utf-8") for row in nbest],
+                           "first hypotheses")
+        return result, lambda: serve(text=text)
 
     return exporter.write_saved_model(workdir, save, check)
 

@@ -4,6 +4,8 @@ import csv
 import os
 
 from zoo.export.atomic import atomic_file
+from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+
 from zoo.plots import plt, save_figure
 
 SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate")
@@ -50,8 +52,11 @@ def plot_trials(rows, objective, path):
         axes[0].scatter([row["depth"] for row in mine], [row[objective] for row in mine], label=cell)
         axes[1].scatter([row["units"] for row in mine], [row[objective] for row in mine], label=cell)
     axes[0].set_xlabel("depth")
+    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[1].set_xlabel("hidden size")
-    axes[1].set_xscale("log")
+    axes[1].set_xscale("log", base=2)
+    axes[1].xaxis.set_major_formatter(ScalarFormatter())
+    axes[1].xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_ylabel(objective)
     for axis in axes:
         axis.grid(alpha=0.3)
