@@ -78,3 +78,10 @@ def test_saved_config_round_trips_with_its_recipe(tmp_path):
     save_config(config, path, "captioning")
     assert saved_recipe(path) == "captioning"
     assert read_saved_config(CaptioningConfig, path) == config
+
+
+def test_overrides_that_must_agree_are_checked_together_in_any_order():
+    config = load_config(CaptioningConfig, None, ["tune.min_depth=5", "tune.max_depth=6"])
+    assert config.tune == {"min_depth": 5, "max_depth": 6}
+    with pytest.raises(ValueError, match="tune.min_depth"):
+        load_config(CaptioningConfig, None, ["tune.min_depth=5"])

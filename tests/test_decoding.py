@@ -118,3 +118,11 @@ def test_beam_search_beats_greedy_where_the_greedy_first_step_is_a_trap():
     assert greedy[0] == 3
     assert beam[0, 0].numpy().tolist()[:2] == [4, END]
     assert _log_probs(table, [4, END]) > _log_probs(table, list(greedy[: list(greedy).index(END) + 1]))
+
+
+def test_an_empty_batch_decodes_to_an_empty_batch():
+    step = _step_fn(_table())
+    ids = greedy_decode(step, tf.zeros([0]), tf.zeros([0, VOCAB]), 0, START, END, 5)
+    assert ids.shape == (0, 5)
+    beams, scores = beam_search(step, tf.zeros([0]), tf.zeros([0, VOCAB]), 0, START, END, 5, beam_width=2)
+    assert beams.shape == (0, 2, 5) and scores.shape == (0, 2)

@@ -126,8 +126,8 @@ def _set_nested(values, path, value):
     table[path[-1]] = value
 
 
-def config_from_dict(config_class, values, source):
-    """A `config_class` from a dict, with errors naming `source` (a file or "--set")."""
+def check_keys_and_types(config_class, values, source):
+    """Raises ValueError naming `source` (a file or "--set ...") for an unknown key or a wrong type."""
     types_ = _field_types(config_class)
     unknown = sorted(set(values) - set(types_))
     if unknown:
@@ -135,6 +135,12 @@ def config_from_dict(config_class, values, source):
     for key, value in values.items():
         if not _accepts(types_[key], value):
             raise ValueError(f"{source}: {key} = {value!r} has the wrong type; expected {types_[key]}.")
+
+
+def config_from_dict(config_class, values, source):
+    """A `config_class` from a dict, with errors naming `source` (a file or "--set")."""
+    check_keys_and_types(config_class, values, source)
+    types_ = _field_types(config_class)
     return config_class(**{key: _coerce(types_[key], value) for key, value in values.items()})
 
 
@@ -153,11 +159,12 @@ def load_config(config_class, path=None, overrides=()):
                 values = tomllib.load(file)
             except tomllib.TOMLDecodeError as error:
                 raise ValueError(f"{path}: not valid TOML ({error}).") from error
-        config_from_dict(config_class, values, path)
+        check_keys_and_types(config_class, values, path)
     for override in overrides:
         key_path, value = parse_override(override)
         _set_nested(values, key_path, value)
-        config_from_dict(config_class, values, f"--set {override}")
+        check_keys_and_types(config_class, values, f"--set {override}")
+    # Values that must agree with each other are checked once, after every override.
     return config_from_dict(config_class, values, path or "config")
 
 

@@ -61,7 +61,8 @@ def greedy_decode(step_fn, initial_state, context, batch_size, start_id, end_id,
         ),
         maximum_iterations=max_length,
     )
-    return _pad_to(tf.transpose(ids.stack()), max_length)
+    steps = tf.cond(ids.size() > 0, lambda: tf.transpose(ids.stack()), lambda: tf.zeros([batch_size, 0], tf.int32))
+    return _pad_to(steps, max_length)
 
 
 def length_penalty_factor(lengths, alpha):

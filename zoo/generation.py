@@ -45,7 +45,9 @@ def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_wid
     return (ids, scores) if nbest else ids[:, 0]
 
 
-_COMPILED = weakref.WeakKeyDictionary()  # model → {key: tf.function}, each traced once
+# model → {key: tf.function}, each traced once. A function that holds its model keeps the entry
+# alive: `forget` drops it where models come and go (tuning trials).
+_COMPILED = weakref.WeakKeyDictionary()
 
 
 def compiled(model, key, build):
@@ -54,6 +56,11 @@ def compiled(model, key, build):
     if key not in functions:
         functions[key] = build()
     return functions[key]
+
+
+def forget(model):
+    """Drops the functions `compiled` made for `model` (they hold it; a sweep frees each trial's)."""
+    _COMPILED.pop(model, None)
 
 
 def batched(function, inputs, batch_size=100):

@@ -13,7 +13,8 @@ ops run in Python and inside a SavedModel (which then needs `import tensorflow_t
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from zoo.text import END, PAD, RESERVED, START, UNKNOWN, Vocabulary
+from zoo.text import END, RESERVED, START, UNKNOWN, Vocabulary
+from zoo.text import ids_to_text as text_from_ids
 
 SPACE = "▁"
 PRETOKEN = r"(\p{L}+|\d|▁|[^\p{L}\d▁])"
@@ -23,7 +24,7 @@ SUFFIX = "##"
 def pretokenize(texts):
     """Pre-tokens of each text (`tf.RaggedTensor` of strings): letter runs, digits, other characters,
     and "▁" for each run of spaces (leading and trailing spaces dropped)."""
-    texts = tf.strings.regex_replace(tf.strings.strip(tf.convert_to_tensor(texts)), " +", SPACE)
+    texts = tf.strings.regex_replace(tf.strings.strip(tf.convert_to_tensor(texts, dtype=tf.string)), " +", SPACE)
     return tf_text.regex_split(texts, PRETOKEN, PRETOKEN)
 
 
@@ -69,8 +70,6 @@ class SubwordVocabulary(Vocabulary):
         """The vocabulary learned on `texts` (see `learn_vocabulary`)."""
         return cls(learn_vocabulary(texts, vocab_size, min_count)[len(RESERVED):])
 
-    build = learn
-
     def ids_tf(self, texts):
         """Token ids of each text, in TensorFlow: int32 `tf.RaggedTensor` (batch, None)."""
         return self.tokenizer.tokenize(pretokenize(texts)).merge_dims(-2, -1)
@@ -93,18 +92,12 @@ class SubwordVocabulary(Vocabulary):
 
 
 def ids_to_text(tokens, ids):
-    """Texts (batch,) from ids (batch, length) in TensorFlow: the tokens before the first [END],
-    [PAD]/[START]/[END] dropped, pieces glued ("##" removed) and "▁" turned into spaces.
+    """Texts (batch,) from subword ids (batch, length) in TensorFlow: the tokens before the first
+    [END], reserved ones dropped, pieces glued ("##" removed) and "▁" turned into spaces.
 
     Args:
         tokens: string tensor (vocab_size,), the vocabulary's tokens in id order.
-        ids: int32 (batch, length).
+        ids: int (batch, length).
     """
-    ids = tf.cast(ids, tf.int32)
-    end_id = RESERVED.index(END)
-    before_end = tf.math.cumsum(tf.cast(tf.equal(ids, end_id), tf.int32), axis=1, exclusive=True) == 0
-    keep = before_end & ~tf.reduce_any(tf.equal(ids[..., None], [RESERVED.index(PAD), RESERVED.index(START),
-                                                                  end_id]), axis=-1)
-    pieces = tf.ragged.boolean_mask(tf.gather(tokens, ids), keep)
-    text = tf.strings.reduce_join(pieces, axis=1)
+    text = text_from_ids(tokens, ids, separator="")
     return tf.strings.regex_replace(tf.strings.regex_replace(text, SUFFIX, ""), SPACE, " ")

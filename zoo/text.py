@@ -20,6 +20,28 @@ def tokenize(texts):
     return tf_text.WhitespaceTokenizer().tokenize(tf_text.case_fold_utf8(tf.convert_to_tensor(texts)))
 
 
+def trim_to_longest(ids):
+    """A right-padded batch of ids (batch, length) cut to its longest row, in TensorFlow."""
+    return ids[:, : tf.reduce_max(tf.reduce_sum(tf.cast(ids > 0, tf.int32), axis=1))]
+
+
+def ids_to_text(tokens, ids, separator=" "):
+    """Texts (batch,) from ids (batch, length) in TensorFlow: the tokens before the first [END],
+    [PAD]/[START]/[END] dropped ([UNK] kept), joined by `separator`.
+
+    Args:
+        tokens: string tensor (vocab_size,), the vocabulary's tokens in id order.
+        ids: int (batch, length).
+        separator: str, default " ".
+    """
+    ids = tf.cast(ids, tf.int32)
+    end_id = RESERVED.index(END)
+    before_end = tf.math.cumsum(tf.cast(tf.equal(ids, end_id), tf.int32), axis=1, exclusive=True) == 0
+    dropped = tf.reduce_any(tf.equal(ids[..., None], [RESERVED.index(PAD), RESERVED.index(START), end_id]), axis=-1)
+    return tf.strings.reduce_join(tf.ragged.boolean_mask(tf.gather(tokens, ids), before_end & ~dropped), axis=1,
+                                  separator=separator)
+
+
 class Vocabulary:
     """Token ↔ id mapping with [PAD]=0, [UNK]=1, [START]=2, [END]=3 reserved.
 
@@ -57,8 +79,11 @@ class Vocabulary:
 
     def encode(self, texts, max_length):
         """int32 (batch, max_length): [START] tokens [END], padded with 0, cut to `max_length`."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, max_length), np.int32)
         rows = []
-        for row in tokenize(list(texts)).to_list():
+        for row in tokenize(texts).to_list():
             ids = [self.ids[START]] + [self.ids.get(t.decode(), self.ids[UNKNOWN]) for t in row] + [self.ids[END]]
             rows.append(ids[:max_length] + [0] * max(0, max_length - len(ids)))
         return np.asarray(rows, dtype=np.int32).reshape(len(rows), max_length)

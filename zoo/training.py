@@ -4,6 +4,7 @@ Backpropagation through time multiplies many Jacobians, so gradients can explode
 the global gradient norm by default (Pascanu et al., 2013).
 """
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -130,6 +131,16 @@ class FitReport:
     stopped_by_budget: bool
     seconds: float
     history: dict
+    budget_minutes: float = 0.0
+
+    def describe(self, workdir):
+        """One line for the user: which epochs ran, how long, and why it stopped."""
+        if self.last_epoch is None:
+            return (f"{workdir} already holds all {self.epochs} epochs; nothing left to train (raise epochs to "
+                    "train on, or use another --workdir).")
+        why = f"the {self.budget_minutes:g}-minute budget was spent" if self.stopped_by_budget else "done"
+        return (f"epochs {self.first_epoch + 1}–{self.last_epoch} of {self.epochs} in {self.seconds / 60:.1f} min "
+                f"({why}).")
 
 
 def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=(),
@@ -160,24 +171,31 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     checkpoints = os.path.join(workdir, "checkpoints")
     budget = TimeBudget(train_minutes)
     backup = keras.callbacks.BackupAndRestore(checkpoints, double_checkpoint=True, delete_checkpoint=False)
+    logs = [keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
+            keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0)]
     start = time.monotonic()
-    history = model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        shuffle=False,  # the datasets shuffle themselves
-        verbose=verbose,
-        callbacks=[
-            backup,
-            NaNGuard(checkpoints),
-            budget,
-            *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
-            keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
-            keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0),
-            *callbacks,
-        ],
-    )
+    try:
+        history = model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            shuffle=False,  # the datasets shuffle themselves
+            verbose=verbose,
+            callbacks=[
+                backup,
+                NaNGuard(checkpoints),
+                budget,
+                *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
+                *logs,
+                *callbacks,
+            ],
+        )
+    except BaseException:
+        for callback in logs:  # Keras skips on_train_end when fit raises: close their files here
+            with contextlib.suppress(Exception):  # a callback that never opened its file
+                callback.on_train_end()
+        raise
     ran = list(history.epoch)
     return FitReport(
         first_epoch=ran[0] if ran else None,
@@ -186,6 +204,7 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         stopped_by_budget=budget.spent,
         seconds=time.monotonic() - start,
         history=history.history,
+        budget_minutes=train_minutes,
     )
 
 

@@ -35,3 +35,8 @@ def test_unreadable_files_are_named(tmp_path):
         read_image_file(str(path), 16)
     with pytest.raises(ValueError, match="absent.png: no such file"):
         read_image_file(str(tmp_path / "absent.png"), 16)
+
+
+def test_a_directory_is_named_as_not_a_file(tmp_path):
+    with pytest.raises(ValueError, match="not a file"):
+        read_image_file(str(tmp_path), 16)

@@ -166,3 +166,14 @@ def test_train_on_a_flickr8k_folder_resumes_after_an_interruption(tmp_path):
     assert data.skipped == {"missing image": 1}
     with pytest.raises(ValueError, match=r"other settings \(units 16 → 32\)"):
         workflow.train(config.__class__(**{**config.__dict__, "units": 32}), workdir, verbose=0)
+
+
+def test_python_m_zoo_export_runs_the_recipe_export_with_command_line_settings(trained, capsys):
+    from zoo.export.__main__ import main as export_main
+
+    workdir = trained[0]
+    assert export_main(["--workdir", str(workdir), "--inputs", "x.npz"]) == 2
+    assert "--inputs applies to a plain model" in capsys.readouterr().err
+    assert export_main(["--workdir", str(workdir), "--no-quantized", "--tolerance", "1e-3"]) == 0
+    report = json.loads((workdir / "export_report.json").read_text())
+    assert [row["artifact"] for row in report] == ["model.keras", "serving/1", "encoder.tflite", "decoder_step.tflite"]

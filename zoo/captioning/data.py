@@ -10,7 +10,7 @@ import tensorflow as tf
 from zoo.data import flickr8k, scenes
 from zoo.data.cache import cached
 from zoo.data.flickr8k import CaptionedImages
-from zoo.text import Vocabulary
+from zoo.text import Vocabulary, trim_to_longest
 
 SPLITS = ("train", "validation", "test")
 
@@ -49,22 +49,25 @@ def embedded_scenes(config):
     return splits
 
 
-def load_data(config, data_path=None, progress=True):
-    """The recipe's `CaptioningData`: `data_path` (a Flickr8k folder) or the embedded scenes."""
+def load_data(config, data_path=None, progress=True, vocabulary=None):
+    """The recipe's `CaptioningData`: `data_path` (a Flickr8k folder) or the embedded scenes, with
+    `vocabulary` (a trained model's) or one built on the training captions."""
     skipped = collections.Counter()
     if data_path:
         everything, skipped = flickr8k.read_flickr8k(data_path, config.image_size, progress=progress)
         splits = flickr8k.split(everything, config.validation_fraction, config.test_fraction)
-        if not splits["train"].references or not splits["test"].references:
+        empty = [name for name in SPLITS if not splits[name].references]
+        if empty:
             raise ValueError(
-                f"--data {data_path}: too few images to split ({len(everything.names)}); train and test "
-                "need at least one image each (see validation_fraction / test_fraction)."
+                f"--data {data_path}: the {' and '.join(empty)} split(s) of its {len(everything.names)} images are "
+                "empty; give more images or larger validation_fraction / test_fraction."
             )
         source = data_path
     else:
         splits, source = embedded_scenes(config), "embedded scenes"
-    training_captions = [caption for captions in splits["train"].references for caption in captions]
-    vocabulary = Vocabulary.build(training_captions, min_count=config.min_token_count)
+    if vocabulary is None:
+        training_captions = [caption for captions in splits["train"].references for caption in captions]
+        vocabulary = Vocabulary.build(training_captions, min_count=config.min_token_count)
     return CaptioningData(splits, vocabulary, skipped, source)
 
 
@@ -89,8 +92,7 @@ def caption_dataset(data, vocabulary, batch_size, max_length, shuffle=False, see
         dataset = dataset.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
 
     def to_example(index, ids):
-        longest = tf.reduce_max(tf.reduce_sum(tf.cast(ids > 0, tf.int32), axis=1))
-        ids = ids[:, :longest]
+        ids = trim_to_longest(ids)
         return {"image": tf.cast(tf.gather(images, index), tf.float32), "tokens": ids[:, :-1]}, ids[:, 1:]
 
     return dataset.batch(batch_size).map(to_example, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -16,11 +16,11 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.captioning.evaluate import generate_captions, generate_ids
-from zoo.captioning.generate import caption_ids_function, ids_to_text
+from zoo.captioning.generate import caption_ids_function
 from zoo.data.images import decode_image
 from zoo.export import atomic, exporter, parity
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
-from zoo.text import START
+from zoo.text import START, ids_to_text
 
 PARITY_IMAGES = 32  # test images every artifact is proved on before it is written
 

@@ -1,6 +1,7 @@
 """The captioning recipe's verbs as library functions: train, evaluate, predict, export, and the
 default run that does all of them. `zoo/recipes/captioning.py` only parses arguments."""
 
+import dataclasses
 import os
 import time
 
@@ -26,7 +27,7 @@ RECIPE = "captioning"
 EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training images to calibrate them
 # Settings a resumed run must share with the run that wrote the checkpoints.
 MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
-              "attention_units", "data", "train_images", "min_token_count")
+              "attention_units", "data", "train_images", "validation_fraction", "test_fraction", "min_token_count")
 
 
 def build_model(config, vocabulary):
@@ -64,14 +65,9 @@ def train(config, workdir, verbose=1, callbacks=()):
     ]
     report = fit(model, *datasets, workdir, config.epochs, config.train_minutes, verbose=verbose,
                  callbacks=callbacks)
+    print(f"training: {report.describe(workdir)}")
     if report.last_epoch is None:
-        print(f"training: {workdir} already holds all {config.epochs} epochs; nothing left to train "
-              "(raise epochs to train on, or use another --workdir).")
         model = load_model(workdir)
-    else:
-        why = f"the {config.train_minutes:g}-minute budget was spent" if report.stopped_by_budget else "done"
-        print(f"training: epochs {report.first_epoch + 1}–{report.last_epoch} of {config.epochs} in "
-              f"{report.seconds / 60:.1f} min ({why}).")
     plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
     return model, data, report
 
@@ -90,9 +86,8 @@ def evaluate(workdir, model=None, data=None, config=None):
     """Scores the model on the test split, prints the table, writes metrics.json, samples.png and
     attention.png. Returns the results dict."""
     if model is None:
-        config, model, _ = load_trained(workdir)
-    if data is None:
-        data = load_data(config, config.data or None)
+        config, model, vocabulary = load_trained(workdir)
+        data = load_data(config, config.data or None, vocabulary=vocabulary)
     results, captions = evaluate_model(model, data, config)
     print(results_table(results, config))
     test = data.splits["test"]
@@ -130,10 +125,13 @@ def predict(workdir, paths):
     return failures
 
 
-def export(workdir, model=None, vocabulary=None, config=None, verbose=True):
-    """Exports the trained model of `workdir` (see `zoo.captioning.export`)."""
+def export(workdir, model=None, vocabulary=None, config=None, verbose=True, overrides=None):
+    """Exports the trained model of `workdir` (see `zoo.captioning.export`); `overrides` replace config
+    values (export_tolerance, agreement_threshold, quantizations)."""
     if model is None:
         config, model, vocabulary = load_trained(workdir)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
     path = os.path.join(workdir, EXPORT_IMAGES)
     if not os.path.isfile(path):
         raise ValueError(f"{path} not found: it is written by train; run train into this workdir first.")

@@ -24,12 +24,11 @@ HEADER = ["image", "caption"]
 
 @dataclasses.dataclass
 class CaptionedImages:
-    """Images with their reference captions, and what was skipped reading them."""
+    """Images with their reference captions and file names."""
 
     images: np.ndarray  # uint8 (count, size, size, 3)
     references: list  # per image, its captions
     names: list  # per image, its file name
-    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
     def subset(self, indices):
         return CaptionedImages(self.images[indices], [self.references[i] for i in indices],

@@ -29,7 +29,11 @@ def read_image_file(path, image_size):
     """
     try:
         data = tf.io.read_file(path)
+    except tf.errors.OpError as error:
+        reasons = {tf.errors.NotFoundError: "no such file", tf.errors.PermissionDeniedError: "permission denied",
+                   tf.errors.FailedPreconditionError: "not a file"}
+        raise ValueError(f"{path}: {reasons.get(type(error), 'cannot be read')}.") from None
+    try:
         return decode_image(data, image_size).numpy()
-    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, tf.errors.UnknownError) as error:
-        reason = "no such file" if isinstance(error, tf.errors.NotFoundError) else "not a readable PNG/JPEG/GIF/BMP image"
-        raise ValueError(f"{path}: {reason}.") from None
+    except tf.errors.OpError:
+        raise ValueError(f"{path}: not a readable PNG/JPEG/GIF/BMP image.") from None

@@ -21,9 +21,11 @@ def parse_args(argv):
     )
     parser.add_argument("--workdir", required=True, help="a recipe's workdir holding model.keras")
     parser.add_argument("--inputs", default=None, help=f"npz of real inputs (default: DIR/{EXAMPLE_INPUTS})")
-    parser.add_argument("--tolerance", type=float, default=1e-4, help="max absolute difference of float outputs")
-    parser.add_argument("--agreement", type=float, default=0.98, help="min argmax agreement of quantized files")
-    parser.add_argument("--no-quantized", action="store_true", help="skip the float16 and int8 TFLite files")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="max absolute difference of float outputs (default 1e-4, or the recipe's)")
+    parser.add_argument("--agreement", type=float, default=None,
+                        help="min argmax agreement of quantized files (default 0.98, or the recipe's)")
+    parser.add_argument("--no-quantized", action="store_true", help="skip the quantized TFLite files")
     return parser.parse_args(argv)
 
 
@@ -33,14 +35,27 @@ RECIPE_EXPORTS = {  # recipes whose export has its own signatures
 }
 
 
-def export_recipe_workdir(module_name, workdir):
-    """Runs the export verb of the recipe that trained `workdir`."""
+def export_recipe_workdir(module_name, args):
+    """Runs the export verb of the recipe that trained `args.workdir`, with the command line's
+    settings in place of its config's (`--inputs` does not apply: the recipe proves its exports on
+    the test inputs its train saved)."""
     import importlib
 
     from zoo.export import ExportError
 
+    if args.inputs:
+        print("error: --inputs applies to a plain model's workdir; a recipe proves its export on the test inputs "
+              "its train saved there.", file=sys.stderr)
+        return 2
+    overrides = {}
+    if args.tolerance is not None:
+        overrides["export_tolerance"] = args.tolerance
+    if args.agreement is not None:
+        overrides["agreement_threshold"] = args.agreement
+    if args.no_quantized:
+        overrides["quantizations"] = ()
     try:
-        importlib.import_module(module_name).export(workdir)
+        importlib.import_module(module_name).export(args.workdir, overrides=overrides)
     except (ExportError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -53,7 +68,7 @@ def main(argv=None):
 
     recipe = saved_recipe(os.path.join(args.workdir, "config.json"))
     if recipe in RECIPE_EXPORTS:
-        return export_recipe_workdir(RECIPE_EXPORTS[recipe], args.workdir)
+        return export_recipe_workdir(RECIPE_EXPORTS[recipe], args)
     model_path = os.path.join(args.workdir, "model.keras")
     inputs_path = args.inputs or os.path.join(args.workdir, EXAMPLE_INPUTS)
     for path, what in ((model_path, "a trained model (run the recipe's train first)"), (inputs_path, "example inputs")):
@@ -70,7 +85,8 @@ def main(argv=None):
         inputs = {name: archive[name] for name in archive.files}
     try:
         export_model(
-            model, args.workdir, inputs, tolerance=args.tolerance, agreement_threshold=args.agreement,
+            model, args.workdir, inputs, tolerance=1e-4 if args.tolerance is None else args.tolerance,
+            agreement_threshold=0.98 if args.agreement is None else args.agreement,
             quantizations=() if args.no_quantized else ("float16", "int8"),
         )
     except ExportError as error:

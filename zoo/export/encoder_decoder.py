@@ -90,10 +90,6 @@ def _numpy(outputs):
     return {name: np.asarray(value) for name, value in outputs.items()}
 
 
-def _first_step_inputs(parts, encoded, start_id):
-    return {"token": np.array([start_id], np.int32), **encoded}
-
-
 def calibration_samples(parts, vocabulary, examples, max_length):
     """Representative inputs of both signatures for full-integer quantization: each example for the
     encoder, and every step of the Keras model's greedy decoding of it for the decoder step."""
@@ -158,7 +154,7 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
     tf.saved_model.save(parts, source, signatures={"encoder": parts.encode, "decoder_step": parts.step})
     encoder_inputs = examples[0]
     encoder_expected = parts.run_encoder(encoder_inputs)
-    step_inputs = _first_step_inputs(parts, encoder_expected, vocabulary.ids[START])
+    step_inputs = {"token": np.array([vocabulary.ids[START]], np.int32), **encoder_expected}
     step_expected = parts.run_step(step_inputs)
     calibration = None
     if "full_int8" in quantizations:

@@ -1,4 +1,5 @@
-"""Layers that run zoo cells over sequences: one direction, both directions, stacked."""
+"""Layers that run zoo cells over sequences (one direction, both directions, stacked), attention,
+and a decoder that attends to a memory."""
 
 from zoo.layers.attention import BahdanauAttention, LuongAttention, make_attention
 from zoo.layers.attention_decoder import AttentionDecoder

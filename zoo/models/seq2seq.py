@@ -14,11 +14,16 @@ def _example_batch(model, batch_size, seed):
     return {"source": source, "tokens": target[:, :-1]}, target[:, 1:]
 
 
-def encode_source(model, source, training=False):
-    """`(memory, memory_mask)` of source ids (batch, time) through the model's embedding and encoder."""
-    mask = keras.ops.not_equal(source, 0)
-    embedded = model.get_layer("source_embedding")(source)
-    return model.get_layer("encoder")(embedded, mask=mask, training=training), mask
+def source_encoder(model):
+    """A function: source ids (batch, time) → `(memory, memory_mask)` through the model's embedding
+    and encoder. It holds those layers, not the model."""
+    embedding, encoder = model.get_layer("source_embedding"), model.get_layer("encoder")
+
+    def encode(source, training=False):
+        mask = keras.ops.not_equal(source, 0)
+        return encoder(embedding(source), mask=mask, training=training), mask
+
+    return encode
 
 
 @register_model("seq2seq", example_batch=_example_batch)

@@ -1,7 +1,7 @@
 """What every recipe's command line shares: its verbs, `--config`, `--set`, `--workdir`, `--data`.
 
     python -m zoo.recipes.<name>                 # train, evaluate, export
-    python -m zoo.recipes.<name> train|evaluate|predict|export [options]
+    python -m zoo.recipes.<name> train|evaluate|predict|export|tune [options]
 """
 
 import argparse
@@ -21,23 +21,32 @@ def default_config_path(name):
     return str(path) if path.is_file() else None
 
 
-def _common_options(name):
+def _common_options(name, defaults=True):
+    """The options of every verb. The verbs' copies have no defaults of their own (`defaults=False`),
+    so an option given before the verb is not reset by the verb's parser."""
+
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--config", metavar="FILE", help=f"a TOML config (default: recipes/{name}.toml)")
-    options.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+    options.add_argument("--config", metavar="FILE", default=default(None),
+                         help=f"a TOML config (default: recipes/{name}.toml)")
+    options.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=default([]),
                          help="override a config value, as TOML (--set units=128 --set cell=\"gru\"); repeatable")
-    options.add_argument("--workdir", default=os.path.join("saved_models", name),
+    options.add_argument("--workdir", default=default(os.path.join("saved_models", name)),
                          help=f"checkpoints, model and artifacts (default: saved_models/{name})")
-    options.add_argument("--data", metavar="PATH", help="train on this dataset instead of the embedded one")
-    options.add_argument("--quiet", action="store_true", help="no progress bars")
+    options.add_argument("--data", metavar="PATH", default=default(None),
+                         help="train on this dataset instead of the embedded one")
+    options.add_argument("--quiet", action="store_true", default=default(False), help="no progress bars")
     return options
 
 
 def parser(name, description, verbs, predict_help, predict_inputs="+"):
     """The recipe's argparse parser; `verbs` maps verb → help text; predict takes `predict_inputs`
     ("+" one or more, "*" any number) arguments described by `predict_help`."""
-    common = _common_options(name)
-    main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description, parents=[common])
+    main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description,
+                                   parents=[_common_options(name)])
+    common = _common_options(name, defaults=False)
     commands = main.add_subparsers(dest="verb", metavar="{" + ",".join(verbs) + "}",
                                    help="what to do (default: train, evaluate and export)")
     for verb, help_text in verbs.items():
@@ -48,10 +57,17 @@ def parser(name, description, verbs, predict_help, predict_inputs="+"):
             sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"), default="random",
                              help="keras-tuner's search algorithm (default: random)")
             sub.add_argument("--max-trials", type=int, default=10, help="most models trained (default: 10)")
-            sub.add_argument("--budget-minutes", type=float, default=0.0,
+            sub.add_argument("--budget-minutes", type=_non_negative, default=0.0,
                              help="no trial starts after this many minutes (default: 0, no budget); each trial "
                                   "trains within the config's train_minutes")
     return main
+
+
+def _non_negative(text):
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; received {text}")
+    return value
 
 
 def read_config(name, config_class, args):

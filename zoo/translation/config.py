@@ -32,7 +32,7 @@ class TranslationConfig(RecipeConfig):
     test_fraction: float = 0.05
     vocab_size: int = 2000  # WordPiece vocabulary per language (an aim; small corpora get fewer)
     min_token_count: int = 2
-    max_source_length: int = 48  # source tokens; longer pairs are skipped in training, cut in predict
+    max_source_length: int = 48  # source tokens; longer pairs are left out of the splits, cut in predict
     max_target_length: int = 48  # target tokens generated at most, [END] included
     # Model.
     decoder_depth: int = 1

@@ -11,6 +11,7 @@ from zoo.data.cache import cached
 from zoo.data.sentence_pairs import read_sentence_pairs
 from zoo.data.splits import split_of
 from zoo.subwords import SubwordVocabulary
+from zoo.text import trim_to_longest
 
 SPLITS = ("train", "validation", "test")
 
@@ -55,9 +56,6 @@ def file_pairs(config):
     splits = {name: [] for name in SPLITS}
     for pair in pairs:
         splits[split_of(pair[0], config.validation_fraction, config.test_fraction)].append(pair)
-    if not splits["train"] or not splits["test"]:
-        raise ValueError(f"--data {config.data}: too few pairs to split ({len(pairs)}); train and test need at "
-                         "least one each (see validation_fraction / test_fraction).")
     return splits, skipped
 
 
@@ -90,8 +88,12 @@ def load_data(config, vocabularies=None):
             SubwordVocabulary.learn([pair[side] for pair in splits["train"]], config.vocab_size, config.min_token_count)
             for side in (0, 1)
         )
-    data = TranslationData(vocabularies[0], vocabularies[1], splits=splits, skipped=skipped, source=origin)
+    data = TranslationData(vocabularies[0], vocabularies[1], skipped=skipped, source=origin)
     data.splits = {name: _drop_long(pairs, data, config, skipped) for name, pairs in splits.items()}
+    empty = [name for name in SPLITS if not data.splits[name]]
+    if empty:
+        raise ValueError(f"{origin}: the {' and '.join(empty)} split(s) hold no pair within max_source_length / "
+                         "max_target_length; give more data, larger fractions or longer limits.")
     return data
 
 
@@ -110,9 +112,8 @@ def translation_dataset(pairs, data, config, shuffle=False):
         dataset = dataset.shuffle(len(pairs), seed=config.seed, reshuffle_each_iteration=True)
 
     def to_example(source, target):
-        source = source[:, : tf.reduce_max(tf.reduce_sum(tf.cast(source > 0, tf.int32), axis=1))]
-        target = target[:, : tf.reduce_max(tf.reduce_sum(tf.cast(target > 0, tf.int32), axis=1))]
-        return {"source": source, "tokens": target[:, :-1]}, target[:, 1:]
+        target = trim_to_longest(target)
+        return {"source": trim_to_longest(source), "tokens": target[:, :-1]}, target[:, 1:]
 
     return dataset.batch(config.batch_size).map(to_example, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE)

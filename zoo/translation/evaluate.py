@@ -5,17 +5,17 @@ import tensorflow as tf
 
 from zoo import metrics
 from zoo.generation import batched, compiled, decode_memory
-from zoo.models.seq2seq import encode_source
+from zoo.models.seq2seq import source_encoder
 from zoo.tables import format_table
 from zoo.translation.data import source_ids
 
 
 def translation_ids_function(model, vocabulary, max_length, beam_width=1, length_penalty=0.0, nbest=False):
     """A function: source ids (batch, time) → target ids (batch, max_length) (or n-best ids and scores)."""
-    decoder = model.get_layer("decoder")
+    decoder, encode = model.get_layer("decoder"), source_encoder(model)
 
     def translate(source):
-        memory, mask = encode_source(model, source)
+        memory, mask = encode(source)
         return decode_memory(decoder, memory, mask, vocabulary, max_length, beam_width, length_penalty, nbest)
 
     return translate

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from zoo.export import atomic, exporter, parity
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
-from zoo.models.seq2seq import encode_source
+from zoo.models.seq2seq import source_encoder
 from zoo.subwords import ids_to_text
 from zoo.text import START
 from zoo.translation.data import source_ids
@@ -84,11 +84,8 @@ def export_saved_model(model, data, config, workdir, sentences):
 
 def tflite_parts(model, config):
     """The model's `encoder` (source ids → memory, mask, states) and `decoder_step` signatures."""
-
-    def encode(source):
-        return encode_source(model, source)
-
-    return EncoderDecoderParts(model, encode, [tf.TensorSpec([1, config.max_source_length], tf.int32, name="source")])
+    source = tf.TensorSpec([1, config.max_source_length], tf.int32, name="source")
+    return EncoderDecoderParts(model, source_encoder(model), [source])
 
 
 def export_translator(model, data, config, workdir, sentences, verbose=True):

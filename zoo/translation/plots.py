@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.generation import greedy_with_attention
-from zoo.models.seq2seq import encode_source
+from zoo.models.seq2seq import source_encoder
 from zoo.plots import plt, save_figure
 from zoo.translation.data import source_ids
 
@@ -14,7 +14,7 @@ def alignment(model, data, sentence, config):
     with the attention weights (target tokens × source tokens)."""
     source = source_ids(data.source_vocabulary, [sentence], config.max_source_length)
     length = int((source[0] > 0).sum())
-    memory, mask = encode_source(model, tf.constant(source[:, :length]))
+    memory, mask = source_encoder(model)(tf.constant(source[:, :length]))
     tokens, weights = greedy_with_attention(model.get_layer("decoder"), memory, mask, data.target_vocabulary,
                                             config.max_target_length)
     source_tokens = [data.source_vocabulary.tokens[i] for i in source[0, :length]]

@@ -1,6 +1,7 @@
 """The translation recipe's verbs as library functions: train, evaluate, predict, export, and the
 default run that does all of them. `zoo/recipes/translation.py` only parses arguments."""
 
+import dataclasses
 import os
 import sys
 import time
@@ -25,7 +26,8 @@ RECIPE = "translation"
 BASELINE = "baseline"  # the no-attention model's workdir, inside the recipe's
 EXPORT_SENTENCES = "export_sentences.json"  # test sentences to prove exports on
 MODEL_KEYS = ("seed", "cell", "units", "depth", "decoder_depth", "embedding_dim", "attention", "attention_units",
-              "data", "reverse", "target_lang", "train_pairs", "vocab_size", "min_token_count")
+              "data", "reverse", "target_lang", "train_pairs", "validation_fraction", "test_fraction", "vocab_size",
+              "min_token_count", "max_source_length", "max_target_length")
 
 
 def build_model(config, data, attention):
@@ -51,12 +53,9 @@ def _fit_one(config, data, workdir, attention, minutes, verbose, callbacks=()):
     datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                 for split in ("train", "validation")]
     report = fit(model, *datasets, workdir, config.epochs, minutes, verbose=verbose, callbacks=callbacks)
+    print(f"training ({'attention: ' + attention if attention else 'no attention'}): {report.describe(workdir)}")
     if report.last_epoch is None:
-        print(f"training: {workdir} already holds all {config.epochs} epochs; nothing left to train.")
         return load_keras_model(workdir, RECIPE), report
-    why = f"the {minutes:g}-minute budget was spent" if report.stopped_by_budget else "done"
-    print(f"training ({'attention: ' + attention if attention else 'no attention'}): epochs "
-          f"{report.first_epoch + 1}–{report.last_epoch} of {config.epochs} in {report.seconds / 60:.1f} min ({why}).")
     return model, report
 
 
@@ -83,8 +82,11 @@ def train(config, workdir, verbose=1, callbacks=()):
     model, report = _fit_one(config, data, workdir, attention, config.train_minutes, verbose, callbacks)
     models = {"attention" if attention else "no attention": model}
     if attention and config.baseline_minutes > 0:
-        models["no attention"], _ = _fit_one(config, data, os.path.join(workdir, BASELINE), None,
-                                             config.baseline_minutes, verbose)
+        baseline = os.path.join(workdir, BASELINE)
+        os.makedirs(baseline, exist_ok=True)
+        check_resumable(config, baseline, TranslationConfig, MODEL_KEYS)
+        save_config(config, os.path.join(baseline, "config.json"), RECIPE)
+        models["no attention"], _ = _fit_one(config, data, baseline, None, config.baseline_minutes, verbose)
     plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
     return models, data, report
 
@@ -96,7 +98,7 @@ def load_trained(workdir):
     if vocabularies is None:
         raise ValueError(f"{workdir}: source_vocabulary.txt / target_vocabulary.txt not found; run train first.")
     models = {"no attention" if config.attention == "none" else "attention": load_keras_model(workdir, RECIPE)}
-    if os.path.isfile(os.path.join(workdir, BASELINE, "model.keras")):
+    if config.attention != "none" and os.path.isfile(os.path.join(workdir, BASELINE, "model.keras")):
         models["no attention"] = load_keras_model(os.path.join(workdir, BASELINE), RECIPE)
     return config, models, Vocabularies(*vocabularies)
 
@@ -144,10 +146,13 @@ def predict(workdir, texts, stream=sys.stdin):
     return skipped
 
 
-def export(workdir, models=None, data=None, config=None, verbose=True):
-    """Exports the trained model of `workdir` (see `zoo.translation.export`)."""
+def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):
+    """Exports the trained model of `workdir` (see `zoo.translation.export`); `overrides` replace config
+    values (export_tolerance, agreement_threshold, quantizations)."""
     if models is None:
         config, models, data = load_trained(workdir)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
     sentences = read_json(os.path.join(workdir, EXPORT_SENTENCES), "train")
     return export_translator(next(iter(models.values())), data, config, workdir, sentences, verbose=verbose)
 

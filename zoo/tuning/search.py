@@ -19,6 +19,7 @@ from typing import Callable
 import keras_tuner as kt
 import tomli_w
 
+from zoo.generation import forget
 from zoo.tuning.space import SearchSpace
 
 TUNERS = ("random", "bayesian", "hyperband")
@@ -62,6 +63,7 @@ class RecipeHyperModel(kt.HyperModel):
         trial_dir = os.path.join(self.directory, "runs", _trial_key(hp))
         start = time.monotonic()
         score = self.target.train_and_score(model, config, trial_dir, kwargs)
+        forget(model)
         self.on_trial_end()
         return {self.target.objective: float(score), "parameters": float(model.count_params()),
                 "minutes": (time.monotonic() - start) / 60}
