@@ -109,6 +109,7 @@ def stacked_rnn(
     residual=False,
     dropout=0.0,
     merge_mode="concat",
+    stateful=False,
     name=None,
     **cell_kwargs,
 ):
@@ -123,6 +124,8 @@ def stacked_rnn(
         residual: bool, default False. Residual connections where widths match.
         dropout: float, default 0. Dropout between layers.
         merge_mode: str, default "concat". `Bidirectional` merge mode.
+        stateful: bool, default False. Each layer carries its final states into the next batch (a
+            fixed batch size and no `bidirectional`).
         name: optional layer name.
         **cell_kwargs: passed to every cell (`dropout`, `recurrent_dropout`, ...).
 
@@ -130,11 +133,15 @@ def stacked_rnn(
         A `Stacked` layer.
     """
     checks.positive_int("depth", depth)
+    if stateful and bidirectional:
+        raise ValueError("A bidirectional RNN can't be stateful: its backward direction reads the whole sequence; "
+                         "received stateful=True and bidirectional=True.")
     layers = []
     for index in range(depth):
         layer = Recurrent(
             make_cell(cell, units, **cell_kwargs),
             return_sequences=return_sequences or index < depth - 1,
+            stateful=stateful,
         )
         layers.append(Bidirectional(layer, merge_mode=merge_mode) if bidirectional else layer)
     return Stacked(layers, residual=residual, dropout=dropout, name=name)

@@ -1,0 +1,276 @@
+"""Reader of the TIMIT layout: RIFF `.wav` files, each with a `.phn` (lines `start end label`) beside it,
+found recursively and split into train / validation / test by speaker. A damaged utterance is skipped,
+reported with its file and counted. Original TIMIT audio is NIST SPHERE: convert it (`sox in.WAV out.wav`);
+a converted `SA1.WAV.wav` pairs with `SA1.PHN` and is preferred to the SPHERE `SA1.WAV` beside it.
+"""
+
+import collections
+import dataclasses
+import math
+import os
+import wave
+
+import numpy as np
+
+from zoo.data.skipped import SkippedLines
+from zoo.data.splits import split_of
+from zoo.data.utterances import Utterance
+
+# Lee & Hon (1989): the 61 TIMIT phones folded to 39. Phones not listed map to themselves; q is deleted.
+_FOLD = {"ao": "aa", "ax": "ah", "ax-h": "ah", "axr": "er", "hv": "hh", "ix": "ih", "el": "l", "em": "m",
+         "en": "n", "nx": "n", "eng": "ng", "zh": "sh", "ux": "uw", "q": None,
+         **dict.fromkeys(["pcl", "tcl", "kcl", "bcl", "dcl", "gcl", "h#", "pau", "epi"], "sil")}
+_TIMIT_61 = frozenset(_FOLD) | frozenset(
+    "aa ae ah aw ay b ch d dh dx eh er ey f g hh ih iy jh k l m n ng ow oy p r s sh t th uh uw v w y z".split())
+TIMIT_39 = tuple(sorted({_FOLD.get(phone, phone) for phone in _TIMIT_61} - {None}))
+SILENCE = 1e-4  # an utterance whose peak |x| is below this is skipped as silent
+
+
+@dataclasses.dataclass
+class TimitData:
+    """What `read_timit` returns."""
+
+    splits: dict  # {"train", "validation", "test"} → [Utterance]
+    skipped: collections.Counter  # skipped files by kind
+    labels: tuple  # sorted labels seen in the kept utterances (after folding if asked)
+
+
+def fold_timit_39(label):
+    """The Lee & Hon (1989) folding of a TIMIT phone: e.g. "ao" → "aa", "pcl" → "sil", "b" → "b".
+
+    Returns:
+        The folded label (one of `TIMIT_39`), or None for "q", which Lee & Hon delete.
+    Raises:
+        ValueError if `label` is not one of the 61 TIMIT phones.
+    """
+    if label not in _TIMIT_61:
+        raise ValueError(f"label {label} is not a TIMIT phone; fold_timit_39 needs TIMIT labels")
+    return _FOLD.get(label, label)
+
+
+def _read_riff(path):
+    """`(samples, sample_rate)` of a 16-bit PCM mono RIFF file; samples float32 in [-1, 1)."""
+    expected = "expected a RIFF/WAVE file of 16-bit PCM mono"
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+        if not head:
+            raise ValueError(f"{path}: the file is empty; {expected}.")
+        if head.startswith(b"NIST_1A"):
+            raise ValueError(f"{path}: a NIST SPHERE file (original TIMIT audio), not RIFF; convert it to RIFF "
+                             f"first, e.g. `sox in.WAV out.wav`.")
+        with wave.open(path, "rb") as audio:
+            channels, width, rate = audio.getnchannels(), audio.getsampwidth(), audio.getframerate()
+            frames = audio.readframes(audio.getnframes())
+    except (OSError, EOFError, wave.Error) as error:
+        raise ValueError(f"{path}: not a readable RIFF/WAVE file ({error}); {expected}.") from None
+    if channels != 1:
+        raise ValueError(f"{path}: {channels} channels; {expected} (mono, one channel).")
+    if width != 2:
+        raise ValueError(f"{path}: {8 * width}-bit samples; {expected} (16-bit PCM).")
+    samples = np.frombuffer(frames[:len(frames) // 2 * 2], dtype="<i2")
+    if samples.size == 0:
+        raise ValueError(f"{path}: no samples; {expected}.")
+    return samples.astype(np.float32) / 32768.0, rate
+
+
+def _resample(samples, rate, sample_rate):
+    if rate == sample_rate:
+        return samples
+    from scipy.signal import resample_poly
+
+    g = math.gcd(sample_rate, rate)
+    resampled = resample_poly(samples, sample_rate // g, rate // g)
+    return np.clip(resampled, -1.0, 1.0).astype(np.float32)
+
+
+def read_wav(path, sample_rate):
+    """A RIFF 16-bit PCM mono file as float32 in [-1, 1], resampled to `sample_rate` if it differs.
+
+    Args:
+        path: str. The `.wav` file.
+        sample_rate: int. Hz of the returned samples (`scipy.signal.resample_poly` when resampling).
+
+    Raises:
+        ValueError naming the file for SPHERE, non-RIFF, stereo, non-16-bit or empty audio.
+    """
+    samples, rate = _read_riff(path)
+    return _resample(samples, rate, sample_rate)
+
+
+def read_phn(path, num_samples):
+    """`[(start, end, label)]` from a `.phn` file of lines `start end label` (end exclusive).
+
+    The ranges must be contiguous (each starts where the previous ended) and end within
+    `num_samples`; audio before the first and after the last range is allowed. Blank lines are ignored.
+
+    Raises:
+        ValueError naming the file and line for a malformed line, an empty range, a range past the audio,
+        an overlap or a gap, and naming the file when it holds no range.
+    """
+    segments = []
+    with open(path, encoding="utf-8", errors="replace") as file:
+        for number, line in enumerate(file, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            where = f"{path}:{number}"
+            if len(fields) != 3 or not (fields[0].isdecimal() and fields[1].isdecimal()):
+                raise ValueError(f"{where}: expected 'start_sample end_sample label' with non-negative integer "
+                                 f"samples; found {line.strip()!r}.")
+            start, end, label = int(fields[0]), int(fields[1]), fields[2]
+            if start >= end:
+                raise ValueError(f"{where}: expected start < end; found {start} {end}.")
+            if end > num_samples:
+                raise ValueError(f"{where}: range {start}-{end} ends past the audio ({num_samples} samples).")
+            if segments and start != segments[-1][1]:
+                problem = "overlaps" if start < segments[-1][1] else "leaves a gap after"
+                raise ValueError(f"{where}: range {start}-{end} {problem} the previous one, which ends at "
+                                 f"{segments[-1][1]}; ranges must be contiguous.")
+            segments.append((start, end, label))
+    if not segments:
+        raise ValueError(f"{path}: the file is empty; expected lines 'start_sample end_sample label'.")
+    return segments
+
+
+def _fold_segments(segments):
+    """Labels folded to `TIMIT_39`; a deleted `q` gives its samples to the previous segment (the next if first)."""
+    folded = []
+    for _, end, label in segments:  # contiguous: a segment starts where the previous one ended
+        label = fold_timit_39(label)
+        if label is not None:
+            folded.append((folded[-1][1] if folded else segments[0][0], end, label))
+        elif folded:
+            folded[-1] = (folded[-1][0], end, folded[-1][2])
+    return folded
+
+
+def _scale(segments, rate, sample_rate):
+    """Segment boundaries moved from `rate` to `sample_rate`; a range that rounds to nothing is dropped."""
+    g = math.gcd(sample_rate, rate)
+    up, down = sample_rate // g, rate // g
+    moved = [((start * up + down // 2) // down, (end * up + down // 2) // down, label)
+             for start, end, label in segments]
+    return [segment for segment in moved if segment[0] < segment[1]]
+
+
+def _pairs(directory, skip):
+    """`[(wav path, phn path)]` under `directory`, sorted; unpaired files are reported to `skip`."""
+    wavs, phns = collections.defaultdict(list), {}
+    for root, folders, files in os.walk(directory):
+        folders.sort()
+        for file in sorted(files):
+            stem, extension = os.path.splitext(os.path.join(root, file))
+            if extension.lower() == ".wav":
+                while os.path.splitext(stem)[1].lower() == ".wav":  # SA1.WAV.wav, converted from SA1.WAV
+                    stem = os.path.splitext(stem)[0]
+                wavs[stem].append(os.path.join(root, file))
+            elif extension.lower() == ".phn":
+                phns.setdefault(stem, os.path.join(root, file))
+    pairs = []
+    for stem in sorted(set(wavs) | set(phns)):
+        if stem not in wavs:
+            skip("no .wav", f"{phns[stem]}: no .wav file beside it")
+            continue
+        wav = next((path for path in wavs[stem] if _is_riff(path)), wavs[stem][0])
+        if stem not in phns:
+            skip("no .phn", f"{wav}: no .phn file beside it")
+        else:
+            pairs.append((wav, phns[stem]))
+    return pairs
+
+
+def _is_riff(path):
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"RIFF"
+    except OSError:
+        return False
+
+
+def _split(relative, speaker):
+    folders = [part.upper() for part in relative.split("/")[:-1]]
+    official = next((part for part in folders if part in ("TRAIN", "TEST")), None)  # TIMIT/TRAIN/... too
+    if official == "TEST":
+        return "test"
+    if official == "TRAIN":
+        return "validation" if split_of(speaker, 0.1, 0.0) == "validation" else "train"
+    return split_of(speaker, 0.1, 0.1)
+
+
+def read_timit(directory, sample_rate=16000, fold=False, skip=None):
+    """Reads every `.wav` with its `.phn` under `directory`, recursively, in sorted order.
+
+    Splits: under a `TRAIN` or `TEST` folder (the first on the path) (any case, TIMIT's own split) TEST goes to
+    "test" and TRAIN to "train", except the speakers `split_of(speaker, 0.1, 0.0)` puts in "validation";
+    without those folders, by `split_of(speaker, 0.1, 0.1)`. A speaker never lands in two splits.
+
+    Each waveform is cut to the labelled span, [first start, last end), and the segments shifted to
+    match. Skipped, reported and counted: a `.wav` without `.phn` ("no .phn"), a `.phn` without `.wav`
+    ("no .wav"), audio `read_wav` rejects ("bad audio"), a `.phn` `read_phn` rejects ("bad .phn"), NaN
+    or inf ("NaN audio"), silence ("silent audio") and, with `fold`, a non-TIMIT label ("not TIMIT").
+
+    Args:
+        directory: str. The dataset folder.
+        sample_rate: int, default 16000. Audio at another rate is resampled; segments are rescaled.
+        fold: bool, default False. Fold labels with `fold_timit_39`; frames cannot be deleted, so a
+            `q` segment's samples go to the preceding segment (the following one if `q` comes first).
+        skip: a `SkippedLines` (or any `skip(kind, message)` callable); default a new one on stderr.
+
+    Returns:
+        A `TimitData`, e.g. `read_timit("timit", fold=True).splits["train"][0].segments[:2]`.
+
+    Raises:
+        ValueError naming `directory` if it is not a folder or yields no usable utterance.
+    """
+    if not os.path.isdir(directory):
+        raise ValueError(f"{directory}: not a directory; expected a folder of .wav files, each with a .phn beside it.")
+    skip = SkippedLines() if skip is None else skip
+    counts = collections.Counter()
+
+    def skipped(kind, message):
+        counts[kind] += 1
+        skip(kind, message)
+
+    splits, labels = {"train": [], "validation": [], "test": []}, set()
+    for wav, phn in _pairs(directory, skipped):
+        try:
+            samples, rate = _read_riff(wav)
+        except ValueError as error:
+            skipped("bad audio", str(error))
+            continue
+        waveform = _resample(samples, rate, sample_rate)
+        if not np.all(np.isfinite(waveform)):
+            skipped("NaN audio", f"{wav}: NaN or infinite samples")
+            continue
+        if np.max(np.abs(waveform)) < SILENCE:
+            skipped("silent audio", f"{wav}: silent (peak |x| below {SILENCE})")
+            continue
+        try:
+            segments = read_phn(phn, len(samples))
+        except ValueError as error:
+            skipped("bad .phn", str(error))
+            continue
+        if fold:
+            try:
+                segments = _fold_segments(segments)
+            except ValueError as error:
+                skipped("not TIMIT", f"{phn}: {error}")
+                continue
+            if not segments:
+                skipped("bad .phn", f"{phn}: only q segments, which folding deletes")
+                continue
+        segments = _scale(segments, rate, sample_rate)
+        if not segments:
+            skipped("bad .phn", f"{phn}: every range is shorter than one sample at {sample_rate} Hz")
+            continue
+        offset = segments[0][0]
+        relative = os.path.relpath(wav, directory).replace(os.sep, "/")
+        speaker = os.path.basename(os.path.dirname(os.path.abspath(wav)))
+        splits[_split(relative, speaker)].append(Utterance(
+            relative, speaker, waveform[offset:segments[-1][1]],
+            [(start - offset, end - offset, label) for start, end, label in segments]))
+        labels.update(label for _, _, label in segments)
+    if not labels:
+        raise ValueError(f"{directory}: no usable utterance ({sum(counts.values())} skipped; see the messages above).")
+    return TimitData(splits, counts, tuple(sorted(labels)))
