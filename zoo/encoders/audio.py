@@ -67,7 +67,7 @@ class LogMelFrontEnd(keras.layers.Layer):
     def log_mel(self, waveform):
         """(batch, frames, num_mels) log-mel energies of every whole window."""
         spectra = tf.signal.stft(waveform, self.window, self.hop, self.fft_length, window_fn=tf.signal.hann_window)
-        power = tf.math.real(spectra * tf.math.conj(spectra))
+        power = tf.square(tf.math.real(spectra)) + tf.square(tf.math.imag(spectra))  # TFLite has no Conj
         mel = tf.signal.linear_to_mel_weight_matrix(self.num_mels, self.fft_length // 2 + 1, self.sample_rate,
                                                     self.lower_hz, self.upper_hz)
         return tf.math.log(tf.tensordot(power, mel, 1) + 1e-6)

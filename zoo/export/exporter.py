@@ -167,7 +167,7 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
 def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch):
     """Writes model.tflite (+ quantized variants) of a Keras model, with the inputs' fixed shapes."""
     source = os.path.join(scratch, "tflite_source")
-    fixed = [value.shape for value in inputs.values()]
+    fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
     saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
     return write_tflite_files(source, TFLITE_SIGNATURE, "model", workdir, inputs, expected, tolerance,
@@ -259,7 +259,7 @@ def report_table(rows):
         ops = row.get("ops")
         table.append([
             row["artifact"], f"{row['bytes'] / 1024:.1f} KiB", "-" if ops is None else len(ops),
-            f"{row['max_abs_diff']:.2e}", f"{row['argmax_agreement']:.1%}",
+            "-" if row.get("max_abs_diff") is None else f"{row['max_abs_diff']:.2e}", f"{row['argmax_agreement']:.1%}",
             "-" if row.get("latency_ms") is None else f"{row['latency_ms']:.2f}",
         ])
     return format_table(["artifact", "size", "ops", "max |diff|", "agreement", "latency ms"], table)

@@ -8,11 +8,13 @@ CUDNN_OP_PREFIX = "Cudnn"
 
 
 def input_specs(model, fixed_shapes=None):
-    """One `tf.TensorSpec` per model input, named after it; batch and time free unless fixed."""
+    """One `tf.TensorSpec` per model input, named after it; batch and time free unless fixed
+    (`fixed_shapes`: a dict input name → shape)."""
     specs = []
-    for index, tensor in enumerate(model.inputs):
-        shape = (None,) + tuple(tensor.shape[1:]) if fixed_shapes is None else tuple(fixed_shapes[index])
-        specs.append(tf.TensorSpec(shape, tensor.dtype, name=input_name(tensor)))
+    for tensor in model.inputs:
+        name = input_name(tensor)
+        shape = (None,) + tuple(tensor.shape[1:]) if fixed_shapes is None else tuple(fixed_shapes[name])
+        specs.append(tf.TensorSpec(shape, tensor.dtype, name=name))
     return specs
 
 

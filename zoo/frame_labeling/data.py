@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.data import speech
-from zoo.data.utterances import frame_labels
+from zoo.data.utterances import SAMPLE_RATE, frame_labels
 from zoo.models.frame_tagger import PAD_LABEL
 
 SPLITS = ("train", "validation", "test")
@@ -34,7 +34,7 @@ class FrameData:
         parts = []
         for split in SPLITS:
             utterances = self.splits[split]
-            seconds = sum(len(u.waveform) for u in utterances) / 16000
+            seconds = sum(len(u.waveform) for u in utterances) / SAMPLE_RATE
             speakers = len({u.speaker for u in utterances})
             parts.append(f"{split} {len(utterances)} utterances ({seconds / 60:.1f} min, {speakers} speakers)")
         skipped = sum(self.skipped.values())
@@ -50,7 +50,7 @@ def load_data(config):
         return FrameData(splits, speech.LABELS, "embedded synthetic speech")
     from zoo.data.timit import read_timit
 
-    timit = read_timit(config.data, config.sample_rate, fold=config.fold_timit_39)
+    timit = read_timit(config.data, SAMPLE_RATE, fold=config.fold_timit_39)  # other rates are resampled
     for split in SPLITS:
         if not timit.splits[split]:
             raise ValueError(f"{config.data}: no usable utterance in the {split} split; it needs TRAIN/ and TEST/ "

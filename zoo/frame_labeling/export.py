@@ -1,0 +1,149 @@
+"""Export of a trained frame labeling model, each artifact proved against the Keras model first.
+
+- `serving/1/`: a SavedModel whose `serving_default` takes `waveform` (float32 [batch, samples], mono
+  16 kHz, every row a whole utterance) and returns `label_ids` (int32 [batch, frames]) and `labels`
+  (string [batch, frames]); `label_padded` also takes `num_samples` (int32 [batch]) for a batch of
+  utterances of different lengths, zero-padded, and gives frames past each end id -1 and label "".
+  Its labels of test utterances must equal the Keras model's.
+- `model.tflite` (+ `_fp16`, `_int8`): the whole model, front end included, on a fixed
+  [1, tflite_samples] waveform with its `num_samples` (shorter audio zero-padded), built-in ops
+  only, with `labels.txt` beside it.
+- `streaming/model.keras`: the causal model for `zoo.frame_labeling.streaming.StreamingLabeler`.
+- `model.keras` and `export_report.json`.
+"""
+
+import os
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.export import atomic, exporter, parity
+from zoo.export.errors import ExportError
+from zoo.frame_labeling.data import frame_dataset
+
+PROOF_UTTERANCES = 16  # test utterances every artifact is proved on before it is written
+
+
+class FrameLabelingServing(tf.Module):
+    """The SavedModel: waveforms in, a label per 10 ms frame out."""
+
+    def __init__(self, model, labels):
+        super().__init__()
+        self.model = model
+        self.label_names = tf.constant(list(labels) + [""])  # padding (id -1) reads the last entry: ""
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform"),
+                                      tf.TensorSpec([None], tf.int32, name="num_samples")])
+        def label_padded(waveform, num_samples):
+            logits = self.model({"waveform": waveform, "num_samples": num_samples}, training=False)
+            frames = tf.maximum(0, 1 + (num_samples - 400) // 160)
+            ids = tf.where(tf.sequence_mask(frames, tf.shape(logits)[1]), tf.argmax(logits, -1, tf.int32), -1)
+            names = tf.gather(self.label_names, tf.where(ids >= 0, ids, len(labels)))
+            return {"label_ids": ids, "labels": names}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+        def serve(waveform):
+            return label_padded(waveform, tf.fill([tf.shape(waveform)[0]], tf.shape(waveform)[1]))
+
+        self.serve, self.label_padded = serve, label_padded
+
+
+def keras_label_ids(model, utterances, data):
+    """The Keras model's label ids of `utterances` as one padded batch (-1 past each end)."""
+    inputs, targets = next(iter(frame_dataset(utterances, data, len(utterances))))
+    ids = np.argmax(np.asarray(model(inputs, training=False)), -1)
+    return inputs, np.where(np.asarray(targets) == -1, -1, ids)
+
+
+def _agreement(name, expected, actual):
+    if expected.shape != actual.shape or not np.array_equal(expected, actual):
+        same = float(np.mean(expected == actual)) if expected.shape == actual.shape else 0.0
+        raise ExportError(f"{name}: frame labels differ from the Keras model's ({100 * same:.2f} % equal)")
+    return {"max_abs_diff": None, "argmax_agreement": 1.0}
+
+
+def export_saved_model(model, labels, workdir, inputs, expected):
+    module = FrameLabelingServing(model, labels)
+
+    def save(directory):
+        tf.saved_model.save(module, directory, signatures={"serving_default": module.serve,
+                                                           "label_padded": module.label_padded})
+
+    def check(loaded):
+        padded = loaded.signatures["label_padded"](waveform=inputs["waveform"], num_samples=inputs["num_samples"])
+        result = _agreement("serving/1 label_padded", expected, padded["label_ids"].numpy())
+        first = int(inputs["num_samples"][0])
+        whole = loaded.signatures["serving_default"](waveform=inputs["waveform"][:1, :first])
+        frames = int(np.sum(expected[0] >= 0))
+        _agreement("serving/1 serving_default", expected[:1, :frames], whole["label_ids"].numpy())
+        names = [name.decode() for name in whole["labels"].numpy()[0]]
+        parity.check_texts("serving/1 labels", [labels[i] for i in expected[0, :frames]], names, "frame labels")
+        return result, lambda: loaded.signatures["label_padded"](**{k: tf.constant(v) for k, v in inputs.items()})
+
+    return exporter.write_saved_model(workdir, save, check)
+
+
+def tflite_example(utterances, samples):
+    """The first utterance that fits `samples`, zero-padded to it: the TFLite files' proof input."""
+    for utterance in utterances:
+        if len(utterance.waveform) <= samples:
+            waveform = np.zeros((1, samples), np.float32)
+            waveform[0, : len(utterance.waveform)] = utterance.waveform
+            return {"waveform": waveform, "num_samples": np.array([len(utterance.waveform)], np.int32)}
+    raise ExportError(f"model.tflite: no test utterance fits tflite_seconds ({samples} samples); raise it")
+
+
+def export_streaming(streaming, workdir, inputs):
+    """Writes the causal model to `streaming/model.keras`, atomically, once it reloads to the same logits."""
+    os.makedirs(os.path.join(workdir, "streaming"), exist_ok=True)
+    target = os.path.join(workdir, "streaming", "model.keras")
+    expected = exporter.keras_outputs(streaming, inputs)
+    with atomic.atomic_file(target) as staging:
+        streaming.save(staging)
+        restored = keras.models.load_model(staging, safe_mode=True)
+        check = parity.check_float("streaming/model.keras", expected, exporter.keras_outputs(restored, inputs), 0.0)
+    return dict(artifact="streaming/model.keras", bytes=os.path.getsize(target), ops=None, **check, latency_ms=None)
+
+
+def export_frame_labeler(model, data, config, workdir, streaming=None, verbose=True):
+    """Writes model.keras, serving/1, the TFLite files, labels.txt, streaming/ and export_report.json.
+
+    Args:
+        model: the trained bidirectional `frame_tagger`.
+        data: its `FrameData` (the labels and the test utterances to prove artifacts on).
+        config: the `FrameLabelingConfig` it was trained with.
+        workdir: str.
+        streaming: optional trained causal `frame_tagger`.
+
+    Returns:
+        The report rows. Raises ExportError naming every refused artifact (the others are written).
+    """
+    os.makedirs(workdir, exist_ok=True)
+    with atomic.atomic_file(os.path.join(workdir, "labels.txt")) as staging, open(staging, "w") as file:
+        file.write("\n".join(data.labels) + "\n")
+    proof = data.splits["test"][:PROOF_UTTERANCES]
+    inputs, expected = keras_label_ids(model, proof, data)
+    inputs = {name: np.asarray(value) for name, value in inputs.items()}
+    rows = exporter.export_keras_and_serving(
+        model, workdir, {name: value[:1] for name, value in inputs.items()},
+        lambda: export_saved_model(model, data.labels, workdir, inputs, expected))
+    samples = int(round(config.tflite_seconds * 16000))
+    try:
+        example = tflite_example(proof, samples)
+        with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
+            rows += exporter.export_tflite(model, workdir, example, exporter.keras_outputs(model, example),
+                                           config.export_tolerance, config.agreement_threshold,
+                                           config.quantizations, scratch)
+    except ExportError as error:
+        rows.append(exporter.refusal_row(error))
+    if streaming is not None:
+        try:
+            rows.append(export_streaming(streaming, workdir, inputs))
+        except ExportError as error:
+            rows.append(exporter.refusal_row(error))
+    elif os.path.isdir(os.path.join(workdir, "streaming")):
+        shutil.rmtree(os.path.join(workdir, "streaming"))
+    return exporter.write_report(workdir, rows, verbose)
