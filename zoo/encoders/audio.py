@@ -85,7 +85,7 @@ class LogMelFrontEnd(keras.layers.Layer):
             last = tf.maximum(counts - 1, 0)
             clamped = tf.minimum(tf.range(frames)[None, :], last[:, None])  # padding repeats the last real frame
             features = tf.gather(features, clamped, batch_dims=1)
-            first = _delta(features)
+            first = tf.gather(_delta(features), clamped, batch_dims=1)
             features = tf.concat([features, first, _delta(first)], -1)
         weights = tf.cast(mask, features.dtype)[..., None]
         if self.normalization == "utterance":

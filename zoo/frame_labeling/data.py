@@ -70,7 +70,8 @@ def frame_dataset(utterances, data, batch_size, shuffle=False, seed=0):
 
     signature = ({"waveform": tf.TensorSpec((None,), tf.float32), "num_samples": tf.TensorSpec((), tf.int32)},
                  tf.TensorSpec((None,), tf.int32))
-    dataset = tf.data.Dataset.from_generator(examples, output_signature=signature).cache()
+    dataset = tf.data.Dataset.from_generator(examples, output_signature=signature)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(utterances))).cache()  # progress bars know the length
     if shuffle:
         dataset = dataset.shuffle(len(utterances), seed=seed, reshuffle_each_iteration=True)
     padding = ({"waveform": 0.0, "num_samples": 0}, PAD_LABEL)
