@@ -10,11 +10,15 @@ class SkippedLines:
     """Call it with `(kind, message)` for each record a reader skips; `counts` holds the totals.
 
     Args:
-        stream: where the messages go (default stderr).
+        stream: where the messages go (default: sys.stderr at the time of each message).
     """
 
-    def __init__(self, stream=sys.stderr):
-        self.counts, self.stream = collections.Counter(), stream
+    def __init__(self, stream=None):
+        self.counts, self._stream = collections.Counter(), stream
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
 
     def __call__(self, kind, message):
         self.counts[kind] += 1

@@ -32,6 +32,7 @@ def parse_args(argv):
 RECIPE_EXPORTS = {  # recipes whose export has its own signatures
     "captioning": "zoo.captioning.workflow",
     "translation": "zoo.translation.workflow",
+    "frame_labeling": "zoo.frame_labeling.workflow",
 }
 
 

@@ -42,7 +42,7 @@ class FrameLabelingConfig(RecipeConfig):
     export_tolerance: float = 1e-4
     tflite_seconds: float = 2.5  # the TFLite files' fixed input length; shorter audio is zero-padded
     agreement_threshold: float = 0.98  # least share of frames on which a quantized TFLite file picks the Keras label
-    quantizations: tuple[str, ...] = ("float16", "int8")
+    quantizations: tuple[str, ...] = ("float16",)  # "int8" (dynamic range) zeroes quiet frames: see README
 
     def __post_init__(self):
         super().__post_init__()

@@ -1,6 +1,7 @@
 """The frame labeling recipe's verbs as library functions: train, evaluate, predict, export, tune, and
 the default run that does all of them. `zoo/recipes/frame_labeling.py` only parses arguments."""
 
+import dataclasses
 import os
 import sys
 import time
@@ -202,11 +203,14 @@ def predict(workdir, paths):
     return skipped
 
 
-def export(workdir, models=None, data=None, config=None, verbose=True):
-    """Exports the trained models of `workdir` (see `zoo.frame_labeling.export`)."""
+def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):
+    """Exports the trained models of `workdir` (see `zoo.frame_labeling.export`); `overrides` replace config
+    values (export_tolerance, agreement_threshold, quantizations)."""
     if models is None:
         config, models, labels = load_trained(workdir)
         data = _loaded_data(config, labels)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
     return export_frame_labeler(models[MAIN], data, config, workdir, models.get(STREAMING), verbose=verbose)
 
 

@@ -1,0 +1,170 @@
+"""`python -m zoo.recipes.frame_labeling` end to end on a shrunken config: train (main, comparisons,
+streaming), evaluate, export, then the artifacts used as a user would (the SavedModel on raw
+waveforms, the TFLite file, predict on WAV files), and training on a TIMIT-layout folder."""
+
+import json
+import os
+import wave
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.recipes.arguments import recipe_arguments
+from zoo.data import speech
+from zoo.data.splits import split_of
+from zoo.export.tflite_model import TFLiteModel, operator_names
+from zoo.frame_labeling import workflow
+from zoo.frame_labeling.data import load_data
+from zoo.frame_labeling.evaluate import predict_frames
+from zoo.recipes.frame_labeling import main
+
+pytestmark = pytest.mark.slow
+
+TINY = [
+    "train_utterances=48", "validation_utterances=8", "test_utterances=16", "epochs=2", "units=8", "depth=1",
+    "num_mels=12", "mlp_units=16", "batch_size=16", "train_minutes=0.05", "compare=['mlp', 'unidirectional']",
+    "quantizations=['float16']", "agreement_threshold=0.0", "examples=2",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    workdir = tmp_path_factory.mktemp("frame_labeling")
+    assert main(recipe_arguments(workdir, TINY)) == 0
+    config, models, labels = workflow.load_trained(str(workdir))
+    return workdir, config, models, load_data(config)
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "models/mlp/model.keras", "models/unidirectional/model.keras",
+                 "models/streaming/model.keras", "streaming/model.keras", "serving/1/saved_model.pb", "model.tflite",
+                 "model_fp16.tflite", "labels.txt", "config.json", "metrics.json", "confusion.png", "training.png",
+                 "export_report.json"):
+        assert os.path.exists(workdir / name), name
+    results = json.loads((workdir / "metrics.json").read_text())["test"]
+    assert list(results) == ["mlp", "unidirectional", "main", "streaming"]
+    for row in results.values():
+        assert 0 <= row["frame_accuracy"] <= 100 and 0 <= row["macro_f1"] <= 100 and row["phone_error_rate"] >= 0
+    assert results["streaming"]["streaming_equals_whole"] is True
+    assert (workdir / "labels.txt").read_text().split() == list(speech.LABELS)
+    assert not [row for row in json.loads((workdir / "export_report.json").read_text()) if "refused" in row]
+
+
+def test_the_saved_model_labels_raw_waveforms_as_the_keras_model_does(trained):
+    workdir, config, models, data = trained
+    utterances = data.splits["test"][:3]
+    expected = predict_frames(models["main"], utterances, data)
+    loaded = tf.saved_model.load(str(workdir / "serving" / "1"))
+    single = loaded.signatures["serving_default"](waveform=tf.constant(utterances[0].waveform[None]))
+    assert single["label_ids"].numpy()[0].tolist() == expected[0].tolist()
+    assert [n.decode() for n in single["labels"].numpy()[0]] == [data.labels[i] for i in expected[0]]
+    lengths = [len(u.waveform) for u in utterances]
+    batch = np.zeros((3, max(lengths)), np.float32)
+    for row, utterance in enumerate(utterances):
+        batch[row, : lengths[row]] = utterance.waveform
+    padded = loaded.signatures["label_padded"](waveform=tf.constant(batch), num_samples=tf.constant(lengths))
+    for row, ids in enumerate(expected):
+        assert padded["label_ids"].numpy()[row, : len(ids)].tolist() == ids.tolist()
+        assert set(padded["label_ids"].numpy()[row, len(ids):].tolist()) <= {-1}
+        assert set(padded["labels"].numpy()[row, len(ids):].tolist()) <= {b""}
+
+
+def test_the_tflite_file_takes_a_waveform_and_gives_the_keras_labels(trained):
+    workdir, config, models, data = trained
+    data_bytes = (workdir / "model.tflite").read_bytes()
+    ops = operator_names(data_bytes)
+    assert "RFFT2D" in ops and not [op for op in ops if op.startswith("CUSTOM") or "FLEX" in op], ops
+    runner = TFLiteModel(data_bytes)
+    samples = int(config.tflite_seconds * 16000)
+    for utterance, expected in zip(data.splits["test"][:4], predict_frames(models["main"], data.splits["test"][:4], data)):
+        waveform = np.zeros((1, samples), np.float32)
+        waveform[0, : len(utterance.waveform)] = utterance.waveform
+        logits = next(iter(runner(waveform=waveform, num_samples=np.array([len(utterance.waveform)], np.int32)).values()))
+        assert np.argmax(logits[0, : len(expected)], -1).tolist() == expected.tolist()
+
+
+def _write_wav(path, samples, rate=16000):
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def test_predict_prints_label_segments_and_reports_unreadable_files(trained, tmp_path, capsys):
+    workdir, config, models, data = trained
+    utterance = data.splits["test"][0]
+    good, bad = tmp_path / "good.wav", tmp_path / "bad.wav"
+    _write_wav(good, utterance.waveform)
+    bad.write_bytes(b"NIST_1A\n   1024\n")
+    assert main(["predict", "--workdir", str(workdir), str(bad), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert "bad.wav" in captured.err and "NIST SPHERE" in captured.err
+    lines = captured.out.strip().splitlines()
+    frames = 1 + (len(utterance.waveform) - 400) // 160
+    assert lines[0] == f"{good}: {frames} frames"
+    first_start = float(lines[1].split("–")[0])
+    last_end = float(lines[-1].split("–")[1].split()[0])
+    assert first_start == 0.0 and abs(last_end - ((frames - 1) * 160 + 400) / 16000) < 0.006
+    assert all(line.split()[-1] in speech.LABELS for line in lines[1:])
+
+
+def test_evaluate_and_export_verbs(trained, capsys):
+    workdir = str(trained[0])
+    assert main(["evaluate", "--workdir", workdir]) == 0
+    out = capsys.readouterr().out
+    assert "per-frame MLP" in out and "bidirectional lstm (main)" in out and "labels equal the whole-utterance" in out
+    from zoo.export.__main__ import main as export_main
+
+    assert export_main(["--workdir", workdir, "--no-quantized"]) == 0
+    assert "serving/1" in capsys.readouterr().out
+
+
+def _timit_folder(root, utterances_by_split):
+    """TRAIN/ and TEST/ folders of RIFF .wav + .phn, one folder per speaker, as TIMIT lays them out;
+    returns the .wav paths of each folder."""
+    paths = {}
+    for folder, utterances in utterances_by_split.items():
+        for index, utterance in enumerate(utterances):
+            directory = root / "TIMIT" / folder / "DR1" / utterance.speaker
+            directory.mkdir(parents=True, exist_ok=True)
+            _write_wav(directory / f"SX{index}.wav", utterance.waveform)
+            (directory / f"SX{index}.phn").write_text("".join(f"{s} {e} {label}\n" for s, e, label in utterance.segments))
+            paths.setdefault(folder, []).append(directory / f"SX{index}.wav")
+    return paths
+
+
+def test_train_on_a_timit_folder_skips_and_counts_damaged_utterances(tmp_path, capsys):
+    train = speech.generate("train", 30, seed=5)
+    speakers = [f"M{index:03d}" for index in range(200)]
+    validation_speaker = next(s for s in speakers if split_of(s, 0.1, 0.0) == "validation")
+    train_speakers = [s for s in speakers if split_of(s, 0.1, 0.0) != "validation"][:5]
+    for index, utterance in enumerate(train):
+        utterance.speaker = validation_speaker if index < 6 else train_speakers[index % 5]
+    test = speech.generate("test", 6, seed=5)
+    paths = _timit_folder(tmp_path / "data", {"TRAIN": train, "TEST": test})
+    no_phn, overlapping = paths["TRAIN"][10].with_suffix(".phn"), paths["TRAIN"][11].with_suffix(".phn")
+    no_phn.unlink()  # a .wav with no .phn
+    phn = overlapping.read_text().splitlines()
+    start, end, label = phn[1].split()
+    phn[1] = f"{int(start) - 10} {end} {label}"  # overlaps the range before it
+    overlapping.write_text("\n".join(phn) + "\n")
+    workdir = tmp_path / "work"
+    overrides = [o for o in TINY if not o.startswith(("compare", "train_utterances"))] + ["compare=[]",
+                                                                                         "streaming=false"]
+    assert main(recipe_arguments(workdir, overrides, "train", "--data", str(tmp_path / "data"))) == 0
+    captured = capsys.readouterr()
+    assert "skipped 2" in captured.out and "SX10.wav" in captured.err and "SX11.phn" in captured.err
+    assert "train 22 utterances" in captured.out and "validation 6 utterances" in captured.out
+    assert "test 6 utterances" in captured.out
+    assert os.path.isfile(workdir / "model.keras")
+
+
+def test_bad_settings_and_missing_data_get_one_line_errors(tmp_path, capsys):
+    assert main(["train", "--workdir", str(tmp_path), "--set", "compare=['transformer']"]) == 2
+    assert "`compare` must be one of" in capsys.readouterr().err
+    assert main(["train", "--workdir", str(tmp_path), "--data", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
