@@ -168,3 +168,12 @@ def test_bad_settings_and_missing_data_get_one_line_errors(tmp_path, capsys):
     assert "`compare` must be one of" in capsys.readouterr().err
     assert main(["train", "--workdir", str(tmp_path), "--data", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_tune_searches_with_validation_frame_accuracy_as_the_objective(tmp_path, capsys):
+    overrides = TINY + ["tune.cells=['gru']", "tune.max_depth=1", "tune.max_units=8", "tune.min_units=4"]
+    assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
+    rows = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
+    assert len(rows) == 2 and "val_frame_accuracy" in rows[0]
+    row = dict(zip(rows[0].split(","), rows[1].split(",")))
+    assert row["cell"] == "gru" and 0 <= float(row["val_frame_accuracy"]) <= 100
