@@ -15,7 +15,7 @@ from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
 from zoo.frame_labeling import plots
 from zoo.frame_labeling.config import FrameLabelingConfig
-from zoo.frame_labeling.data import FrameData, frame_dataset, load_data
+from zoo.frame_labeling.data import frame_dataset, load_data
 from zoo.frame_labeling.evaluate import confusion, predict_frames, score
 from zoo.frame_labeling.export import export_frame_labeler
 from zoo.frame_labeling.streaming import StreamingLabeler
@@ -251,5 +251,3 @@ def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, ver
     print(data.summary())
     return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose))
 
-
-__all__ = ["FrameData", "evaluate", "export", "predict", "run", "train", "tune"]
