@@ -164,33 +164,49 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         initial_epoch: int, default 0. Where a run continued from other weights starts counting.
         save_model: bool, default True. Rewrite `model.keras` after every epoch.
 
+    A model built in a `tf.distribute` strategy's scope trains with it (see `zoo.distribute`): Keras'
+    `fit` under `MirroredStrategy`, zoo's own loop under `MultiWorkerMirroredStrategy`, where the
+    chief alone writes `workdir` and every worker starts from the chief's checkpoint.
+
     Returns:
         A `FitReport`.
     """
+    from zoo import distribute
+
+    strategy = model.distribute_strategy
+    multi_worker = distribute.is_multi_worker(strategy)
+    writes = distribute.is_chief(strategy)  # a cluster's other workers train but write nothing
     os.makedirs(workdir, exist_ok=True)
     checkpoints = os.path.join(workdir, "checkpoints")
     budget = TimeBudget(train_minutes)
     backup = keras.callbacks.BackupAndRestore(checkpoints, double_checkpoint=True, delete_checkpoint=False)
     logs = [keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0)]
+    if not writes:
+        logs = []
+    every = [
+        *([backup] if writes else []),
+        NaNGuard(checkpoints),
+        budget,
+        *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model and writes else []),
+        *logs,
+        *(callbacks if writes else []),
+    ]
     start = time.monotonic()
     try:
-        history = model.fit(
-            train_data,
-            validation_data=validation_data,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            shuffle=False,  # the datasets shuffle themselves
-            verbose=verbose,
-            callbacks=[
-                backup,
-                NaNGuard(checkpoints),
-                budget,
-                *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
-                *logs,
-                *callbacks,
-            ],
-        )
+        if multi_worker:
+            history = distribute.fit_multi_worker(model, train_data, validation_data, epochs, every,
+                                                  initial_epoch=initial_epoch, verbose=verbose)
+        else:
+            history = model.fit(
+                train_data,
+                validation_data=validation_data,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                shuffle=False,  # the datasets shuffle themselves
+                verbose=verbose,
+                callbacks=every,
+            )
     except BaseException:
         for callback in logs:  # Keras skips on_train_end when fit raises: close their files here
             with contextlib.suppress(Exception):  # a callback that never opened its file

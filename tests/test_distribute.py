@@ -1,0 +1,102 @@
+"""tf.distribute in zoo's trainer: MirroredStrategy over two logical CPUs matches one device, and two
+local MultiWorkerMirroredStrategy workers (zoo's own loop) agree on the weights and resume."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from zoo.distribute import is_chief, make_strategy
+
+pytestmark = pytest.mark.slow
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIMEOUT = 240
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _environment():
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": REPOSITORY}
+
+
+def _run_workers(workdirs, epochs, outputs):
+    ports = ",".join(str(p) for p in _free_ports(2))
+    processes = [subprocess.Popen([sys.executable, "-m", "tests.distribute_worker", "multi_worker", str(index),
+                                   ports, str(workdirs[index]), str(epochs), str(outputs[index])],
+                                  cwd=REPOSITORY, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for index in range(2)]
+    try:
+        results = [process.communicate(timeout=TIMEOUT) for process in processes]
+    finally:
+        for process in processes:  # never leave a worker waiting in a collective
+            process.kill()
+            process.wait()
+    for process, (out, err) in zip(processes, results):
+        assert process.returncode == 0, err[-3000:]
+    return [json.loads(out.strip().splitlines()[-1]) for out, _ in results]
+
+
+def test_two_workers_agree_on_the_weights_and_only_the_chief_writes(tmp_path):
+    workdirs = [tmp_path / "chief", tmp_path / "worker"]
+    outputs = [tmp_path / "w0.npy", tmp_path / "w1.npy"]
+    reports = _run_workers(workdirs, 2, outputs)
+    chief, worker = np.load(outputs[0]), np.load(outputs[1])
+    np.testing.assert_allclose(chief, worker, atol=1e-6, rtol=0)
+    assert reports[0]["loss"] == pytest.approx(reports[1]["loss"]) and len(reports[0]["loss"]) == 2
+    assert reports[0]["loss"][1] < reports[0]["loss"][0], "it trains"
+    assert (workdirs[0] / "model.keras").is_file() and (workdirs[0] / "history.csv").is_file()
+    assert not (workdirs[1] / "model.keras").exists() and not (workdirs[1] / "checkpoints").exists()
+
+    # Resume: the chief's checkpoint (2 epochs) is the start of every worker, wherever their workdir is.
+    reports = _run_workers([tmp_path / "chief", tmp_path / "elsewhere"], 3, outputs)
+    assert [r["first_epoch"] for r in reports] == [2, 2] and [r["last_epoch"] for r in reports] == [3, 3]
+    np.testing.assert_allclose(np.load(outputs[0]), np.load(outputs[1]), atol=1e-6, rtol=0)
+    assert not np.allclose(np.load(outputs[0]), chief), "one more epoch changed the weights"
+
+
+def test_mirrored_over_two_devices_steps_like_one_device(tmp_path):
+    out = tmp_path / "weights.npz"
+    process = subprocess.run([sys.executable, "-m", "tests.distribute_worker", "mirrored_vs_default", str(out)],
+                             cwd=REPOSITORY, env=_environment(), capture_output=True, text=True, timeout=TIMEOUT)
+    assert process.returncode == 0, process.stderr[-3000:]
+    weights = np.load(out)
+    assert int(weights["mirrored_replicas"]) == 2 and int(weights["default_replicas"]) == 1
+    np.testing.assert_array_equal(weights["default_before"], weights["mirrored_before"])
+    assert not np.allclose(weights["default"], weights["default_before"]), "the step moved the weights"
+    np.testing.assert_allclose(weights["mirrored"], weights["default"], atol=1e-5, rtol=0)
+
+
+def test_strategy_names_and_a_missing_cluster_get_clear_errors(monkeypatch):
+    with pytest.raises(ValueError, match="strategy"):
+        make_strategy("tpu")
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        make_strategy("multi_worker")
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        make_strategy("multi_worker")
+
+
+def test_the_chief_is_worker_zero_or_the_chief_task(monkeypatch):
+    cluster = {"worker": ["a:1", "b:2"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    assert is_chief()
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 1}}))
+    assert not is_chief()
+    with_chief = {"chief": ["c:3"], **cluster}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": with_chief, "task": {"type": "worker", "index": 0}}))
+    assert not is_chief()
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": with_chief, "task": {"type": "chief", "index": 0}}))
+    assert is_chief()
