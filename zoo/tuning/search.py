@@ -101,6 +101,11 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
         budget_minutes: float. Wall-clock budget of this call: no trial starts after it is spent (0 = none).
         verbose: bool. keras-tuner's own report of the space and of each trial.
 
+    Distributed (keras-tuner's chief / worker mode, set by `KERASTUNER_TUNER_ID`,
+    `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`): the chief ("chief") holds the oracle,
+    the workers ("tuner0", "tuner1", ...) train the trials it hands out; when `max_trials` are
+    done the chief writes the results and the workers return an empty list.
+
     Returns:
         The trials, best first: a list of dicts (rank, the sampled values, the objective,
         parameters, minutes).
@@ -109,6 +114,10 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
         raise ValueError(f"--tuner must be one of {TUNERS}; received {tuner_name!r}.")
     if max_trials < 1:
         raise ValueError(f"--max-trials must be at least 1; received {max_trials}.")
+    distributed = "KERASTUNER_ORACLE_IP" in os.environ  # keras-tuner's chief / worker mode
+    if distributed and budget_minutes:
+        raise ValueError("--budget-minutes can't stop a distributed search (a worker that left early would keep the "
+                         "chief waiting); bound it with --max-trials.")
     space = SearchSpace.from_table(config.tune)
     directory = os.path.join(workdir, "tuning")
     start = time.monotonic()
@@ -123,6 +132,9 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
     if verbose:
         tuner.search_space_summary()
     tuner.search(verbose=1 if verbose else 0)
+    if distributed and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", ""):
+        print(f"tuner {os.environ.get('KERASTUNER_TUNER_ID')}: no trials left; the chief writes the results.")
+        return []
     from zoo.tuning.results import write_results
 
     return write_results(tuner, target, config, directory)
