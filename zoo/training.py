@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import shutil
 import time
 
 import keras
@@ -166,7 +167,8 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
 
     A model built in a `tf.distribute` strategy's scope trains with it (see `zoo.distribute`): Keras'
     `fit` under `MirroredStrategy`, zoo's own loop under `MultiWorkerMirroredStrategy`, where the
-    chief alone writes `workdir` and every worker starts from the chief's checkpoint.
+    chief alone writes `workdir` (the others write to a scratch folder, removed after) and every
+    worker starts from the chief's checkpoint.
 
     Returns:
         A `FitReport`.
@@ -175,22 +177,22 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
 
     strategy = model.distribute_strategy
     multi_worker = distribute.is_multi_worker(strategy)
-    writes = distribute.is_chief(strategy)  # a cluster's other workers train but write nothing
+    scratch = None
+    if not distribute.is_chief(strategy):  # a cluster's other workers save too (saving may create variables,
+        workdir = scratch = distribute.worker_directory(workdir, strategy)  # which every worker must do) elsewhere
     os.makedirs(workdir, exist_ok=True)
     checkpoints = os.path.join(workdir, "checkpoints")
     budget = TimeBudget(train_minutes)
     backup = keras.callbacks.BackupAndRestore(checkpoints, double_checkpoint=True, delete_checkpoint=False)
     logs = [keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0)]
-    if not writes:
-        logs = []
     every = [
-        *([backup] if writes else []),
+        backup,
         NaNGuard(checkpoints),
         budget,
-        *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model and writes else []),
+        *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
         *logs,
-        *(callbacks if writes else []),
+        *callbacks,
     ]
     start = time.monotonic()
     try:
@@ -212,6 +214,9 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
             with contextlib.suppress(Exception):  # a callback that never opened its file
                 callback.on_train_end()
         raise
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     ran = list(history.epoch)
     return FitReport(
         first_epoch=ran[0] if ran else None,

@@ -177,3 +177,33 @@ def test_tune_searches_with_validation_frame_accuracy_as_the_objective(tmp_path,
     assert len(rows) == 2 and "val_frame_accuracy" in rows[0]
     row = dict(zip(rows[0].split(","), rows[1].split(",")))
     assert row["cell"] == "gru" and 0 <= float(row["val_frame_accuracy"]) <= 100
+
+
+def test_two_workers_train_the_recipe_and_the_chief_evaluates_and_exports(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_distribute import REPOSITORY, TIMEOUT, _environment, _free_ports
+
+    ports = _free_ports(2)
+    overrides = [o for o in TINY if not o.startswith("compare")] + ["compare=[]", "streaming=false", "quantizations=[]"]
+    processes = []
+    for index in range(2):
+        cluster = {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]}, "task": {"type": "worker",
+                                                                                           "index": index}}
+        environment = {**_environment(), "TF_CONFIG": json.dumps(cluster), "ZOO_CACHE": str(tmp_path / "cache")}
+        arguments = recipe_arguments(tmp_path / f"worker{index}", overrides, "--strategy", "multi_worker")
+        processes.append(subprocess.Popen([sys.executable, "-m", "zoo.recipes.frame_labeling", *arguments],
+                                          cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True))
+    try:
+        outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    for process, (_, err) in zip(processes, outputs):
+        assert process.returncode == 0, err[-3000:]
+    assert "worker done" in outputs[1][0] and not (tmp_path / "worker1").exists()
+    for name in ("model.keras", "metrics.json", "serving/1/saved_model.pb", "model.tflite", "checkpoints"):
+        assert (tmp_path / "worker0" / name).exists(), name

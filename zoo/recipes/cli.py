@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import pathlib
+import shutil
 import sys
 
 from zoo.config import load_config
@@ -41,11 +42,19 @@ def _common_options(name, defaults=True):
     return options
 
 
+def _strategy_option(parser, defaults=True):
+    parser.add_argument("--strategy", choices=("default", "mirrored", "multi_worker"),
+                        default="default" if defaults else argparse.SUPPRESS,
+                        help="tf.distribute strategy of training: mirrored = every local device, multi_worker = the "
+                             "workers of $TF_CONFIG (default: one device)")
+
+
 def parser(name, description, verbs, predict_help, predict_inputs="+"):
     """The recipe's argparse parser; `verbs` maps verb → help text; predict takes `predict_inputs`
     ("+" one or more, "*" any number) arguments described by `predict_help`."""
     main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description,
                                    parents=[_common_options(name)])
+    _strategy_option(main)
     common = _common_options(name, defaults=False)
     commands = main.add_subparsers(dest="verb", metavar="{" + ",".join(verbs) + "}",
                                    help="what to do (default: train, evaluate and export)")
@@ -53,6 +62,8 @@ def parser(name, description, verbs, predict_help, predict_inputs="+"):
         sub = commands.add_parser(verb, help=help_text, description=help_text, parents=[common])
         if verb == "predict":
             sub.add_argument("inputs", nargs=predict_inputs, metavar="INPUT", help=predict_help)
+        if verb in ("train", "tune"):
+            _strategy_option(sub, defaults=False)
         if verb == "tune":
             sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"), default="random",
                              help="keras-tuner's search algorithm (default: random)")
@@ -114,13 +125,32 @@ def run_verb(name, args, workflow, config_class, predict):
         if args.verb in ("evaluate", "export"):
             getattr(workflow, args.verb)(args.workdir)
             return 0
+        from zoo import distribute
+
         config = read_config(name, config_class, args)
-        if args.verb == "tune":
-            workflow.tune(config, args.workdir, args.tuner, args.max_trials, args.budget_minutes,
-                          verbose=verbosity(args))
+        strategy_name = getattr(args, "strategy", "default")
+        if args.verb == "tune" and strategy_name == "multi_worker":
+            raise ValueError("tune spreads a sweep over machines with keras-tuner's own distributed mode (one chief, "
+                             "workers training trials; see the README); --strategy multi_worker is for train.")
+        strategy = distribute.make_strategy(strategy_name)
+        workdir = distribute.worker_directory(args.workdir, strategy)  # a cluster's other workers write elsewhere
+        with strategy.scope():  # models built here are distributed; fit picks the loop from them
+            if args.verb == "tune":
+                workflow.tune(config, workdir, args.tuner, args.max_trials, args.budget_minutes,
+                              verbose=verbosity(args))
+                return 0
+            if args.verb == "train" or strategy_name != "default":
+                workflow.train(config, workdir, verbose=verbosity(args))
+            else:
+                workflow.run(config, workdir, verbose=verbosity(args))
+                return 0
+        if workdir != args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+            print("worker done: the chief writes the model" + (", evaluates and exports." if args.verb is None else "."))
             return 0
-        verb = workflow.train if args.verb == "train" else workflow.run
-        verb(config, args.workdir, verbose=verbosity(args))
+        if args.verb is None:  # a distributed default run: the chief evaluates and exports what it wrote
+            workflow.evaluate(args.workdir)
+            workflow.export(args.workdir)
         return 0
 
     return run_command(command)
