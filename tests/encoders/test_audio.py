@@ -55,6 +55,16 @@ def test_a_padded_batch_gives_each_utterance_its_own_features(deltas, normalizat
     assert mask.sum(1).tolist() == [1 + (n - 400) // 160 for n in lengths]
 
 
+def test_audio_shorter_than_one_window_gives_masked_frames_not_an_error():
+    front_end = LogMelFrontEnd(num_mels=10)
+    batch = _waves([300, 2000])
+    features = np.asarray(front_end(batch, np.array([300, 2000], np.int32)))
+    assert features.shape[1] == 1 + (2000 - 400) // 160 and not features[0].any()
+    alone = np.asarray(front_end(batch[:1, :300], np.array([300], np.int32)))
+    assert alone.shape == (1, 1, 30) and not alone.any()
+    assert np.asarray(FrameMask()(alone, np.array([300], np.int32))).sum() == 0
+
+
 def test_the_causal_front_end_never_reads_the_future():
     wave = _waves([6000])
     front_end = LogMelFrontEnd(num_mels=10, deltas=False, normalization="none")

@@ -39,6 +39,9 @@ def test_chunks_of_any_size_give_the_whole_utterance_labels(causal_model):
         pieces = np.split(wave, np.cumsum(sizes)[:-1]) if len(sizes) > 1 else [wave]
         streamed = np.concatenate([labeler.feed(piece) for piece in pieces])
         assert streamed.tolist() == expected.tolist()
+    labeler.reset()
+    one_by_one = [labeler.feed(sample) for sample in wave[:1200]]  # a sample at a time
+    assert np.concatenate(one_by_one).tolist() == expected[:1 + (1200 - 400) // 160].tolist()
 
 
 def test_states_carry_across_chunks_and_reset_forgets_them(causal_model):

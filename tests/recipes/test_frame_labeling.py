@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 TINY = [
     "train_utterances=48", "validation_utterances=8", "test_utterances=16", "epochs=2", "units=8", "depth=1",
     "num_mels=12", "mlp_units=16", "batch_size=16", "train_minutes=0.05", "compare=['mlp', 'unidirectional']",
-    "quantizations=['float16']", "agreement_threshold=0.0", "examples=2",
+    "quantizations=['float16']", "agreement_threshold=0.9", "examples=2",
 ]
 
 
@@ -106,10 +106,18 @@ def test_predict_prints_label_segments_and_reports_unreadable_files(trained, tmp
     lines = captured.out.strip().splitlines()
     frames = 1 + (len(utterance.waveform) - 400) // 160
     assert lines[0] == f"{good}: {frames} frames"
-    first_start = float(lines[1].split("–")[0])
-    last_end = float(lines[-1].split("–")[1].split()[0])
-    assert first_start == 0.0 and abs(last_end - ((frames - 1) * 160 + 400) / 16000) < 0.006
+    bounds = [[float(t) for t in line.split()[0].split("–")] for line in lines[1:]]
+    assert bounds[0][0] == 0.0 and bounds[-1][1] == round(len(utterance.waveform) / 16000, 3)
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(bounds, bounds[1:])), "contiguous, no overlap"
     assert all(line.split()[-1] in speech.LABELS for line in lines[1:])
+    ids = predict_frames(trained[2]["main"], [utterance], data)[0]
+    assert len(lines) - 1 == sum(1 for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1])
+
+
+def test_segment_bounds_fall_halfway_between_frame_centres():
+    # frames 0-2 "a", 3-4 "b" of a 1,100-sample utterance (5 frames: centres 200, 360, 520, 680, 840)
+    assert workflow.segment_bounds(0, 3, 5, 1100) == (0, 600)
+    assert workflow.segment_bounds(3, 5, 5, 1100) == (600, 1100)
 
 
 def test_evaluate_and_export_verbs(trained, capsys):
@@ -152,13 +160,17 @@ def test_train_on_a_timit_folder_skips_and_counts_damaged_utterances(tmp_path, c
     start, end, label = phn[1].split()
     phn[1] = f"{int(start) - 10} {end} {label}"  # overlaps the range before it
     overlapping.write_text("\n".join(phn) + "\n")
+    short = paths["TRAIN"][12]  # 300 labelled samples: not one whole 25 ms window
+    _write_wav(short, train[12].waveform[:300])
+    short.with_suffix(".phn").write_text("0 300 sil\n")
     workdir = tmp_path / "work"
     overrides = [o for o in TINY if not o.startswith(("compare", "train_utterances"))] + ["compare=[]",
                                                                                          "streaming=false"]
     assert main(recipe_arguments(workdir, overrides, "train", "--data", str(tmp_path / "data"))) == 0
     captured = capsys.readouterr()
-    assert "skipped 2" in captured.out and "SX10.wav" in captured.err and "SX11.phn" in captured.err
-    assert "train 22 utterances" in captured.out and "validation 6 utterances" in captured.out
+    assert "skipped 3" in captured.out and "too short 1" in captured.out
+    assert "SX10.wav" in captured.err and "SX11.phn" in captured.err and "SX12.wav: 300 labelled samples" in captured.err
+    assert "train 21 utterances" in captured.out and "validation 6 utterances" in captured.out
     assert "test 6 utterances" in captured.out
     assert os.path.isfile(workdir / "model.keras")
 

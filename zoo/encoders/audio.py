@@ -65,7 +65,10 @@ class LogMelFrontEnd(keras.layers.Layer):
         return tf.maximum(0, 1 + (tf.cast(num_samples, "int32") - self.window) // self.hop)
 
     def log_mel(self, waveform):
-        """(batch, frames, num_mels) log-mel energies of every whole window."""
+        """(batch, frames, num_mels) log-mel energies of every whole window (one frame of the zero-padded
+        audio when it is shorter than a window: `frame_counts` masks it)."""
+        shortfall = tf.maximum(0, self.window - tf.shape(waveform)[1])
+        waveform = tf.pad(waveform, [[0, 0], [0, shortfall]])
         spectra = tf.signal.stft(waveform, self.window, self.hop, self.fft_length, window_fn=tf.signal.hann_window)
         power = tf.square(tf.math.real(spectra)) + tf.square(tf.math.imag(spectra))  # TFLite has no Conj
         mel = tf.signal.linear_to_mel_weight_matrix(self.num_mels, self.fft_length // 2 + 1, self.sample_rate,

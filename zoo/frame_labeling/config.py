@@ -1,6 +1,7 @@
 """The frame labeling recipe's settings (`recipes/frame_labeling.toml` holds the same defaults)."""
 
 import dataclasses
+import os
 
 from zoo import checks
 from zoo.config import RecipeConfig
@@ -46,6 +47,8 @@ class FrameLabelingConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        if self.data:  # saved in config.json: evaluate and export must find it from any directory
+            object.__setattr__(self, "data", os.path.abspath(self.data))
         for name in ("train_utterances", "validation_utterances", "test_utterances", "num_mels",
                      "mlp_units", "chunk_ms"):
             checks.positive_int(name, getattr(self, name))

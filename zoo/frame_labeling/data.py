@@ -2,12 +2,14 @@
 
 import collections
 import dataclasses
+import os
 
 import numpy as np
 import tensorflow as tf
 
 from zoo.data import speech
-from zoo.data.utterances import SAMPLE_RATE, frame_labels
+from zoo.data.skipped import SkippedLines
+from zoo.data.utterances import SAMPLE_RATE, WINDOW, frame_count, frame_labels
 from zoo.models.frame_tagger import PAD_LABEL
 
 SPLITS = ("train", "validation", "test")
@@ -50,12 +52,24 @@ def load_data(config):
         return FrameData(splits, speech.LABELS, "embedded synthetic speech")
     from zoo.data.timit import read_timit
 
-    timit = read_timit(config.data, SAMPLE_RATE, fold=config.fold_timit_39)  # other rates are resampled
+    skip = SkippedLines()
+    timit = read_timit(config.data, SAMPLE_RATE, fold=config.fold_timit_39, skip=skip)  # other rates are resampled
+    splits = {}
     for split in SPLITS:
-        if not timit.splits[split]:
-            raise ValueError(f"{config.data}: no usable utterance in the {split} split; it needs TRAIN/ and TEST/ "
-                             "folders, or enough speakers to hold some out.")
-    return FrameData(timit.splits, tuple(timit.labels), config.data, timit.skipped)
+        splits[split] = []
+        for utterance in timit.splits[split]:
+            if frame_count(len(utterance.waveform)) == 0:
+                skip("too short", f"{os.path.join(config.data, utterance.name)}: {len(utterance.waveform)} labelled "
+                                  f"samples, shorter than one {WINDOW}-sample window")
+            else:
+                splits[split].append(utterance)
+        if not splits[split]:
+            raise ValueError(f"{config.data}: no usable utterance in the {split} split. The test split is the TEST "
+                             "folder (or 10 % of the speakers by a hash of their folder's name when there is no "
+                             "TRAIN/TEST), validation 10 % of the training speakers: a few speakers may leave one "
+                             "empty.")
+    skipped = timit.skipped + collections.Counter({"too short": skip.counts["too short"]})
+    return FrameData(splits, tuple(timit.labels), config.data, +skipped)
 
 
 def frame_dataset(utterances, data, batch_size, shuffle=False, seed=0):

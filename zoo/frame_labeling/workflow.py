@@ -178,6 +178,16 @@ def evaluate(workdir, models=None, data=None, config=None):
     return results
 
 
+def segment_bounds(first, end, frames, num_samples):
+    """Samples `[start, stop)` of the frames `[first, end)` of an utterance of `frames` frames: a label
+    holds at its frame's centre, so boundaries fall halfway between neighbouring centres (the first
+    segment starts at 0, the last ends with the audio)."""
+    between = (WINDOW - HOP) // 2  # frame i's boundary with frame i - 1: i * HOP + between
+    start = 0 if first == 0 else first * HOP + between
+    stop = num_samples if end == frames else end * HOP + between
+    return start, stop
+
+
 def predict(workdir, paths):
     """Prints the label segments (start and end times, label) of each WAV file; a file that can't be
     read is reported and skipped. Returns the number skipped."""
@@ -186,7 +196,11 @@ def predict(workdir, paths):
     for path in paths:
         try:
             waveform = read_wav(path, SAMPLE_RATE)
-        except (ValueError, OSError) as error:
+        except ValueError as error:  # it names the file
+            print(error, file=sys.stderr)
+            skipped += 1
+            continue
+        except OSError as error:
             print(f"{path}: {error}", file=sys.stderr)
             skipped += 1
             continue
@@ -198,8 +212,8 @@ def predict(workdir, paths):
         ids = np.argmax(np.asarray(logits)[0], -1)
         print(f"{path}: {len(ids)} frames")
         for first, end, label in segments_of(labels[i] for i in ids):
-            start_s, end_s = first * HOP / SAMPLE_RATE, ((end - 1) * HOP + WINDOW) / SAMPLE_RATE
-            print(f"  {start_s:6.2f}–{end_s:6.2f} s  {label}")
+            start, stop = segment_bounds(first, end, len(ids), len(waveform))
+            print(f"  {start / SAMPLE_RATE:.3f}–{stop / SAMPLE_RATE:.3f} s  {label}")
     return skipped
 
 
