@@ -43,3 +43,15 @@ def test_rejects_unknown_cells_and_bad_repeats():
         parse_args(["--cells", "transformer"])
     with pytest.raises(SystemExit):
         parse_args(["--repeats", "0"])
+
+
+def test_tuning_memory_reports_the_resident_size_after_every_trial(tmp_path, capsys):
+    from zoo.bench.tuning_memory import main as memory_main
+
+    output = tmp_path / "memory.json"
+    assert memory_main(["--trials", "3", "--output", str(output)]) == 0
+    results = json.loads(output.read_text())
+    assert results["trials"] == 3 and len(results["rss_mb"]) == 3
+    assert all(mb > 100 for mb in results["rss_mb"]), "TensorFlow alone takes hundreds of MiB"
+    assert math.isfinite(results["growth_mb_per_trial"])
+    assert "MiB per trial" in capsys.readouterr().out

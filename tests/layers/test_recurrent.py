@@ -131,3 +131,22 @@ def test_training_under_xla_computes_the_same_gradients(name):
 
     for eager, compiled in zip(gradients(), tf.function(gradients, jit_compile=True)()):
         np.testing.assert_allclose(compiled.numpy(), eager.numpy(), atol=1e-5, rtol=0)
+
+
+def test_released_gradient_functions_leave_no_trained_graph_in_tensorflows_gradient_table():
+    from zoo.layers.time_loop import gradient_function_names, released_gradient_functions
+
+    before = gradient_function_names()
+    with released_gradient_functions():
+        layer = Recurrent(make_cell("lstm", 4), return_sequences=True)
+        x = tf.random.normal((2, 5, 3))
+
+        @tf.function
+        def train_step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(layer(x, training=True))
+            return tape.gradient(loss, layer.trainable_variables)
+
+        assert all(g is not None for g in train_step())
+        assert gradient_function_names() - before, "the fused gradient registered its functions"
+    assert not {n for n in gradient_function_names() - before if n.startswith("CustomGradient-")}

@@ -15,6 +15,8 @@ The cell's equations are untouched: the product reaches `step` through
 `cell.step_given_recurrent_product`.
 """
 
+import contextlib
+
 import tensorflow as tf
 
 
@@ -32,6 +34,43 @@ def masked_step(step_result, keep_t, last_output, states, zero_output):
         return output, output, list(new_states)
     new_states = [tf.where(keep_t, new, old) for new, old in zip(new_states, states)]
     return tf.where(keep_t, output, zero_output), tf.where(keep_t, output, last_output), new_states
+
+
+def _gradient_registry():
+    """TensorFlow's process-wide table of gradient functions (private; None if it moved)."""
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    return registry if isinstance(registry, dict) else None
+
+
+@contextlib.contextmanager
+def released_gradient_functions():
+    """Unregisters, on exit, the gradient functions of every `tf.custom_gradient` traced in the block.
+
+    In a `tf.function`, each `tf.custom_gradient` registers its gradient function in a process-wide
+    table under a fresh name, and TensorFlow never removes it; the function holds its graph. So a
+    process that builds and trains model after model (a sweep) keeps every trained graph: about
+    20 MB per small model, measured with `python -m zoo.bench.tuning_memory`. Use this around work
+    whose graphs are thrown away after it (a trial): it must not be differentiated again.
+    """
+    before = gradient_function_names()
+    try:
+        yield
+    finally:
+        release_gradient_functions(before)
+
+
+def gradient_function_names():
+    """The names in TensorFlow's gradient table now (see `released_gradient_functions`)."""
+    return frozenset(_gradient_registry() or ())
+
+
+def release_gradient_functions(keep):
+    """Unregisters the custom gradients registered since `keep = gradient_function_names()`."""
+    registry = _gradient_registry()
+    for name in [name for name in registry or () if name.startswith("CustomGradient-") and name not in keep]:
+        del registry[name]
 
 
 class RecurrentProduct:

@@ -20,6 +20,7 @@ import keras_tuner as kt
 import tomli_w
 
 from zoo.generation import forget
+from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
 from zoo.tuning.space import SearchSpace
 
 TUNERS = ("random", "bayesian", "hyperband")
@@ -56,6 +57,7 @@ class RecipeHyperModel(kt.HyperModel):
         return dataclasses.replace(self.config, **self.space.sample(hp))
 
     def build(self, hp):
+        self.gradients_before = gradient_function_names()
         return self.target.build_model(self.trial_config(hp))
 
     def fit(self, hp, model, *args, **kwargs):
@@ -64,6 +66,7 @@ class RecipeHyperModel(kt.HyperModel):
         start = time.monotonic()
         score = self.target.train_and_score(model, config, trial_dir, kwargs)
         forget(model)
+        release_gradient_functions(self.gradients_before)  # else every trial's graphs stay: memory grows
         self.on_trial_end()
         return {self.target.objective: float(score), "parameters": float(model.count_params()),
                 "minutes": (time.monotonic() - start) / 60}
