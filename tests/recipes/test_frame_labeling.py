@@ -183,12 +183,14 @@ def test_bad_settings_and_missing_data_get_one_line_errors(tmp_path, capsys):
 
 
 def test_tune_searches_with_validation_frame_accuracy_as_the_objective(tmp_path, capsys):
-    overrides = TINY + ["tune.cells=['gru']", "tune.max_depth=1", "tune.max_units=8", "tune.min_units=4"]
+    overrides = TINY + ["tune.cells=['gru']", "tune.max_depth=1", "tune.max_units=8", "tune.min_units=4",
+                        "tune.bidirectional=[false]"]
     assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
     rows = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
     assert len(rows) == 2 and "val_frame_accuracy" in rows[0]
     row = dict(zip(rows[0].split(","), rows[1].split(",")))
-    assert row["cell"] == "gru" and 0 <= float(row["val_frame_accuracy"]) <= 100
+    assert row["cell"] == "gru" and row["bidirectional"] == "False" and 0 <= float(row["val_frame_accuracy"]) <= 100
+    assert "bidirectional = false" in (tmp_path / "tuning" / "best.toml").read_text()
 
 
 def test_two_workers_train_the_recipe_and_the_chief_evaluates_and_exports(tmp_path):

@@ -18,11 +18,21 @@ def test_sampling_names_only_the_searched_values_and_fixes_single_values():
     assert set(hp.values) == {"cell", "depth", "units", "dropout", "learning_rate"}
 
 
+def test_directions_are_searched_only_for_recipes_that_have_them():
+    hp = kt.HyperParameters()
+    values = SearchSpace().sample(hp, bidirectional=True)
+    assert values["bidirectional"] in (True, False) and "bidirectional" in hp.values
+    assert hp.space[-1].values == [True, False]
+    one_way = SearchSpace.from_table({"bidirectional": [False]}).sample(kt.HyperParameters(), bidirectional=True)
+    assert one_way["bidirectional"] is False
+
+
 @pytest.mark.parametrize("table, message", [
     ({"max_layers": 3}, r"unknown key\(s\) \['tune.max_layers'\]"),
     ({"cells": ["transformer"]}, "tune.cells"),
     ({"min_depth": 3, "max_depth": 2}, "tune.min_depth"),
     ({"max_dropout": 1.5}, "dropout"),
+    ({"bidirectional": ["yes"]}, "tune.bidirectional"),
 ])
 def test_bad_tables_are_named(table, message):
     with pytest.raises(ValueError, match=message):

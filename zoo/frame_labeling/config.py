@@ -15,7 +15,7 @@ class FrameLabelingConfig(RecipeConfig):
 
     The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
     train_minutes) are those of every recipe (`zoo.config.RecipeConfig`); `units` is per direction.
-    The main model is a bidirectional stack of `cell`; `compare` lists the models trained beside it,
+    The main model is a (bidirectional) stack of `cell`; `compare` lists the models trained beside it,
     each on the same budget, for the results table: "mlp" (per frame, no recurrence),
     "unidirectional" (the same stack, one direction) and cell names (bidirectional, as the main one).
     """
@@ -33,6 +33,7 @@ class FrameLabelingConfig(RecipeConfig):
     validation_utterances: int = 150
     test_utterances: int = 200
     # Model.
+    bidirectional: bool = True  # the main model's recurrence (the tune verb can search it)
     num_mels: int = 40
     mlp_units: int = 256  # the per-frame MLP's width (its depth is `depth`)
     compare: tuple[str, ...] = ("mlp", "unidirectional", "simple_rnn", "gru")

@@ -28,7 +28,8 @@ from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
 RECIPE = "frame_labeling"
 MAIN = "main"
 STREAMING = "streaming"
-MODEL_KEYS = ("seed", "cell", "units", "depth", "num_mels", "mlp_units", "data", "fold_timit_39", "train_utterances")
+MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "num_mels", "mlp_units", "data", "fold_timit_39",
+              "train_utterances")
 STATISTICS_UTTERANCES = 300  # training utterances the streaming model's feature statistics come from
 
 
@@ -40,7 +41,7 @@ def model_names(config):
 def describe(name, config):
     """The row name of a model in the results table."""
     if name == MAIN:
-        return f"bidirectional {config.cell} (main)"
+        return f"{'bidirectional' if config.bidirectional else 'unidirectional'} {config.cell} (main)"
     if name == STREAMING:
         return f"streaming {config.cell} (causal)"
     if name == "mlp":
@@ -71,8 +72,8 @@ def build_model(name, config, num_labels, statistics=None):
         mean, variance = statistics
         return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=False, streaming=True,
                             feature_mean=mean, feature_variance=variance, **common)
-    return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=name != "unidirectional",
-                        **common)
+    bidirectional = config.bidirectional if name == MAIN else name != "unidirectional"
+    return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=bidirectional, **common)
 
 
 def _fit_one(name, config, data, workdir, verbose):

@@ -8,7 +8,7 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from zoo.plots import plt, save_figure
 
-SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate")
+SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate", "bidirectional")
 
 
 def trial_rows(tuner, objective):
@@ -19,7 +19,8 @@ def trial_rows(tuner, objective):
         if trial.score is None:
             continue
         values = trial.hyperparameters.values
-        row = {"trial": trial.trial_id, **{key: values.get(key) for key in SEARCHED}, objective: trial.score}
+        row = {"trial": trial.trial_id, **{key: values[key] for key in SEARCHED if key in values},
+               objective: trial.score}
         for metric in ("parameters", "minutes"):
             row[metric] = trial.metrics.get_last_value(metric) if trial.metrics.exists(metric) else None
         if row["parameters"] is not None:
@@ -76,7 +77,8 @@ def write_results(tuner, target, config, directory):
             writer.writeheader()
             writer.writerows(rows)
         plot_trials(rows, target.objective, os.path.join(directory, "tuning.png"))
-        write_best_config(config, {key: rows[0][key] for key in SEARCHED}, os.path.join(directory, "best.toml"))
+        write_best_config(config, {key: rows[0][key] for key in SEARCHED if key in rows[0]},
+                          os.path.join(directory, "best.toml"))
     table = markdown_table(rows)
     with atomic_file(os.path.join(directory, "trials.md")) as staging, open(staging, "w") as file:
         file.write(table + "\n")

@@ -54,7 +54,8 @@ class RecipeHyperModel(kt.HyperModel):
         self.directory, self.on_trial_end = directory, on_trial_end
 
     def trial_config(self, hp):
-        return dataclasses.replace(self.config, **self.space.sample(hp))
+        has_directions = "bidirectional" in {field.name for field in dataclasses.fields(self.config)}
+        return dataclasses.replace(self.config, **self.space.sample(hp, bidirectional=has_directions))
 
     def build(self, hp):
         self.gradients_before = gradient_function_names()

@@ -8,7 +8,8 @@ from zoo.cells import CELLS
 
 @dataclasses.dataclass(frozen=True)
 class SearchSpace:
-    """What a sweep varies: cell type, depth, hidden size (log scale), dropout, learning rate (log).
+    """What a sweep varies: cell type, depth, hidden size (log scale), dropout, learning rate (log),
+    and, for recipes whose config has a `bidirectional` key, one or both directions.
 
     Every layer of a model has the same width, so a trial lists no per-layer value that its depth
     leaves unused.
@@ -19,6 +20,7 @@ class SearchSpace:
         min_units, max_units: int, default 32 and 1024, sampled on a log scale.
         min_dropout, max_dropout: float, default 0 and 0.5.
         min_learning_rate, max_learning_rate: float, default 1e-4 and 1e-2, log scale.
+        bidirectional: the values of `bidirectional` to try (default both), where the recipe has it.
     """
 
     cells: tuple = tuple(CELLS)
@@ -30,6 +32,7 @@ class SearchSpace:
     max_dropout: float = 0.5
     min_learning_rate: float = 1e-4
     max_learning_rate: float = 1e-2
+    bidirectional: tuple = (True, False)
 
     def __post_init__(self):
         for cell in self.cells:
@@ -43,6 +46,8 @@ class SearchSpace:
                           ("min_learning_rate", "max_learning_rate")):
             if getattr(self, low) > getattr(self, high):
                 raise ValueError(f"`tune.{low}` ({getattr(self, low)}) is above `tune.{high}` ({getattr(self, high)}).")
+        if not self.bidirectional or any(not isinstance(value, bool) for value in self.bidirectional):
+            raise ValueError(f"`tune.bidirectional` must list true and/or false; received {self.bidirectional!r}.")
         if not 0 <= self.min_dropout <= self.max_dropout < 1 or self.min_learning_rate <= 0:
             raise ValueError("tune: dropout must lie in [0, 1) and learning rates be positive.")
 
@@ -54,13 +59,15 @@ class SearchSpace:
         if unknown:
             raise ValueError(f"unknown key(s) {['tune.' + k for k in unknown]}; known: {sorted(fields)}.")
         values = dict(table)
-        if "cells" in values:
-            values["cells"] = tuple(values["cells"])
+        for key in ("cells", "bidirectional"):
+            if key in values:
+                values[key] = tuple(values[key]) if isinstance(values[key], (list, tuple)) else (values[key],)
         return cls(**values)
 
-    def sample(self, hp):
-        """The trial's settings from a keras-tuner `HyperParameters`: a dict of config keys."""
-        return {
+    def sample(self, hp, bidirectional=False):
+        """The trial's settings from a keras-tuner `HyperParameters`: a dict of config keys (with
+        `bidirectional` when the recipe has that key)."""
+        values = {
             "cell": hp.Choice("cell", list(self.cells)) if len(self.cells) > 1 else hp.Fixed("cell", self.cells[0]),
             "depth": _ranged(hp.Int, hp, "depth", self.min_depth, self.max_depth),
             "units": _ranged(hp.Int, hp, "units", self.min_units, self.max_units, sampling="log"),
@@ -68,6 +75,11 @@ class SearchSpace:
             "learning_rate": _ranged(hp.Float, hp, "learning_rate", self.min_learning_rate, self.max_learning_rate,
                                      sampling="log"),
         }
+        if bidirectional:
+            choices = list(self.bidirectional)
+            values["bidirectional"] = hp.Choice("bidirectional", choices) if len(choices) > 1 else hp.Fixed(
+                "bidirectional", choices[0])
+        return values
 
 
 def _ranged(kind, hp, name, low, high, **kwargs):
