@@ -193,31 +193,45 @@ def test_tune_searches_with_validation_frame_accuracy_as_the_objective(tmp_path,
     assert "bidirectional = false" in (tmp_path / "tuning" / "best.toml").read_text()
 
 
-def test_two_workers_train_the_recipe_and_the_chief_evaluates_and_exports(tmp_path):
+def _two_workers(tmp_path, *arguments):
+    """Runs the recipe's command line in two local worker processes of one cluster; their (stdout, stderr)."""
     import subprocess
     import sys
 
     from tests.test_distribute import REPOSITORY, TIMEOUT, _environment, _free_ports
 
     ports = _free_ports(2)
-    overrides = [o for o in TINY if not o.startswith("compare")] + ["compare=[]", "streaming=false", "quantizations=[]"]
     processes = []
     for index in range(2):
         cluster = {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]}, "task": {"type": "worker",
                                                                                            "index": index}}
         environment = {**_environment(), "TF_CONFIG": json.dumps(cluster), "ZOO_CACHE": str(tmp_path / "cache")}
-        arguments = recipe_arguments(tmp_path / f"worker{index}", overrides, "--strategy", "multi_worker")
-        processes.append(subprocess.Popen([sys.executable, "-m", "zoo.recipes.frame_labeling", *arguments],
+        processes.append(subprocess.Popen([sys.executable, "-m", "zoo.recipes.frame_labeling", *arguments,
+                                           "--strategy", "multi_worker", "--workdir", str(tmp_path / f"worker{index}")],
                                           cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True))
     try:
         outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
     finally:
-        for process in processes:
+        for process in processes:  # never leave a worker waiting in a collective
             process.kill()
             process.wait()
     for process, (_, err) in zip(processes, outputs):
         assert process.returncode == 0, err[-3000:]
+    return outputs
+
+
+def test_two_workers_train_the_recipe_and_the_chief_evaluates_and_exports(tmp_path):
+    overrides = [o for o in TINY if not o.startswith("compare")] + ["compare=[]", "streaming=false", "quantizations=[]"]
+    outputs = _two_workers(tmp_path, *recipe_arguments(tmp_path / "unused", overrides)[2:])
     assert "worker done" in outputs[1][0] and not (tmp_path / "worker1").exists()
     for name in ("model.keras", "metrics.json", "serving/1/saved_model.pb", "model.tflite", "checkpoints"):
         assert (tmp_path / "worker0" / name).exists(), name
+
+
+def test_tune_with_the_mirrored_strategy_and_a_refused_multi_worker_sweep(tmp_path, capsys):
+    overrides = TINY + ["tune.max_depth=1", "tune.max_units=8", "tune.min_units=4"]
+    assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1", "--strategy", "mirrored")) == 0
+    assert len((tmp_path / "tuning" / "trials.csv").read_text().splitlines()) == 2
+    assert main(recipe_arguments(tmp_path, overrides, "tune", "--strategy", "multi_worker")) == 2
+    assert "keras-tuner's own distributed mode" in capsys.readouterr().err

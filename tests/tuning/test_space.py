@@ -21,7 +21,7 @@ def test_sampling_names_only_the_searched_values_and_fixes_single_values():
 def test_directions_are_searched_only_for_recipes_that_have_them():
     hp = kt.HyperParameters()
     values = SearchSpace().sample(hp, bidirectional=True)
-    assert values["bidirectional"] in (True, False) and "bidirectional" in hp.values
+    assert isinstance(values["bidirectional"], bool) and "bidirectional" in hp.values
     assert hp.space[-1].values == [True, False]
     one_way = SearchSpace.from_table({"bidirectional": [False]}).sample(kt.HyperParameters(), bidirectional=True)
     assert one_way["bidirectional"] is False

@@ -167,10 +167,11 @@ def tuning_target(data):
     return TuningTarget(RECIPE, "val_bleu4", lambda config: build_model(config, data.vocabulary), train_and_score)
 
 
-def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1):
+def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1, strategy=None):
     """Searches cell, depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
     from zoo.tuning.search import search
 
     data = load_data(config, config.data or None, progress=bool(verbose))
     print(data.summary())
-    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose))
+    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose),
+                  strategy=strategy)

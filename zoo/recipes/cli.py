@@ -130,15 +130,17 @@ def run_verb(name, args, workflow, config_class, predict):
         config = read_config(name, config_class, args)
         strategy_name = getattr(args, "strategy", "default")
         if args.verb == "tune" and strategy_name == "multi_worker":
-            raise ValueError("tune spreads a sweep over machines with keras-tuner's own distributed mode (one chief, "
-                             "workers training trials; see the README); --strategy multi_worker is for train.")
+            raise ValueError("tune spreads a sweep over machines with keras-tuner's own distributed mode (a chief "
+                             "handing out trials to workers; see the README); --strategy multi_worker is for train.")
         strategy = distribute.make_strategy(strategy_name)
         workdir = distribute.worker_directory(args.workdir, strategy)  # a cluster's other workers write elsewhere
+        if args.verb == "tune":  # keras-tuner builds each trial's model in the strategy's scope
+            workflow.tune(config, workdir, args.tuner, args.max_trials, args.budget_minutes, verbose=verbosity(args),
+                          strategy=None if strategy_name == "default" else strategy)
+            if workdir != args.workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+            return 0
         with strategy.scope():  # models built here are distributed; fit picks the loop from them
-            if args.verb == "tune":
-                workflow.tune(config, workdir, args.tuner, args.max_trials, args.budget_minutes,
-                              verbose=verbosity(args))
-                return 0
             if args.verb == "train" or strategy_name != "default":
                 workflow.train(config, workdir, verbose=verbosity(args))
             else:

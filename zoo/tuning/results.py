@@ -21,6 +21,8 @@ def trial_rows(tuner, objective):
         values = trial.hyperparameters.values
         row = {"trial": trial.trial_id, **{key: values[key] for key in SEARCHED if key in values},
                objective: trial.score}
+        if "bidirectional" in row:
+            row["bidirectional"] = bool(row["bidirectional"])  # stored as 0 / 1
         for metric in ("parameters", "minutes"):
             row[metric] = trial.metrics.get_last_value(metric) if trial.metrics.exists(metric) else None
         if row["parameters"] is not None:

@@ -80,10 +80,11 @@ def _trial_key(hp):
     return f"{values.get('cell')}-depth{values.get('depth')}-units{values.get('units')}-{digest}"
 
 
-def make_tuner(name, hypermodel, objective, directory, max_trials, seed, max_epochs):
-    """A keras-tuner tuner by name; `overwrite=False`, so an existing search is resumed."""
+def make_tuner(name, hypermodel, objective, directory, max_trials, seed, max_epochs, strategy=None):
+    """A keras-tuner tuner by name; `overwrite=False`, so an existing search is resumed. Each trial's
+    model is built in `strategy`'s scope (a `tf.distribute` strategy; None: one device)."""
     common = dict(objective=kt.Objective(objective, "max"), directory=directory, project_name="search",
-                  overwrite=False, seed=seed)
+                  overwrite=False, seed=seed, distribution_strategy=strategy)
     if name == "random":
         return kt.RandomSearch(hypermodel, max_trials=max_trials, **common)
     if name == "bayesian":
@@ -93,7 +94,8 @@ def make_tuner(name, hypermodel, objective, directory, max_trials, seed, max_epo
     return tuner
 
 
-def search(target, config, workdir, tuner_name="random", max_trials=10, budget_minutes=0.0, verbose=True):
+def search(target, config, workdir, tuner_name="random", max_trials=10, budget_minutes=0.0, verbose=True,
+           strategy=None):
     """Runs (or resumes) a sweep and writes its results into `<workdir>/tuning/`.
 
     Args:
@@ -104,6 +106,9 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
         max_trials: int. Most models trained, counting those of a resumed search.
         budget_minutes: float. Wall-clock budget of this call: no trial starts after it is spent (0 = none).
         verbose: bool. keras-tuner's own report of the space and of each trial.
+        strategy: optional `tf.distribute` strategy (e.g. `MirroredStrategy`) each trial's model is built
+            and trained with (see `zoo.distribute`); keras-tuner's own distributed mode spreads trials
+            over machines instead.
 
     Distributed (keras-tuner's chief / worker mode, set by `KERASTUNER_TUNER_ID`,
     `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`): the chief ("chief") holds the oracle,
@@ -132,7 +137,8 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
             tuner.oracle.max_trials = len(tuner.oracle.trials)  # the oracle then stops the search
 
     hypermodel = RecipeHyperModel(target, config, space, directory, stop_when_spent)
-    tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed, config.epochs)
+    tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed, config.epochs,
+                       strategy)
     if verbose:
         tuner.search_space_summary()
     tuner.search(verbose=1 if verbose else 0)

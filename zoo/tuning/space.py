@@ -77,8 +77,8 @@ class SearchSpace:
         }
         if bidirectional:
             choices = list(self.bidirectional)
-            values["bidirectional"] = hp.Choice("bidirectional", choices) if len(choices) > 1 else hp.Fixed(
-                "bidirectional", choices[0])
+            chosen = hp.Choice("bidirectional", choices) if len(choices) > 1 else hp.Fixed("bidirectional", choices[0])
+            values["bidirectional"] = bool(chosen)  # keras-tuner hands a boolean choice back as 0 / 1
         return values
 
 
