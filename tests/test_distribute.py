@@ -31,20 +31,29 @@ def _environment():
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": REPOSITORY}
 
 
-def _run_workers(workdirs, epochs, outputs):
-    ports = ",".join(str(p) for p in _free_ports(2))
-    processes = [subprocess.Popen([sys.executable, "-m", "tests.distribute_worker", "multi_worker", str(index),
-                                   ports, str(workdirs[index]), str(epochs), str(outputs[index])],
-                                  cwd=REPOSITORY, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for index in range(2)]
+def run_together(commands, environments=None):
+    """Runs the `python -m` argument lists of `commands` as simultaneous processes in the repository
+    (a cluster's workers); asserts each exits 0 and returns their (stdout, stderr). None is left
+    running, even on a timeout: a worker could otherwise wait forever in a collective."""
+    environments = environments or [_environment()] * len(commands)
+    processes = [subprocess.Popen([sys.executable, "-m", *command], cwd=REPOSITORY, env=environment,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for command, environment in zip(commands, environments)]
     try:
-        results = [process.communicate(timeout=TIMEOUT) for process in processes]
+        outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
     finally:
-        for process in processes:  # never leave a worker waiting in a collective
+        for process in processes:
             process.kill()
             process.wait()
-    for process, (out, err) in zip(processes, results):
-        assert process.returncode == 0, err[-3000:]
+    for command, process, (_, err) in zip(commands, processes, outputs):
+        assert process.returncode == 0, (command, err[-3000:])
+    return outputs
+
+
+def _run_workers(workdirs, epochs, outputs):
+    ports = ",".join(str(p) for p in _free_ports(2))
+    results = run_together([["tests.distribute_worker", "multi_worker", str(index), ports, str(workdirs[index]),
+                             str(epochs), str(outputs[index])] for index in range(2)])
     return [json.loads(out.strip().splitlines()[-1]) for out, _ in results]
 
 

@@ -195,30 +195,17 @@ def test_tune_searches_with_validation_frame_accuracy_as_the_objective(tmp_path,
 
 def _two_workers(tmp_path, *arguments):
     """Runs the recipe's command line in two local worker processes of one cluster; their (stdout, stderr)."""
-    import subprocess
-    import sys
-
-    from tests.test_distribute import REPOSITORY, TIMEOUT, _environment, _free_ports
+    from tests.test_distribute import _environment, _free_ports, run_together
 
     ports = _free_ports(2)
-    processes = []
+    commands, environments = [], []
     for index in range(2):
-        cluster = {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]}, "task": {"type": "worker",
-                                                                                           "index": index}}
-        environment = {**_environment(), "TF_CONFIG": json.dumps(cluster), "ZOO_CACHE": str(tmp_path / "cache")}
-        processes.append(subprocess.Popen([sys.executable, "-m", "zoo.recipes.frame_labeling", *arguments,
-                                           "--strategy", "multi_worker", "--workdir", str(tmp_path / f"worker{index}")],
-                                          cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-    try:
-        outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
-    finally:
-        for process in processes:  # never leave a worker waiting in a collective
-            process.kill()
-            process.wait()
-    for process, (_, err) in zip(processes, outputs):
-        assert process.returncode == 0, err[-3000:]
-    return outputs
+        cluster = {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
+                   "task": {"type": "worker", "index": index}}
+        environments.append({**_environment(), "TF_CONFIG": json.dumps(cluster), "ZOO_CACHE": str(tmp_path / "cache")})
+        commands.append(["zoo.recipes.frame_labeling", *arguments, "--strategy", "multi_worker",
+                         "--workdir", str(tmp_path / f"worker{index}")])
+    return run_together(commands, environments)
 
 
 def test_two_workers_train_the_recipe_and_the_chief_evaluates_and_exports(tmp_path):

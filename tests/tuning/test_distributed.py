@@ -2,13 +2,10 @@
 workers training the trials it hands out, on 127.0.0.1."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.test_distribute import REPOSITORY, TIMEOUT, _environment, _free_ports
+from tests.test_distribute import _free_ports, run_together
 from zoo.tuning.search import search
 
 pytestmark = pytest.mark.slow
@@ -16,18 +13,9 @@ pytestmark = pytest.mark.slow
 
 def test_a_chief_and_two_workers_finish_a_search_and_the_chief_writes_the_results(tmp_path):
     port = str(_free_ports(1)[0])
-    processes = {role: subprocess.Popen([sys.executable, "-m", "tests.tuning.distributed_search", role, port,
-                                         str(tmp_path)], cwd=REPOSITORY, env=_environment(), stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
-                 for role in ("chief", "tuner0", "tuner1")}
-    try:
-        outputs = {role: process.communicate(timeout=TIMEOUT) for role, process in processes.items()}
-    finally:
-        for process in processes.values():
-            process.kill()
-            process.wait()
-    for role, process in processes.items():
-        assert process.returncode == 0, (role, outputs[role][1][-3000:])
+    roles = ("chief", "tuner0", "tuner1")
+    outputs = dict(zip(roles, run_together([["tests.tuning.distributed_search", role, port, str(tmp_path)]
+                                            for role in roles])))
     results = {role: json.loads(out.strip().splitlines()[-1]) for role, (out, _) in outputs.items()}
     assert results["chief"] == {"trained": 0, "rows": 3}, "the chief serves the oracle and trains nothing"
     assert results["tuner0"]["rows"] == results["tuner1"]["rows"] == 0
