@@ -9,6 +9,12 @@ from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW
 NORMALIZATIONS = ("utterance", "none")
 
 
+def frame_counts(num_samples, window=WINDOW, hop=HOP):
+    """int32 tensor: the whole windows in each of `num_samples` (0 when shorter than one window), as
+    `zoo.data.utterances.frame_count` counts them."""
+    return tf.maximum(0, 1 + (tf.cast(num_samples, "int32") - window) // hop)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class LogMelFrontEnd(keras.layers.Layer):
     """Log-mel filterbank features of a waveform, with `tf.signal`, so a model takes raw audio.
@@ -62,7 +68,7 @@ class LogMelFrontEnd(keras.layers.Layer):
 
     def frame_counts(self, num_samples):
         """Frames of each utterance (0 when shorter than one window)."""
-        return tf.maximum(0, 1 + (tf.cast(num_samples, "int32") - self.window) // self.hop)
+        return frame_counts(num_samples, self.window, self.hop)
 
     def log_mel(self, waveform):
         """(batch, frames, num_mels) log-mel energies of every whole window (one frame of the zero-padded
@@ -131,8 +137,7 @@ class FrameMask(keras.layers.Layer):
         self.window, self.hop = checks.positive_int("window", window), checks.positive_int("hop", hop)
 
     def call(self, features, num_samples):
-        counts = tf.maximum(0, 1 + (tf.cast(num_samples, "int32") - self.window) // self.hop)
-        return tf.sequence_mask(counts, tf.shape(features)[1])
+        return tf.sequence_mask(frame_counts(num_samples, self.window, self.hop), tf.shape(features)[1])
 
     def get_config(self):
         return {**super().get_config(), "window": self.window, "hop": self.hop}

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.encoders.audio import frame_counts
 from zoo.export import atomic, exporter, parity
 from zoo.export.errors import ExportError
 from zoo.frame_labeling.data import frame_dataset
@@ -39,7 +40,7 @@ class FrameLabelingServing(tf.Module):
                                       tf.TensorSpec([None], tf.int32, name="num_samples")])
         def label_padded(waveform, num_samples):
             logits = self.model({"waveform": waveform, "num_samples": num_samples}, training=False)
-            frames = tf.maximum(0, 1 + (num_samples - 400) // 160)
+            frames = frame_counts(num_samples)
             ids = tf.where(tf.sequence_mask(frames, tf.shape(logits)[1]), tf.argmax(logits, -1, tf.int32), -1)
             names = tf.gather(self.label_names, tf.where(ids >= 0, ids, len(labels)))
             return {"label_ids": ids, "labels": names}

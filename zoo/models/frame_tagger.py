@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from zoo import checks
+from zoo.data.utterances import frame_count
 from zoo.encoders.audio import FrameMask, LogMelFrontEnd
 from zoo.layers import stacked_rnn
 from zoo.registry import register_model
@@ -19,9 +20,10 @@ def _example_batch(model, batch_size, seed):
     num_samples[0] = 4000
     waveform = (0.1 * rng.standard_normal((batch_size, 4000))).astype(np.float32)
     waveform[np.arange(4000)[None, :] >= num_samples[:, None]] = 0
-    frames = 1 + (4000 - 400) // 160
+    frames = frame_count(4000)
     labels = rng.integers(0, model.output_shape[-1], size=(batch_size, frames)).astype(np.int32)
-    labels[np.arange(frames)[None, :] >= (1 + (num_samples - 400) // 160)[:, None]] = PAD_LABEL
+    lengths = np.array([frame_count(n) for n in num_samples])
+    labels[np.arange(frames)[None, :] >= lengths[:, None]] = PAD_LABEL
     return {"waveform": waveform, "num_samples": num_samples}, labels
 
 
