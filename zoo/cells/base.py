@@ -144,11 +144,10 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
         return input_mask, recurrent_mask
 
-    # True for cells whose `step` begins with z = projected + self.recurrent_product(states[0], mask)
-    # and uses U nowhere else: in training, `zoo.layers.Recurrent` then computes that product
-    # itself and accumulates the gradient of U with one large matmul after the backward loop
-    # instead of one small matmul per step (see zoo/layers/time_loop.py).
-    fused_recurrent_gradient = False
+    # True for cells whose `step` uses U only through one call of `self.recurrent_product(states[0],
+    # recurrent_mask)`: in training, `zoo.layers.Recurrent` then computes that product itself and
+    # takes the gradient of the whole loop by hand (zoo/layers/recurrent_gradient.py).
+    uses_recurrent_product = False
     _given_recurrent_product = None
 
     def recurrent_product(self, state, recurrent_mask=None):

@@ -41,6 +41,10 @@ class GRUCell(GatedCell):
         super().__init__(units, **kwargs)
         self.reset_after = bool(reset_after)
 
+    @property
+    def uses_recurrent_product(self):
+        return self.reset_after  # without it, U_h multiplies r ⊙ h_{t-1}, a second product
+
     def bias_shape(self):
         if self.reset_after:
             return (2, 3 * self.units)

@@ -43,7 +43,7 @@ class LayerNormLSTMCell(LSTMCell):
         (8, 64)
     """
 
-    fused_recurrent_gradient = False  # U h is normalized before it is added
+    uses_recurrent_product = True
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)

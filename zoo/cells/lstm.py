@@ -52,7 +52,7 @@ class LSTMCell(GatedCell):
     """
 
     gate_count = 4
-    fused_recurrent_gradient = True
+    uses_recurrent_product = True
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)

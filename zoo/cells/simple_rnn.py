@@ -28,7 +28,7 @@ class SimpleRNNCell(RecurrentCell):
     """
 
     gate_count = 1
-    fused_recurrent_gradient = True
+    uses_recurrent_product = True
 
     def project_inputs(self, inputs):
         projected = ops.matmul(inputs, self.kernel)  # (..., units)

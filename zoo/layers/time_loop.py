@@ -1,18 +1,9 @@
 """The time loop under `zoo.layers.Recurrent`: one cell step per time step, masks applied.
 
 Inputs arrive already projected (W x_t + b for every t, computed with one matmul), time-major
-(time, batch, features), so the loop body holds only the recurrent half of the cell.
-
-For cells with `fused_recurrent_gradient` (those that add U h_{t-1} to the projected input:
-SimpleRNN, LSTM), the loop also takes over the product U h_{t-1} (`RecurrentProduct`), so that
-training does what cuDNN and PyTorch do: the backward loop only propagates g_t Uᵀ to h_{t-1}
-(g_t the gradient of the product at step t), and
-
-    dU = Σ_t h_{t-1}ᵀ g_t = H_prevᵀ G
-
-is one large matmul after the loop instead of one small matmul and one accumulation per step.
-The cell's equations are untouched: the product reaches `step` through
-`cell.step_given_recurrent_product`.
+(time, batch, features), so the loop body holds only the recurrent half of the cell. This is the
+loop of inference and of cells trained by autodiff; `zoo.layers.recurrent_gradient` is the
+training loop of cells whose gradient it can take by hand.
 """
 
 import contextlib
@@ -73,70 +64,14 @@ def release_gradient_functions(keep):
         del registry[name]
 
 
-class RecurrentProduct:
-    """Computes U ⋅ drop(h_{t-1}) for the loop, with dU accumulated as one matmul.
-
-    dU = Aᵀ G needs A, the drop(h_{t-1}) the loop records, and G, the gradients g_t of every
-    step's product. The cells that use this add the product to their projected input first
-    (z = W x + b + U h, `fused_recurrent_gradient = True`), so g_t is the gradient of the
-    projected input itself, which autodiff of the loop already delivers: the projected input
-    passes through an identity whose gradient also yields dU. The gradient reaching h_{t-1} is
-    g_t Uᵀ, by a matmul with a pre-transposed U (faster than `transpose_b` on CPU).
-
-    Args:
-        kernel: the recurrent kernel U (units, gates * units), read from its variable.
-        recurrent_mask: optional recurrent dropout mask (batch, units).
-    """
-
-    def __init__(self, kernel, recurrent_mask):
-        self.recurrent_mask = recurrent_mask
-        self.units, self.width = kernel.shape
-        self._kernel = kernel
-        self._constant_kernel = tf.stop_gradient(kernel)
-        self._kernel_transposed = tf.transpose(self._constant_kernel)
-        self._recorded_inputs = None
-
-    def prepare(self, projected):
-        """`projected` (time, batch, width) unchanged; its gradient G also yields dU = Aᵀ G."""
-
-        @tf.custom_gradient
-        def identity(projected, kernel):
-            def gradient(g):
-                inputs = tf.reshape(self._recorded_inputs, [-1, self.units])
-                return g, tf.matmul(inputs, tf.reshape(g, [-1, self.width]), transpose_a=True)
-
-            return tf.identity(projected), gradient
-
-        return identity(projected, self._kernel)
-
-    def kernel_input(self, h_prev):
-        """drop(h_{t-1}): what U multiplies."""
-        return h_prev if self.recurrent_mask is None else h_prev * self.recurrent_mask
-
-    def __call__(self, kernel_input):
-        @tf.custom_gradient
-        def product(kernel_input):
-            def gradient(g):
-                return tf.matmul(g, self._kernel_transposed)
-
-            return tf.matmul(kernel_input, self._constant_kernel), gradient
-
-        return product(kernel_input)
-
-    def record(self, kernel_inputs):
-        """Keeps the stacked drop(h_{t-1}) (time, batch, units) for the gradient of U."""
-        self._recorded_inputs = kernel_inputs
-
-
-def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False, fused=None):
+def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False):
     """Runs a cell's recurrent half over the time axis.
 
     A masked-out step keeps the previous states, emits zeros in the output sequence and leaves
     the last output unchanged, so `last_output` is the output of each sequence's last valid step.
 
     Args:
-        step: callable `(projected_t, states) -> (output, new_states)`, or with `fused`,
-            `(projected_t, product_t, states) -> (output, new_states)`.
+        step: callable `(projected_t, states) -> (output, new_states)`.
         projected: tensor (time, batch, projected_features).
         initial_states: list of tensors (batch, state_size).
         output_size: int. Width of the cell's output.
@@ -144,7 +79,6 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         return_sequences: bool. Whether to collect the output of every step.
         unroll: bool. Unroll into a Python loop (needs a static number of time steps) instead of
             a `tf.while_loop`.
-        fused: optional `RecurrentProduct`; the loop then computes U h_{t-1} itself.
 
     Returns:
         `(last_output, outputs, final_states)`; `outputs` is (time, batch, output_size), or None
@@ -154,31 +88,21 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     zero_output = tf.zeros((batch_size, output_size), dtype=projected.dtype)
     keep_masks = None if mask is None else tf.expand_dims(tf.cast(mask, tf.bool), -1)
 
-    def advance(t, projected_t, keep_t, last_output, states, kernel_inputs):
-        if fused is None:
-            result = step(projected_t, states)
-        else:
-            kernel_input = fused.kernel_input(states[0])
-            kernel_inputs = kernel_inputs.write(t, kernel_input)
-            result = step(projected_t, fused(kernel_input), states)
-        return masked_step(result, keep_t, last_output, states, zero_output) + (kernel_inputs,)
+    def advance(projected_t, keep_t, last_output, states):
+        return masked_step(step(projected_t, states), keep_t, last_output, states, zero_output)
 
     if unroll:
-        if fused is not None:
-            raise ValueError("An unrolled loop differentiates each step itself; pass fused=None.")
         time_steps = projected.shape[0]
         if time_steps is None:
             raise ValueError("`unroll=True` needs a fixed number of time steps; the input's is None.")
         states, last_output, outputs = list(initial_states), zero_output, []
         for t in range(time_steps):
             keep_t = None if keep_masks is None else keep_masks[t]
-            output, last_output, states, _ = advance(t, projected[t], keep_t, last_output, states, None)
+            output, last_output, states = advance(projected[t], keep_t, last_output, states)
             outputs.append(output)
         return last_output, (tf.stack(outputs) if return_sequences else None), states
 
     time_steps = tf.shape(projected)[0]
-    if fused is not None:
-        projected = fused.prepare(projected)
     projected_ta = tf.TensorArray(
         projected.dtype, size=time_steps, element_shape=projected.shape[1:]
     ).unstack(projected)
@@ -190,19 +114,11 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     arrays = {}
     if return_sequences:
         arrays["outputs"] = tf.TensorArray(projected.dtype, size=time_steps, element_shape=zero_output.shape)
-    if fused is not None:
-        arrays["kernel_inputs"] = tf.TensorArray(
-            projected.dtype, size=time_steps, element_shape=initial_states[0].shape
-        )
 
     def body(t, last_output, states, arrays):
         keep_t = None if keep_ta is None else keep_ta.read(t)
-        output, last_output, states, kernel_inputs = advance(
-            t, projected_ta.read(t), keep_t, last_output, states, arrays.get("kernel_inputs")
-        )
+        output, last_output, states = advance(projected_ta.read(t), keep_t, last_output, states)
         arrays = dict(arrays)
-        if fused is not None:
-            arrays["kernel_inputs"] = kernel_inputs
         if return_sequences:
             arrays["outputs"] = arrays["outputs"].write(t, output)
         return t + 1, last_output, states, arrays
@@ -214,6 +130,4 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         maximum_iterations=time_steps,
         parallel_iterations=32,
     )
-    if fused is not None:
-        fused.record(arrays["kernel_inputs"].stack())
     return last_output, (arrays["outputs"].stack() if return_sequences else None), states

@@ -1,0 +1,172 @@
+"""The time loop of training, with the gradient of the whole loop given by hand.
+
+Autodiff of a `tf.while_loop` pushes every intermediate of every step onto stacks in the
+forward loop, pops them in the backward loop, and computes the gradient of the recurrent
+kernel U with one small matmul per step. This loop does what cuDNN and PyTorch do instead:
+
+- the forward loop computes the product U ⋅ drop(h_{t-1}) itself and keeps, per step, only
+  that product, the previous states and (with padding) the previous last output;
+- the backward loop recomputes each step's element-wise part from them under a
+  `tf.GradientTape` over the cell's own `step` (so the cell file stays the only home of the
+  equations: no derivative is written by hand) and propagates the gradient g_t of the product
+  to h_{t-1} with one matmul, g_t Uᵀ;
+- dU = Σ_t drop(h_{t-1})ᵀ g_t is then one large matmul after the backward loop.
+
+On the reference LSTM shape this training step is about 25 % faster than autodiff of the same
+loop (`python -m zoo.bench`). It needs a cell whose `step` uses U only through one call of
+`recurrent_product` (`cell.uses_recurrent_product`); variables `step` reads itself (GRU's recurrent
+bias, LayerNorm-LSTM's gains) get their gradients summed over the steps.
+"""
+
+import tensorflow as tf
+
+from zoo.layers.time_loop import masked_step
+
+
+def _array(dtype, size, element_shape):
+    return tf.TensorArray(dtype, size=size, element_shape=element_shape)
+
+
+def _unstacked(tensor):
+    return _array(tensor.dtype, tf.shape(tensor)[0], tensor.shape[1:]).unstack(tensor)
+
+
+def run_steps_with_gradient(
+    step, projected, initial_states, output_size, kernel, recurrent_mask=None, mask=None, return_sequences=True
+):
+    """Runs a cell's recurrent half over the time axis, differentiable by the hand-made loop above.
+
+    Args:
+        step: callable `(projected_t, product_t, states) -> (output, new_states)` where
+            `product_t` = drop(h_{t-1}) ⋅ U is supplied (`cell.step_given_recurrent_product`).
+        projected: tensor (time, batch, projected_features).
+        initial_states: list of tensors (batch, state_size); states[0] is h, what U multiplies.
+        output_size: int. Width of the cell's output.
+        kernel: tensor, the recurrent kernel U (units, gates * units).
+        recurrent_mask: optional recurrent dropout mask (batch, units) on h_{t-1}.
+        mask: optional bool tensor (time, batch); False marks padding.
+        return_sequences: bool. Whether to collect the output of every step.
+
+    Returns:
+        `(last_output, outputs, final_states)` as `zoo.layers.time_loop.run_steps`.
+    """
+    state_count = len(initial_states)
+    keep_masks = None if mask is None else tf.expand_dims(tf.cast(mask, tf.bool), -1)
+
+    def drop(h):
+        return h if recurrent_mask is None else h * recurrent_mask
+
+    def advance(projected_t, product_t, keep_t, last_output, states, zero_output):
+        return masked_step(step(projected_t, product_t, states), keep_t, last_output, states, zero_output)
+
+    @tf.custom_gradient
+    def loop(projected, kernel, *initial_states):
+        time_steps = tf.shape(projected)[0]
+        zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
+        projected_ta = _unstacked(projected)
+        keep_ta = None if keep_masks is None else _unstacked(keep_masks)
+        saved = {
+            "products": _array(projected.dtype, time_steps, projected.shape[1:]),
+            "states": [_array(state.dtype, time_steps, state.shape) for state in initial_states],
+        }
+        if keep_masks is not None:
+            saved["last_outputs"] = _array(projected.dtype, time_steps, zero_output.shape)
+        if return_sequences:
+            saved["outputs"] = _array(projected.dtype, time_steps, zero_output.shape)
+
+        def body(t, last_output, states, saved):
+            product = tf.matmul(drop(states[0]), kernel)
+            keep_t = None if keep_ta is None else keep_ta.read(t)
+            output, new_last_output, new_states = advance(
+                projected_ta.read(t), product, keep_t, last_output, states, zero_output
+            )
+            saved = dict(saved)
+            saved["products"] = saved["products"].write(t, product)
+            saved["states"] = [array.write(t, state) for array, state in zip(saved["states"], states)]
+            if "last_outputs" in saved:
+                saved["last_outputs"] = saved["last_outputs"].write(t, last_output)
+            if "outputs" in saved:
+                saved["outputs"] = saved["outputs"].write(t, output)
+            return t + 1, new_last_output, new_states, saved
+
+        _, last_output, final_states, saved = tf.while_loop(
+            lambda t, *_: t < time_steps,
+            body,
+            (tf.constant(0), zero_output, list(initial_states), saved),
+            maximum_iterations=time_steps,
+        )
+        products = saved["products"].stack()
+        previous_states = [array.stack() for array in saved["states"]]
+        previous_last = saved["last_outputs"].stack() if "last_outputs" in saved else None
+        outputs = saved["outputs"].stack() if return_sequences else None
+
+        def gradient(*upstream, variables=None):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final_states = upstream[0], upstream[1:]
+            d_last = tf.zeros_like(last_output) if d_last is None else d_last
+            d_final_states = [
+                tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
+            ]
+            watched = list(variables or [])
+            kernel_transposed = tf.transpose(kernel)
+            projected_back = _unstacked(projected)
+            keep_back = None if keep_masks is None else _unstacked(keep_masks)
+            products_back = _unstacked(products)
+            states_back = [_unstacked(states) for states in previous_states]
+            last_back = None if previous_last is None else _unstacked(previous_last)
+            d_outputs_back = None if d_outputs is None else _unstacked(d_outputs)
+            d_projected = _array(projected.dtype, time_steps, projected.shape[1:])
+            d_products = _array(projected.dtype, time_steps, projected.shape[1:])
+
+            def back(t, d_last, d_states, d_variables, d_projected, d_products):
+                projected_t, product_t = projected_back.read(t), products_back.read(t)
+                states = [array.read(t) for array in states_back]
+                last_before = zero_output if last_back is None else last_back.read(t)
+                keep_t = None if keep_back is None else keep_back.read(t)
+                with tf.GradientTape() as tape:
+                    tape.watch([projected_t, product_t, last_before, *states])
+                    output, new_last, new_states = advance(projected_t, product_t, keep_t, last_before, states, zero_output)
+                targets, target_gradients = [new_last, *new_states], [d_last, *d_states]
+                if d_outputs_back is not None:
+                    targets.append(output)
+                    target_gradients.append(d_outputs_back.read(t))
+                grads = tape.gradient(
+                    targets,
+                    [projected_t, product_t, last_before, *states, *watched],
+                    output_gradients=target_gradients,
+                    unconnected_gradients=tf.UnconnectedGradients.ZERO,
+                )
+                d_projected_t, d_product_t, d_last_before = grads[:3]
+                d_states_before = list(grads[3 : 3 + state_count])
+                d_states_before[0] += drop(tf.matmul(d_product_t, kernel_transposed))
+                d_variables = [total + grad for total, grad in zip(d_variables, grads[3 + state_count :])]
+                return (
+                    t - 1,
+                    d_last_before,
+                    d_states_before,
+                    d_variables,
+                    d_projected.write(t, d_projected_t),
+                    d_products.write(t, d_product_t),
+                )
+
+            _, _, d_initial_states, d_variables, d_projected, d_products = tf.while_loop(
+                lambda t, *_: t >= 0,
+                back,
+                (time_steps - 1, d_last, d_final_states, [tf.zeros_like(v) for v in watched], d_projected, d_products),
+                maximum_iterations=time_steps,
+            )
+            units, width = kernel.shape
+            kernel_inputs = tf.reshape(drop(previous_states[0]), [-1, units])
+            d_kernel = tf.matmul(kernel_inputs, tf.reshape(d_products.stack(), [-1, width]), transpose_a=True)
+            input_gradients = [d_projected.stack(), d_kernel, *d_initial_states]
+            if variables is None:
+                return input_gradients
+            return input_gradients, d_variables
+
+        results = ([outputs] if return_sequences else []) + [last_output, *final_states]
+        return results, gradient
+
+    results = list(loop(projected, kernel, *initial_states))
+    outputs = results.pop(0) if return_sequences else None
+    return results[0], outputs, results[1:]
