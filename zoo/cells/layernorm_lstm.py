@@ -43,7 +43,7 @@ class LayerNormLSTMCell(LSTMCell):
         (8, 64)
     """
 
-    uses_recurrent_product = True
+    recomputed_gradient = True
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)

@@ -52,7 +52,7 @@ class LSTMCell(GatedCell):
     """
 
     gate_count = 4
-    uses_recurrent_product = True
+    recomputed_gradient = True
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)

@@ -28,7 +28,9 @@ class SimpleRNNCell(RecurrentCell):
     """
 
     gate_count = 1
-    uses_recurrent_product = True
+    # Its step is too small to gain: with the hand-made loop gradient the training step took
+    # 36 ms against 31 ms by autodiff (64x100x64x256).
+    recomputed_gradient = False
 
     def project_inputs(self, inputs):
         projected = ops.matmul(inputs, self.kernel)  # (..., units)

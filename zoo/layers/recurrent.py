@@ -154,14 +154,16 @@ class Recurrent(keras.layers.Layer):
             projected = tf.reverse(projected, [0])
             mask_time_major = None if mask is None else tf.reverse(mask_time_major, [0])
 
-        if training and self.cell.uses_recurrent_product and not self.unroll and not in_xla_context():
+        if training and self.cell.recomputed_gradient and not self.unroll and not in_xla_context():
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), projected.dtype)
+            bias = self.cell.recurrent_bias
             last_output, outputs, final_states = run_steps_with_gradient(
                 self.cell.step_given_recurrent_product,
                 projected,
                 states,
                 self.cell.output_size,
                 kernel,
+                recurrent_bias=None if bias is None else tf.cast(tf.convert_to_tensor(bias), projected.dtype),
                 recurrent_mask=recurrent_mask,
                 mask=mask_time_major,
                 return_sequences=self.return_sequences,
