@@ -57,12 +57,14 @@ def test_variable_length_sequences(name):
         assert model.predict(random_sequences(time=time), verbose=0).shape == (3, time, 3)
 
 
+@pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_unroll_computes_what_the_loop_computes(return_sequences):
+def test_unroll_computes_what_the_loop_computes(return_sequences, go_backwards):
     x = random_sequences()
     mask = right_padded_mask([6, 3, 2], x.shape[1])
-    looped = Recurrent(LSTMCell(4), return_sequences=return_sequences, return_state=True)
-    unrolled = Recurrent(LSTMCell(4), return_sequences=return_sequences, return_state=True, unroll=True)
+    options = dict(return_sequences=return_sequences, return_state=True, go_backwards=go_backwards)
+    looped = Recurrent(LSTMCell(4), **options)
+    unrolled = Recurrent(LSTMCell(4), unroll=True, **options)
     looped(x)
     unrolled(x)
     unrolled.set_weights(looped.get_weights())

@@ -26,6 +26,9 @@ def parse_args(argv):
     parser.add_argument("--agreement", type=float, default=None,
                         help="min argmax agreement of quantized files (default 0.98, or the recipe's)")
     parser.add_argument("--no-quantized", action="store_true", help="skip the quantized TFLite files")
+    parser.add_argument("--gpu-delegate", action="store_true",
+                        help="also write model_gpu.tflite: fixed input shapes, recurrences unrolled (no WHILE), "
+                             "only ops the TFLite GPU delegate runs (a plain model's workdir)")
     return parser.parse_args(argv)
 
 
@@ -44,6 +47,10 @@ def export_recipe_workdir(module_name, args):
 
     from zoo.export import ExportError
 
+    if args.gpu_delegate:
+        print("error: --gpu-delegate applies to a plain model's workdir: a recipe's model takes raw inputs "
+              "(strings, waveforms) through ops the GPU delegate does not run.", file=sys.stderr)
+        return 2
     if args.inputs:
         print("error: --inputs applies to a plain model's workdir; a recipe proves its export on the test inputs "
               "its train saved there.", file=sys.stderr)
@@ -88,7 +95,7 @@ def main(argv=None):
         export_model(
             model, args.workdir, inputs, tolerance=1e-4 if args.tolerance is None else args.tolerance,
             agreement_threshold=0.98 if args.agreement is None else args.agreement,
-            quantizations=() if args.no_quantized else ("float16", "int8"),
+            quantizations=() if args.no_quantized else ("float16", "int8"), gpu_delegate=args.gpu_delegate,
         )
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)

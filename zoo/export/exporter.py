@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.export import atomic, convert, parity, saved_model, tflite_model
+from zoo.export.gpu_delegate import export_gpu_delegate_tflite
 from zoo.export.errors import ExportError
 from zoo.tables import format_table
 
@@ -212,6 +213,7 @@ def export_model(
     tolerance=1e-4,
     agreement_threshold=0.98,
     quantizations=("float16", "int8"),
+    gpu_delegate=False,
     verbose=True,
 ):
     """Exports `model` to `workdir`, proving every artifact against the Keras model first.
@@ -231,6 +233,8 @@ def export_model(
         tolerance: float, default 1e-4.
         agreement_threshold: float, default 0.98.
         quantizations: the TFLite variants besides float32: "float16", "int8".
+        gpu_delegate: bool. Also write `model_gpu.tflite`: every recurrence unrolled over the
+            example inputs' length, no WHILE, only ops the TFLite GPU delegate runs (checked).
         verbose: bool. Print the report table.
 
     Returns:
@@ -246,6 +250,11 @@ def export_model(
         model, workdir, inputs, lambda: export_saved_model(model, workdir, inputs, expected, tolerance))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch)
+        if gpu_delegate:
+            try:
+                rows.append(export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scratch))
+            except ExportError as error:
+                rows.append(refusal_row(error))
     return write_report(workdir, rows, verbose)
 
 

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from zoo import checks
 from zoo.layers.recurrent import Recurrent
+from zoo.layers.time_loop import reverse_time
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -99,7 +100,7 @@ class Bidirectional(keras.layers.Layer):
             forward, *forward_states = forward
             backward, *backward_states = backward
         if self.return_sequences:
-            backward = tf.reverse(backward, [1])
+            backward = reverse_time(backward, 1, self.backward_layer.unroll)
         merged = _merge(forward, backward, self.merge_mode)
         if self.return_state:
             outputs = merged if isinstance(merged, list) else [merged]

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from zoo.cells.base import RecurrentCell
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
-from zoo.layers.time_loop import run_steps
+from zoo.layers.time_loop import reverse_time, run_steps
 
 
 def in_xla_context():
@@ -151,8 +151,8 @@ class Recurrent(keras.layers.Layer):
         projected = tf.ensure_shape(projected, [inputs.shape[1], inputs.shape[0], None])
         mask_time_major = None if mask is None else tf.transpose(mask, [1, 0])
         if self.go_backwards:
-            projected = tf.reverse(projected, [0])
-            mask_time_major = None if mask is None else tf.reverse(mask_time_major, [0])
+            projected = reverse_time(projected, 0, self.unroll)
+            mask_time_major = None if mask is None else reverse_time(mask_time_major, 0, self.unroll)
 
         if training and self.cell.recomputed_gradient and not self.unroll and not in_xla_context():
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), projected.dtype)

@@ -64,6 +64,18 @@ def release_gradient_functions(keep):
         del registry[name]
 
 
+def reverse_time(tensor, axis, unrolled=False):
+    """`tensor` reversed along its time `axis`.
+
+    For an unrolled layer (static length) the reversal is made of static slices and one concat,
+    ops the TFLite GPU delegate runs, instead of a REVERSE_V2 op it does not.
+    """
+    if not unrolled or tensor.shape[axis] is None:
+        return tf.reverse(tensor, [axis])
+    steps = tf.split(tensor, tensor.shape[axis], axis=axis)
+    return tf.concat(steps[::-1], axis=axis)
+
+
 def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False):
     """Runs a cell's recurrent half over the time axis.
 

@@ -1,0 +1,109 @@
+"""The GPU-delegate variant of a model: fixed input shapes, the recurrence unrolled, no WHILE.
+
+The TFLite GPU delegate runs only a fixed set of built-in ops and no control flow: a `WHILE`
+subgraph, or any op outside the set, falls back to the CPU and splits the graph. So this
+variant unrolls every `zoo.layers.Recurrent` over the example inputs' length (one copy of the
+step per time step), converts it with built-in ops only, and is refused unless every op of
+the file is in `GPU_DELEGATE_OPS`.
+"""
+
+import os
+
+import keras
+
+from zoo.export import atomic, parity, saved_model, tflite_model
+from zoo.export.errors import ExportError
+
+GPU_DELEGATE_FILE = "model_gpu.tflite"
+
+# Float ops the TFLite GPU delegate (OpenCL / OpenGL / Metal backends) builds, from its op
+# parsers in tensorflow/lite/delegates/gpu/common/model_builder.cc. Kept conservative: ops the
+# delegate accepts only with restrictions on types or shapes (GATHER, CAST, SELECT_V2, the
+# comparisons behind masks) are left out, so a model that needs them is refused, not split.
+GPU_DELEGATE_OPS = frozenset(
+    {
+        "ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS",
+        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EXP", "FULLY_CONNECTED",
+        "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM",
+        "MUL", "NEG", "PACK", "PAD", "PADV2", "PRELU", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE",
+        "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX",
+        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
+        "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV",
+    }
+)  # fmt: skip
+
+
+def unsupported_ops(ops):
+    """The ops of a TFLite file (every subgraph's) that the GPU delegate would not run, sorted."""
+    return sorted(set(ops) - GPU_DELEGATE_OPS)
+
+
+def _unroll(config):
+    """`config` (a layer's, nested layers included) with `unroll=True` on every zoo `Recurrent`."""
+    if isinstance(config, list):
+        return [_unroll(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    config = {key: _unroll(value) for key, value in config.items()}
+    if "class_name" in config:
+        config.pop("build_config", None)  # built again by the call, at the fixed shape
+        if config["class_name"] == "Recurrent" and isinstance(config.get("config"), dict):
+            config["config"]["unroll"] = True
+    return config
+
+
+def unrolled_copy(model, input_shapes):
+    """A copy of the functional `model`, same weights, fixed input shapes, every recurrence unrolled.
+
+    Args:
+        model: a Keras functional model built from zoo layers.
+        input_shapes: dict input name → full shape (batch included), e.g. the example inputs'.
+    """
+    from zoo.layers import Recurrent
+
+    inputs = keras.tree.map_structure(
+        lambda tensor: keras.Input(batch_shape=input_shapes[saved_model.input_name(tensor)], dtype=tensor.dtype,
+                                   name=saved_model.input_name(tensor)),
+        model.input,
+    )  # fmt: skip
+
+    def clone(layer):
+        config = _unroll(layer.get_config())
+        if isinstance(layer, Recurrent):
+            config["unroll"] = True
+        return type(layer).from_config(config)
+
+    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scratch):
+    """Writes `model_gpu.tflite`: the unrolled model at the inputs' shapes, checked before writing.
+
+    Refused (ExportError naming the file) if the converted file holds a WHILE loop or an op
+    outside `GPU_DELEGATE_OPS`, or if its outputs differ from `expected` beyond `tolerance`.
+
+    Returns:
+        The report row.
+    """
+    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, latency_ms
+
+    fixed = {name: value.shape for name, value in inputs.items()}
+    try:
+        unrolled = unrolled_copy(model, fixed)
+    except ValueError as error:
+        raise ExportError(f"{GPU_DELEGATE_FILE}: the model could not be unrolled: {error}") from error
+    source = os.path.join(scratch, "gpu_source")
+    signature = saved_model.numeric_function(unrolled, saved_model.input_specs(unrolled, fixed_shapes=fixed))
+    saved_model.save(unrolled, source, {TFLITE_SIGNATURE: signature})
+    data, ops = convert_built_in(source, TFLITE_SIGNATURE, GPU_DELEGATE_FILE, "none", scratch)
+    outside = unsupported_ops(ops)
+    if outside:
+        raise ExportError(f"{GPU_DELEGATE_FILE}: ops the TFLite GPU delegate does not run: {outside}")
+    runner = tflite_model.TFLiteModel(data)
+    check = parity.check_float(GPU_DELEGATE_FILE, expected, runner(**inputs), tolerance)
+    latency = latency_ms(lambda: runner(**inputs))
+    atomic.write_bytes(os.path.join(workdir, GPU_DELEGATE_FILE), data)
+    return dict(artifact=GPU_DELEGATE_FILE, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
+                **check, latency_ms=latency)
