@@ -6,39 +6,15 @@ import keras
 import numpy as np
 import pytest
 
+from tests.export.small_models import frame_classifier
+
 from zoo.cells import make_cell
 from zoo.export import ExportError, export_model
-from zoo.export.gpu_delegate import GPU_DELEGATE_FILE, GPU_DELEGATE_OPS, unrolled_copy, unsupported_ops
+from zoo.export.gpu_delegate import GPU_DELEGATE_FILE, GPU_DELEGATE_OPS, unsupported_ops
 from zoo.export.tflite_model import TFLiteModel, operator_names
-from zoo.layers import Bidirectional, Recurrent, Stacked
+from zoo.layers import Recurrent
 
 pytestmark = pytest.mark.slow
-
-TIME, FEATURES = 7, 3
-
-
-def frame_classifier():
-    """A stacked bidirectional GRU under an LSTM, per-frame softmax: recurrences nested in wrappers."""
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((None, FEATURES), name="frames")
-    x = Stacked([Recurrent(make_cell("gru", 6), return_sequences=True) for _ in range(2)])(inputs)
-    x = Bidirectional(Recurrent(make_cell("lstm", 5), return_sequences=True))(x)
-    outputs = keras.layers.Dense(4, activation="softmax")(x)
-    model = keras.Model(inputs, outputs)
-    frames = np.random.default_rng(0).normal(size=(8, TIME, FEATURES)).astype("float32")
-    model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(frames, np.random.default_rng(1).integers(0, 4, size=(8, TIME)), epochs=2, verbose=0)
-    return model, frames
-
-
-def test_every_recurrence_is_unrolled_at_the_fixed_shape_with_the_same_outputs():
-    model, frames = frame_classifier()
-    copy = unrolled_copy(model, {"frames": frames.shape})
-    recurrent = [layer for layer in copy._flatten_layers() if isinstance(layer, Recurrent)]
-    assert len(recurrent) == 4 and all(layer.unroll for layer in recurrent)
-    assert copy.inputs[0].shape == frames.shape
-    np.testing.assert_allclose(copy(frames), model(frames), atol=1e-6)
-
 
 def test_the_gpu_delegate_file_has_no_loop_only_delegate_ops_and_matches_keras(tmp_path):
     model, frames = frame_classifier()
@@ -69,3 +45,17 @@ def test_a_model_needing_other_ops_is_refused_and_no_file_is_written(tmp_path):
 
 def test_unsupported_ops_names_what_falls_outside_the_set():
     assert unsupported_ops(["ADD", "WHILE", "GATHER", "TANH", "WHILE"]) == ["GATHER", "WHILE"]
+
+
+def test_command_line_writes_the_gpu_delegate_and_full_integer_files(tmp_path, capsys):
+    from zoo.export.__main__ import main as export_main
+
+    model, frames = frame_classifier()
+    model.save(tmp_path / "model.keras")
+    np.savez(tmp_path / "example_inputs.npz", frames=frames)
+    np.savez(tmp_path / "training.npz", frames=np.random.default_rng(5).normal(size=(16, *frames.shape[1:])))
+    argv = ["--workdir", str(tmp_path), "--no-quantized", "--gpu-delegate", "--agreement", "0.5"]
+    assert export_main(argv + ["--representative", str(tmp_path / "training.npz")]) == 0
+    assert (tmp_path / GPU_DELEGATE_FILE).is_file() and (tmp_path / "model_full_int8.tflite").is_file()
+    assert export_main(argv + ["--representative", str(tmp_path / "missing.npz")]) == 2
+    assert "missing.npz not found" in capsys.readouterr().err

@@ -26,6 +26,12 @@ def parse_args(argv):
     parser.add_argument("--agreement", type=float, default=None,
                         help="min argmax agreement of quantized files (default 0.98, or the recipe's)")
     parser.add_argument("--no-quantized", action="store_true", help="skip the quantized TFLite files")
+    parser.add_argument("--representative", default=None,
+                        help="npz of training inputs (same names and shapes as the example inputs, any number of "
+                             "rows): also write model_full_int8.tflite calibrated on them (a plain model's workdir)")
+    parser.add_argument("--fused-lstm", action="store_true",
+                        help="also write model_fused_lstm.tflite: plain LSTM layers as the native "
+                             "UNIDIRECTIONAL_SEQUENCE_LSTM op (a plain model's workdir)")
     parser.add_argument("--gpu-delegate", action="store_true",
                         help="also write model_gpu.tflite: fixed input shapes, recurrences unrolled (no WHILE), "
                              "only ops the TFLite GPU delegate runs (a plain model's workdir)")
@@ -47,9 +53,9 @@ def export_recipe_workdir(module_name, args):
 
     from zoo.export import ExportError
 
-    if args.gpu_delegate:
-        print("error: --gpu-delegate applies to a plain model's workdir: a recipe's model takes raw inputs "
-              "(strings, waveforms) through ops the GPU delegate does not run.", file=sys.stderr)
+    if args.gpu_delegate or args.representative or args.fused_lstm:
+        print("error: --gpu-delegate, --fused-lstm and --representative apply to a plain model's workdir; a recipe sets its own "
+              "TFLite variants (its config's quantizations).", file=sys.stderr)
         return 2
     if args.inputs:
         print("error: --inputs applies to a plain model's workdir; a recipe proves its export on the test inputs "
@@ -91,13 +97,24 @@ def main(argv=None):
     model = keras.models.load_model(model_path, safe_mode=True)
     with np.load(inputs_path) as archive:
         inputs = {name: archive[name] for name in archive.files}
+    representative = None
+    if args.representative:
+        if not os.path.isfile(args.representative):
+            print(f"error: {args.representative} not found: expected an npz of training inputs.", file=sys.stderr)
+            return 2
+        with np.load(args.representative) as archive:
+            representative = {name: archive[name] for name in archive.files}
+    quantizations = () if args.no_quantized else ("float16", "int8")
+    if representative is not None:
+        quantizations += ("full_int8",)
     try:
         export_model(
             model, args.workdir, inputs, tolerance=1e-4 if args.tolerance is None else args.tolerance,
             agreement_threshold=0.98 if args.agreement is None else args.agreement,
-            quantizations=() if args.no_quantized else ("float16", "int8"), gpu_delegate=args.gpu_delegate,
+            quantizations=quantizations, gpu_delegate=args.gpu_delegate, fused_lstm=args.fused_lstm,
+            representative_inputs=representative,
         )
-    except ExportError as error:
+    except (ExportError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -10,7 +10,9 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.export import atomic, convert, parity, saved_model, tflite_model
+from zoo.export.fused import export_fused_lstm_tflite
 from zoo.export.gpu_delegate import export_gpu_delegate_tflite
+from zoo.export.unrolled import save_unrolled
 from zoo.export.errors import ExportError
 from zoo.tables import format_table
 
@@ -166,13 +168,51 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
 
 
 def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch):
-    """Writes model.tflite (+ quantized variants) of a Keras model, with the inputs' fixed shapes."""
+    """Writes model.tflite (+ quantized variants but full_int8) of a Keras model, with the inputs' fixed shapes."""
     source = os.path.join(scratch, "tflite_source")
     fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
     saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
     return write_tflite_files(source, TFLITE_SIGNATURE, "model", workdir, inputs, expected, tolerance,
-                              agreement_threshold, quantizations, scratch)
+                              agreement_threshold, [q for q in quantizations if q != "full_int8"], scratch)
+
+
+def calibration_batches(model, representative_inputs, inputs):
+    """`representative_inputs` (like `example_inputs`, any number of rows) cut into batches of the
+    example inputs' shape: the samples that calibrate a full-integer file."""
+    arrays = _as_input_dict(model, representative_inputs)
+    batch = next(iter(inputs.values())).shape[0]
+    for name, values in arrays.items():
+        if values.shape[1:] != inputs[name].shape[1:] or len(values) < batch:
+            raise ValueError(
+                f"`representative_inputs` {name!r} must hold at least {batch} rows of shape "
+                f"{inputs[name].shape[1:]} (the example inputs' fixed shape); received {values.shape}."
+            )
+    count = len(next(iter(arrays.values()))) // batch
+    arrays = {name: values.astype(inputs[name].dtype) for name, values in arrays.items()}
+    return [{name: values[i * batch : (i + 1) * batch] for name, values in arrays.items()} for i in range(count)]
+
+
+def export_full_int8(model, workdir, inputs, expected, agreement_threshold, representative, scratch):
+    """Writes model_full_int8.tflite: weights and activations int8, calibrated on `representative`
+    (a list of input dicts), converted from the unrolled copy (TF 2.21's calibrator crashed on the
+    WHILE loop), checked by argmax agreement before it is written."""
+    name = tflite_file_name("model", "full_int8")
+    if not representative:
+        raise ExportError(f"{name}: full-integer quantization needs `representative_inputs` (training data) "
+                          "to calibrate on")
+    source = os.path.join(scratch, "full_int8_source")
+    try:
+        save_unrolled(model, inputs, source, TFLITE_SIGNATURE)
+    except ExportError as error:
+        raise ExportError(f"{name}: {error}") from error
+    data, ops = convert_built_in(source, TFLITE_SIGNATURE, name, "full_int8", scratch, representative=representative)
+    runner = tflite_model.TFLiteModel(data)
+    check = parity.check_agreement(name, expected, runner(**inputs), agreement_threshold)
+    latency = latency_ms(lambda: runner(**inputs))
+    atomic.write_bytes(os.path.join(workdir, name), data)
+    return dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data), **check,
+                latency_ms=latency)
 
 
 def write_report(workdir, rows, verbose=True):
@@ -214,6 +254,8 @@ def export_model(
     agreement_threshold=0.98,
     quantizations=("float16", "int8"),
     gpu_delegate=False,
+    fused_lstm=False,
+    representative_inputs=None,
     verbose=True,
 ):
     """Exports `model` to `workdir`, proving every artifact against the Keras model first.
@@ -232,9 +274,15 @@ def export_model(
             batch); their shapes become the TFLite input shapes.
         tolerance: float, default 1e-4.
         agreement_threshold: float, default 0.98.
-        quantizations: the TFLite variants besides float32: "float16", "int8".
+        quantizations: the TFLite variants besides float32: "float16", "int8" (dynamic range),
+            "full_int8" (weights and activations, calibrated on `representative_inputs`; from the
+            unrolled copy, so fixed-length graphs only).
         gpu_delegate: bool. Also write `model_gpu.tflite`: every recurrence unrolled over the
             example inputs' length, no WHILE, only ops the TFLite GPU delegate runs (checked).
+        fused_lstm: bool. Also write `model_fused_lstm.tflite`, where every plain LSTM layer (no
+            mask, no returned states) is the native UNIDIRECTIONAL_SEQUENCE_LSTM op.
+        representative_inputs: like `example_inputs`, training rows of the same shapes; cut into
+            batches of the example's size, they calibrate "full_int8".
         verbose: bool. Print the report table.
 
     Returns:
@@ -244,15 +292,26 @@ def export_model(
         ExportError: if any artifact was refused (the others are written; the report names it).
     """
     inputs = _as_input_dict(model, example_inputs)
+    representative = None
+    if "full_int8" in quantizations and representative_inputs is not None:
+        representative = calibration_batches(model, representative_inputs, inputs)
     expected = keras_outputs(model, inputs)
     os.makedirs(workdir, exist_ok=True)
     rows = export_keras_and_serving(
         model, workdir, inputs, lambda: export_saved_model(model, workdir, inputs, expected, tolerance))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch)
+        variants = []
+        if "full_int8" in quantizations:
+            variants.append(lambda: export_full_int8(
+                model, workdir, inputs, expected, agreement_threshold, representative, scratch))
         if gpu_delegate:
+            variants.append(lambda: export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scratch))
+        if fused_lstm:
+            variants.append(lambda: export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratch))
+        for export_variant in variants:
             try:
-                rows.append(export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scratch))
+                rows.append(export_variant())
             except ExportError as error:
                 rows.append(refusal_row(error))
     return write_report(workdir, rows, verbose)

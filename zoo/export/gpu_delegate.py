@@ -9,10 +9,9 @@ the file is in `GPU_DELEGATE_OPS`.
 
 import os
 
-import keras
-
-from zoo.export import atomic, parity, saved_model, tflite_model
+from zoo.export import atomic, parity, tflite_model
 from zoo.export.errors import ExportError
+from zoo.export.unrolled import save_unrolled
 
 GPU_DELEGATE_FILE = "model_gpu.tflite"
 
@@ -38,46 +37,6 @@ def unsupported_ops(ops):
     return sorted(set(ops) - GPU_DELEGATE_OPS)
 
 
-def _unroll(config):
-    """`config` (a layer's, nested layers included) with `unroll=True` on every zoo `Recurrent`."""
-    if isinstance(config, list):
-        return [_unroll(item) for item in config]
-    if not isinstance(config, dict):
-        return config
-    config = {key: _unroll(value) for key, value in config.items()}
-    if "class_name" in config:
-        config.pop("build_config", None)  # built again by the call, at the fixed shape
-        if config["class_name"] == "Recurrent" and isinstance(config.get("config"), dict):
-            config["config"]["unroll"] = True
-    return config
-
-
-def unrolled_copy(model, input_shapes):
-    """A copy of the functional `model`, same weights, fixed input shapes, every recurrence unrolled.
-
-    Args:
-        model: a Keras functional model built from zoo layers.
-        input_shapes: dict input name → full shape (batch included), e.g. the example inputs'.
-    """
-    from zoo.layers import Recurrent
-
-    inputs = keras.tree.map_structure(
-        lambda tensor: keras.Input(batch_shape=input_shapes[saved_model.input_name(tensor)], dtype=tensor.dtype,
-                                   name=saved_model.input_name(tensor)),
-        model.input,
-    )  # fmt: skip
-
-    def clone(layer):
-        config = _unroll(layer.get_config())
-        if isinstance(layer, Recurrent):
-            config["unroll"] = True
-        return type(layer).from_config(config)
-
-    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scratch):
     """Writes `model_gpu.tflite`: the unrolled model at the inputs' shapes, checked before writing.
 
@@ -89,14 +48,11 @@ def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scra
     """
     from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, latency_ms
 
-    fixed = {name: value.shape for name, value in inputs.items()}
-    try:
-        unrolled = unrolled_copy(model, fixed)
-    except ValueError as error:
-        raise ExportError(f"{GPU_DELEGATE_FILE}: the model could not be unrolled: {error}") from error
     source = os.path.join(scratch, "gpu_source")
-    signature = saved_model.numeric_function(unrolled, saved_model.input_specs(unrolled, fixed_shapes=fixed))
-    saved_model.save(unrolled, source, {TFLITE_SIGNATURE: signature})
+    try:
+        save_unrolled(model, inputs, source, TFLITE_SIGNATURE)
+    except ExportError as error:
+        raise ExportError(f"{GPU_DELEGATE_FILE}: {error}") from error
     data, ops = convert_built_in(source, TFLITE_SIGNATURE, GPU_DELEGATE_FILE, "none", scratch)
     outside = unsupported_ops(ops)
     if outside:

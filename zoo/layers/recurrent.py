@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from zoo.cells.base import RecurrentCell
+from zoo.layers.fused_lstm import can_fuse, fused_call
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
@@ -140,6 +141,8 @@ class Recurrent(keras.layers.Layer):
     def call(self, inputs, initial_state=None, mask=None, training=False):
         sequence_rank_check(self.name, inputs.shape)
         states = self._initial_states(inputs, initial_state)
+        if can_fuse(self, mask, training):  # only while tracing a fused-LSTM TFLite export
+            return fused_call(self, inputs, states)
         input_mask, recurrent_mask = self.cell.dropout_masks(inputs[:, 0, :], states[0], training)
         if input_mask is not None:
             inputs = inputs * tf.expand_dims(input_mask, 1)

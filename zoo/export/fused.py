@@ -1,0 +1,39 @@
+"""The fused-LSTM TFLite file: plain LSTM layers become the native UNIDIRECTIONAL_SEQUENCE_LSTM op."""
+
+import os
+
+from zoo.export import atomic, parity, saved_model, tflite_model
+from zoo.export.errors import ExportError
+from zoo.layers.fused_lstm import fused_lstm_tracing
+
+FUSED_LSTM_FILE = "model_fused_lstm.tflite"
+FUSED_LSTM_OP = "UNIDIRECTIONAL_SEQUENCE_LSTM"
+
+
+def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratch):
+    """Writes `model_fused_lstm.tflite`, traced with `zoo.layers.fused_lstm`, checked before writing.
+
+    Refused (ExportError naming the file) if no layer was fused (masked input, returned
+    states, another cell), or if the outputs differ from `expected` beyond `tolerance` (the
+    fused op clips the cell state at ±10).
+
+    Returns:
+        The report row.
+    """
+    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, latency_ms
+
+    fixed = {name: value.shape for name, value in inputs.items()}
+    signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
+    source = os.path.join(scratch, "fused_source")
+    with fused_lstm_tracing():  # saving traces the signature again
+        saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
+    data, ops = convert_built_in(source, TFLITE_SIGNATURE, FUSED_LSTM_FILE, "none", scratch)
+    if FUSED_LSTM_OP not in ops:
+        raise ExportError(f"{FUSED_LSTM_FILE}: no layer became {FUSED_LSTM_OP} (only plain LSTM layers without "
+                          f"masks or returned states fuse); ops {ops}")
+    runner = tflite_model.TFLiteModel(data)
+    check = parity.check_float(FUSED_LSTM_FILE, expected, runner(**inputs), tolerance)
+    latency = latency_ms(lambda: runner(**inputs))
+    atomic.write_bytes(os.path.join(workdir, FUSED_LSTM_FILE), data)
+    return dict(artifact=FUSED_LSTM_FILE, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
+                **check, latency_ms=latency)
