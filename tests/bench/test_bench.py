@@ -55,3 +55,19 @@ def test_tuning_memory_reports_the_resident_size_after_every_trial(tmp_path, cap
     assert all(mb > 100 for mb in results["rss_mb"]), "TensorFlow alone takes hundreds of MiB"
     assert math.isfinite(results["growth_mb_per_trial"])
     assert "MiB per trial" in capsys.readouterr().out
+
+
+def test_tflite_benchmark_times_every_form_of_the_layer(tmp_path, capsys):
+    import json
+
+    from zoo.bench.tflite import main as tflite_main
+
+    output = tmp_path / "tflite.json"
+    assert tflite_main(["--quick", "--output", str(output)]) == 0
+    result = json.loads(output.read_text())
+    files = {row["file"]: row for row in result["rows"]}
+    assert {"model.tflite", "model_gpu.tflite", "model_fused_lstm.tflite"} <= set(files), result["refused"]
+    assert files["model.tflite"]["loop"] and not files["model_fused_lstm.tflite"]["loop"]
+    for row in files.values():
+        assert row["ms_xnnpack"] > 0 and row["ms_without_xnnpack"] > 0
+    assert "model_fused_lstm.tflite" in capsys.readouterr().out
