@@ -4,6 +4,7 @@ import csv
 import os
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -47,3 +48,25 @@ def plot_training_curves(history_csv, path):
         axis.legend()
     save_figure(figure, path)
     return path
+
+
+def plot_confusion(matrix, labels, path, counted="examples"):
+    """The confusion matrix as a PNG. Rows: true label, columns: predicted; each row normalized to the
+    share of its `counted` (examples, frames)."""
+    shares = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
+    size = 0.45 * len(labels) + 2
+    figure, axis = plt.subplots(figsize=(size, size * 0.85))
+    image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    axis.set_xticks(range(len(labels)), labels, rotation=90)
+    axis.set_yticks(range(len(labels)), labels)
+    axis.set_xlabel("predicted label")
+    axis.set_ylabel("true label")
+    if len(labels) <= 20:
+        for row in range(len(labels)):
+            for column in range(len(labels)):
+                if shares[row, column] >= 0.01:
+                    axis.text(column, row, f"{100 * shares[row, column]:.0f}", ha="center", va="center", fontsize=7,
+                              color="white" if shares[row, column] > 0.5 else "black")
+    axis.set_title(f"{counted} per true label (%)")
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    save_figure(figure, path)

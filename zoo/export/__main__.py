@@ -42,6 +42,7 @@ RECIPE_EXPORTS = {  # recipes whose export has its own signatures
     "captioning": "zoo.captioning.workflow",
     "translation": "zoo.translation.workflow",
     "frame_labeling": "zoo.frame_labeling.workflow",
+    "sequence_classification": "zoo.sequence_classification.workflow",
 }
 
 

@@ -13,13 +13,12 @@ from zoo.config import read_saved_config, save_config
 from zoo.data.timit import read_wav
 from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
-from zoo.frame_labeling import plots
 from zoo.frame_labeling.config import FrameLabelingConfig
 from zoo.frame_labeling.data import frame_dataset, load_data
 from zoo.frame_labeling.evaluate import confusion, predict_frames, score
 from zoo.frame_labeling.export import export_frame_labeler
 from zoo.frame_labeling.streaming import StreamingLabeler
-from zoo.plots import plot_training_curves
+from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.training import fit
@@ -174,8 +173,8 @@ def evaluate(workdir, models=None, data=None, config=None):
         print(f"  {utterance.name}  reference: {' '.join(label for *_, label in segments_of(data.labels[i] for i in target))}")
         print(f"  {' ' * len(utterance.name)}  predicted: {' '.join(label for *_, label in segments_of(data.labels[i] for i in guess))}")
     write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_utterances": len(test)})
-    plots.plot_confusion(confusion(targets, main_predictions, data.labels), data.labels,
-                         os.path.join(workdir, "confusion.png"))
+    plot_confusion(confusion(targets, main_predictions, data.labels), data.labels, os.path.join(workdir, "confusion.png"),
+                   counted="frames")
     return results
 
 

@@ -1,13 +1,19 @@
-"""Many-to-one: a sequence of tokens in, one class out (e.g. a review → a score)."""
+"""Many-to-one: a sequence in (token ids, or vectors such as an image's pixel rows), one class out."""
 
 import keras
+import numpy as np
 
+from zoo.layers import stacked_rnn
 from zoo.models.token_models import compile_for_labels, example_labels, token_encoder
 from zoo.registry import register_model
 
 
 def _example_batch(model, batch_size, seed):
-    return example_labels(model, batch_size, seed, per_token=False)
+    if model.inputs[0].dtype == "int32":
+        return example_labels(model, batch_size, seed, per_token=False)
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(batch_size, 5, model.inputs[0].shape[-1])).astype(np.float32)
+    return vectors, rng.integers(0, model.output_shape[-1], size=batch_size).astype(np.int32)
 
 
 @register_model("sequence_classifier", example_batch=_example_batch)
@@ -22,8 +28,10 @@ def sequence_classifier(
     dropout=0.0,
     learning_rate=1e-3,
     clipnorm=1.0,
+    input_features=0,
 ):
-    """Token ids (0 = padding) → embedding → stacked RNN → class logits.
+    """Token ids (0 = padding) → embedding → stacked RNN → class logits; or, with `input_features`,
+    a sequence of vectors (e.g. the pixel rows of an image, one row per step) → stacked RNN → logits.
 
     Args:
         vocab_size: int, default 50. Token ids lie in [0, vocab_size); 0 is padding (masked).
@@ -32,12 +40,20 @@ def sequence_classifier(
         cell: str, default "lstm". A `zoo.cells.make_cell` name.
         units, depth, bidirectional, dropout: the stacked RNN (see `zoo.layers.stacked_rnn`).
         learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        input_features: int, default 0 (token ids). Above 0: the width of each step's vector; the
+            model then reads float32 "vectors" (batch, time, input_features), no embedding.
 
     Returns:
-        A compiled `keras.Model`: int32 tokens (batch, time) → logits (batch, num_classes).
+        A compiled `keras.Model`: int32 "tokens" (batch, time), or float32 "vectors" → logits
+        (batch, num_classes).
     """
-    tokens, encoded = token_encoder(
-        vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False
-    )
+    if input_features:
+        inputs = keras.Input((None, input_features), name="vectors")
+        encoded = stacked_rnn(cell, units, depth, bidirectional=bidirectional, return_sequences=False,
+                              dropout=dropout, name="encoder")(inputs)
+    else:
+        inputs, encoded = token_encoder(
+            vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False
+        )
     logits = keras.layers.Dense(num_classes, name="logits")(encoded)
-    return compile_for_labels(keras.Model(tokens, logits, name="sequence_classifier"), learning_rate, clipnorm)
+    return compile_for_labels(keras.Model(inputs, logits, name="sequence_classifier"), learning_rate, clipnorm)

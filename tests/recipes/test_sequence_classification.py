@@ -1,0 +1,109 @@
+"""`python -m zoo.recipes.sequence_classification` end to end on a shrunken config: train (main and a
+comparison cell) on the digits, evaluate, export, then the artifacts used as a user would (the
+SavedModel, predict on image files), and training on a text,label file with damaged rows."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from sklearn.datasets import load_digits
+
+from tests.recipes.arguments import recipe_arguments
+from zoo.recipes.sequence_classification import main
+from zoo.sequence_classification import workflow
+from zoo.sequence_classification.data import load_data
+
+pytestmark = pytest.mark.slow
+
+TINY = ["epochs=2", "units=8", "batch_size=64", "train_minutes=0.05", "compare=['gru']",
+        "quantizations=['float16']", "agreement_threshold=0.5", "examples=2"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("sequence_classification")
+    assert main(recipe_arguments(workdir, TINY)) == 0
+    config, models, labels = workflow.load_trained(str(workdir))
+    return workdir, config, models, load_data(config)
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "models/gru/model.keras", "serving/1/saved_model.pb", "model.tflite",
+                 "model_fp16.tflite", "labels.txt", "config.json", "metrics.json", "confusion.png", "examples.png",
+                 "training.png", "export_report.json"):
+        assert os.path.exists(workdir / name), name
+    results = json.loads((workdir / "metrics.json").read_text())["test"]
+    assert list(results) == ["gru", "main"]
+    for row in results.values():
+        assert 0 <= row["accuracy"] <= 100 and 0 <= row["macro_f1"] <= 100 and len(row["f1"]) == 10
+    assert (workdir / "labels.txt").read_text().split() == [str(d) for d in range(10)]
+    assert not [row for row in json.loads((workdir / "export_report.json").read_text()) if "refused" in row]
+
+
+def test_scores_agree_with_keras_accuracy(trained):
+    _, config, models, data = trained
+    inputs, targets = data.splits["test"]
+    accuracy = models["main"].evaluate(inputs, targets, verbose=0, return_dict=True)["accuracy"]
+    results = workflow.score(targets, workflow.predict_ids(models["main"], inputs)[0], 10)
+    assert results["accuracy"] == pytest.approx(100 * accuracy, abs=1e-3)
+
+
+def test_the_saved_model_classifies_test_digits_as_the_keras_model_does(trained):
+    workdir, config, models, data = trained
+    inputs = data.splits["test"][0][:5]
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    logits = next(iter(serve(vectors=tf.constant(inputs)).values())).numpy()
+    np.testing.assert_allclose(logits, models["main"](inputs), atol=1e-4)
+
+
+def test_predict_reads_image_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
+    workdir, config, models, data = trained
+    digit = load_digits().images[0]  # a 0, ink high: saved as dark ink on white paper, 4x larger
+    paper = Image.fromarray((255 - digit * 255 / 16).astype(np.uint8)).resize((32, 32), Image.Resampling.NEAREST)
+    good, bad = tmp_path / "zero.png", tmp_path / "broken.png"
+    paper.save(good)
+    bad.write_bytes(b"not a png")
+    assert main(["predict", "--workdir", str(workdir), str(bad), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert "broken.png: not a readable image" in captured.err
+    expected = workflow.predict_ids(models["main"], (digit / 16.0)[None].astype(np.float32))[0][0]
+    assert captured.out.strip().startswith(f"{good}: {expected} (")
+
+
+def test_evaluate_and_export_verbs(trained, capsys):
+    workdir = str(trained[0])
+    assert main(["evaluate", "--workdir", workdir]) == 0
+    out = capsys.readouterr().out
+    assert "lstm (main)" in out and "test digit 0" in out
+    from zoo.export.__main__ import main as export_main
+
+    assert export_main(["--workdir", workdir, "--no-quantized"]) == 0
+    assert "serving/1" in capsys.readouterr().out
+
+
+def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    rows = ["text,label"]
+    for index in range(120):
+        positive = index % 2 == 0
+        words = rng.choice(["great", "lovely", "fine"] if positive else ["awful", "dull", "bad"], size=4)
+        rows.append(f"{' '.join(words)} film {index},{'pos' if positive else 'neg'}")
+    rows += ["no label here", ",neg", "too,many,fields"]
+    path = tmp_path / "reviews.csv"
+    path.write_text("\n".join(rows) + "\n")
+    workdir = tmp_path / "text"
+    arguments = recipe_arguments(workdir, TINY + ["epochs=4", "embedding_dim=8", "max_length=8", "compare=[]",
+                                                  "quantizations=[]"])  # fmt: skip
+    assert main(["--data", str(path), *arguments]) == 0
+    captured = capsys.readouterr()
+    assert "3 damaged rows skipped" in captured.out
+    assert "reviews.csv:122: skipped" in captured.err and "reviews.csv:124: skipped" in captured.err
+    assert (workdir / "vocabulary.txt").is_file()
+    assert main(["predict", "--workdir", str(workdir), "great lovely fine", "awful dull bad"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines] == ["great lovely fine", "awful dull bad"]
+    assert all(line.split(": ")[1].split()[0] in ("neg", "pos") for line in lines)

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from zoo.sequence_classification.config import SequenceClassificationConfig
+from zoo.sequence_classification.data import digit_sequences, load_digits, read_labeled_text, split_three
+
+
+def test_digits_are_read_as_rows_or_columns_in_unit_range():
+    image = np.arange(64).reshape(8, 8) % 17
+    rows, columns = digit_sequences(image[None], "rows")[0], digit_sequences(image[None], "columns")[0]
+    np.testing.assert_allclose(rows, image / 16.0)
+    np.testing.assert_allclose(columns, image.T / 16.0)
+
+
+def test_the_embedded_digits_split_without_overlap_and_keep_every_class():
+    data = load_digits(SequenceClassificationConfig())
+    sizes = {name: len(targets) for name, (_, targets) in data.splits.items()}
+    assert sum(sizes.values()) == 1797 and sizes["test"] == 360
+    for inputs, targets in data.splits.values():
+        assert inputs.shape[1:] == (8, 8) and set(targets) == set(range(10))
+
+
+def test_split_three_is_stratified_and_deterministic():
+    targets = np.repeat([0, 1], 50)
+    first = split_three(np.arange(100), targets, 0.1, 0.2, seed=3)
+    again = split_three(np.arange(100), targets, 0.1, 0.2, seed=3)
+    assert [len(first[name][1]) for name in ("train", "validation", "test")] == [70, 10, 20]
+    assert np.bincount(first["test"][1]).tolist() == [10, 10]
+    assert all(np.array_equal(first[name][0], again[name][0]) for name in first)
+    assert sorted(np.concatenate([split[0] for split in first.values()]).tolist()) == list(range(100))
+
+
+def test_labeled_text_reader_skips_and_names_damaged_rows(tmp_path, capsys):
+    path = tmp_path / "reviews.tsv"
+    path.write_text("text\tlabel\ngood film\tpos\n\tneg\nonly text\nbad film\tneg\na\tb\tc\n")
+    texts, labels, skipped = read_labeled_text(str(path))
+    assert texts == ["good film", "bad film"] and labels == ["pos", "neg"] and skipped == 3
+    assert [line.split(": ")[0] for line in capsys.readouterr().err.splitlines()] == [
+        f"{path}:3", f"{path}:4", f"{path}:6"]
+
+
+def test_labeled_text_reader_names_a_missing_or_empty_file(tmp_path):
+    with pytest.raises(ValueError, match="--data .*missing.csv: not found"):
+        read_labeled_text(str(tmp_path / "missing.csv"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("text,label\n")
+    with pytest.raises(ValueError, match="no usable text,label rows"):
+        read_labeled_text(str(empty))
+
+
+def test_config_rejects_bad_fractions_and_readings():
+    with pytest.raises(ValueError, match="validation_fraction and test_fraction"):
+        SequenceClassificationConfig(validation_fraction=0.5, test_fraction=0.6)
+    with pytest.raises(ValueError, match="reading"):
+        SequenceClassificationConfig(reading="diagonals")

@@ -1,0 +1,287 @@
+"""The sequence classification recipe's verbs as library functions: train, evaluate, predict, export,
+tune, and the default run that does all of them. `zoo/recipes/sequence_classification.py` only
+parses arguments."""
+
+import dataclasses
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from sklearn import metrics as sklearn_metrics
+
+from zoo.config import read_saved_config, save_config
+from zoo.plots import plot_confusion, plot_training_curves
+from zoo.registry import create_model
+from zoo.sequence_classification.config import SequenceClassificationConfig
+from zoo.sequence_classification.data import digit_sequences, load_data
+from zoo.tables import format_table
+from zoo.training import fit
+from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
+
+RECIPE = "sequence_classification"
+MAIN = "main"
+MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "data", "reading", "max_length", "max_vocabulary",
+              "embedding_dim", "validation_fraction", "test_fraction")
+VOCABULARY_FILE = "vocabulary.txt"
+LABELS_FILE = "labels.txt"
+
+
+def model_names(config):
+    """The models `train` builds, in table order: the comparison cells (other than the main one), then the main model."""
+    return [name for name in config.compare if name != config.cell] + [MAIN]
+
+
+def describe(name, config):
+    direction = "bidirectional " if config.bidirectional else ""
+    return f"{direction}{config.cell} (main)" if name == MAIN else f"{direction}{name}"
+
+
+def model_workdir(workdir, name):
+    return workdir if name == MAIN else os.path.join(workdir, "models", name)
+
+
+def build_model(name, config, data):
+    inputs = data.splits["train"][0]
+    return create_model(
+        "sequence_classifier",
+        num_classes=len(data.labels),
+        cell=config.cell if name == MAIN else name,
+        units=config.units,
+        depth=config.depth,
+        bidirectional=config.bidirectional,
+        dropout=config.dropout,
+        learning_rate=config.learning_rate,
+        clipnorm=config.clipnorm,
+        input_features=inputs.shape[-1] if data.kind == "vectors" else 0,
+        vocab_size=data.vocabulary.size if data.vocabulary else 2,
+        embedding_dim=config.embedding_dim,
+    )
+
+
+def dataset(split, batch_size, shuffle=False, seed=0):
+    """A tf.data pipeline of (inputs, label ids) batches of one split."""
+    inputs, targets = split
+    pipeline = tf.data.Dataset.from_tensor_slices((inputs, targets))
+    if shuffle:
+        pipeline = pipeline.shuffle(len(targets), seed=seed, reshuffle_each_iteration=True)
+    return pipeline.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _fit_one(name, config, data, workdir, verbose):
+    directory = model_workdir(workdir, name)
+    os.makedirs(directory, exist_ok=True)
+    check_resumable(config, directory, SequenceClassificationConfig, MODEL_KEYS)
+    save_config(config, os.path.join(directory, "config.json"), RECIPE)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(name, config, data)
+    train_set = dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed)
+    validation = dataset(data.splits["validation"], config.batch_size)
+    report = fit(model, train_set, validation, directory, config.epochs, config.train_minutes, verbose=verbose)
+    print(f"training {describe(name, config)}: {report.describe(directory)}")
+    return load_keras_model(directory, RECIPE) if report.last_epoch is None else model
+
+
+def _save_vocabularies(data, workdir):
+    with open(os.path.join(workdir, LABELS_FILE), "w", encoding="utf-8") as file:
+        file.write("\n".join(data.labels) + "\n")
+    write_json(os.path.join(workdir, "labels.json"), list(data.labels))
+    if data.vocabulary is not None:
+        data.vocabulary.save(os.path.join(workdir, VOCABULARY_FILE))
+
+
+def train(config, workdir, verbose=1):
+    """Trains the main model into `workdir` and each comparison cell into `workdir/models/<cell>`, every
+    one on the same budget; resumes interrupted runs. Returns `(models, data)`."""
+    os.makedirs(workdir, exist_ok=True)
+    data = load_data(config)
+    print(data.summary())
+    _save_vocabularies(data, workdir)
+    models = {name: _fit_one(name, config, data, workdir, verbose) for name in model_names(config)}
+    plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
+    return models, data
+
+
+def load_trained(workdir):
+    """`(config, models, labels)` of what `train` left in `workdir` (models missing on disk left out)."""
+    config = read_saved_config(SequenceClassificationConfig, os.path.join(workdir, "config.json"))
+    labels = tuple(read_json(os.path.join(workdir, "labels.json"), "train"))
+    models = {}
+    for name in model_names(config):
+        if name == MAIN or os.path.isfile(os.path.join(model_workdir(workdir, name), "model.keras")):
+            models[name] = load_keras_model(model_workdir(workdir, name), RECIPE)
+    return config, models, labels
+
+
+def _loaded_data(config, labels):
+    data = load_data(config)
+    if tuple(data.labels) != tuple(labels):
+        raise ValueError(f"the data's labels {list(data.labels)} differ from the trained model's {list(labels)}; "
+                         "evaluate with the data it was trained on.")
+    return data
+
+
+def predict_ids(model, inputs, batch_size=256):
+    """`(label ids, probabilities)` of `inputs` (arrays of the model's input)."""
+    logits = model.predict(inputs, batch_size=batch_size, verbose=0)
+    probabilities = np.asarray(tf.nn.softmax(logits))
+    return probabilities.argmax(-1), probabilities
+
+
+def score(targets, predictions, num_labels):
+    """Accuracy and macro F1 (percent), and per-class F1, from scikit-learn."""
+    ids = list(range(num_labels))
+    per_class = sklearn_metrics.f1_score(targets, predictions, labels=ids, average=None, zero_division=0)
+    return {
+        "accuracy": 100 * float(sklearn_metrics.accuracy_score(targets, predictions)),
+        "macro_f1": 100 * float(np.mean(per_class)),
+        "f1": [100 * float(value) for value in per_class],
+    }
+
+
+def _example_line(data, index, target, guess, probability):
+    mark = "ok" if target == guess else "WRONG"
+    inputs = data.splits["test"][0][index]
+    what = repr(data.vocabulary.decode([inputs])[0][:60]) if data.kind == "tokens" else f"test digit {index}"
+    return f"  {what}: true {data.labels[target]}, predicted {data.labels[guess]} ({100 * probability:.0f} %) {mark}"
+
+
+def plot_digit_examples(images, targets, predictions, labels, path, count=16):
+    """The first `count` test digits with their true and predicted labels (wrong ones in red)."""
+    from zoo.plots import plt, save_figure
+
+    count = min(count, len(targets))
+    figure, axes = plt.subplots(2, (count + 1) // 2, figsize=(1.1 * ((count + 1) // 2), 2.6))
+    for axis in axes.flat:
+        axis.axis("off")
+    for index, axis in zip(range(count), axes.flat):
+        axis.imshow(images[index], cmap="gray_r", vmin=0, vmax=1)
+        wrong = targets[index] != predictions[index]
+        axis.set_title(f"{labels[targets[index]]}→{labels[predictions[index]]}", fontsize=8,
+                       color="red" if wrong else "black")
+    figure.suptitle("test digits: true → predicted", fontsize=9)
+    save_figure(figure, path)
+
+
+def evaluate(workdir, models=None, data=None, config=None):
+    """Scores every model on the test split, prints the table, per-class F1 and a few examples, writes
+    metrics.json, confusion.png and (digits) examples.png. Returns the results dict."""
+    if models is None:
+        config, models, labels = load_trained(workdir)
+        data = _loaded_data(config, labels)
+    inputs, targets = data.splits["test"]
+    results = {}
+    for name, model in models.items():
+        predictions, probabilities = predict_ids(model, inputs)
+        results[name] = {"model": describe(name, config), "parameters": int(model.count_params()),
+                         **score(targets, predictions, len(data.labels))}  # fmt: skip
+        if name == MAIN:
+            main_predictions, main_probabilities = predictions, probabilities
+    print(f"test split: {len(targets)} examples; every model trained for {config.train_minutes:g} min")
+    print(format_table(["model", "parameters", "accuracy %", "macro F1 %"],
+                       [[r["model"], r["parameters"], r["accuracy"], r["macro_f1"]] for r in results.values()]))
+    print(format_table(["label", "F1 % (main)"], [[label, f1] for label, f1 in zip(data.labels, results[MAIN]["f1"])]))
+    for index in range(min(config.examples, len(targets))):
+        guess = main_predictions[index]
+        print(_example_line(data, index, targets[index], guess, main_probabilities[index, guess]))
+    if data.kind == "vectors":
+        images = inputs if config.reading == "rows" else np.transpose(inputs, (0, 2, 1))
+        plot_digit_examples(images, targets, main_predictions, data.labels, os.path.join(workdir, "examples.png"))
+    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_examples": int(len(targets))})
+    matrix = sklearn_metrics.confusion_matrix(targets, main_predictions, labels=list(range(len(data.labels))))
+    plot_confusion(matrix, data.labels, os.path.join(workdir, "confusion.png"))
+    return results
+
+
+def digit_image(path):
+    """An image file (PNG, JPEG, ...) as the 8x8 digit the model reads: grey, dark ink on light paper
+    or light on dark, scaled to the digits' [0, 1] ink levels."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            grey = np.asarray(image.convert("L").resize((8, 8), Image.Resampling.BOX), np.float32) / 255.0
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"{path}: not a readable image ({error})") from error
+    return 1.0 - grey if grey.mean() > 0.5 else grey  # the digits' ink is high, their background 0
+
+
+def predict(workdir, inputs):
+    """Prints the predicted label and its probability for each input: image files for a model trained on
+    the digits, texts for one trained on `--data`. An unreadable image is reported and skipped.
+    Returns the number skipped."""
+    config, models, labels = load_trained(workdir)
+    model, skipped, rows, names = models[MAIN], 0, [], []
+    if config.data:
+        from zoo.text import Vocabulary
+
+        vocabulary = Vocabulary.load(os.path.join(workdir, VOCABULARY_FILE))
+        rows, names = list(vocabulary.encode(inputs, config.max_length)), list(inputs)
+    else:
+        for path in inputs:
+            try:
+                image = digit_image(path)
+            except ValueError as error:
+                print(error, file=sys.stderr)
+                skipped += 1
+                continue
+            rows.append(digit_sequences(image[None] * 16.0, config.reading)[0])
+            names.append(path)
+    if rows:
+        ids, probabilities = predict_ids(model, np.stack(rows))
+        for name, label_id, row in zip(names, ids, probabilities):
+            print(f"{name}: {labels[label_id]} ({100 * row[label_id]:.1f} %)")
+    return skipped
+
+
+def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):
+    """Exports the main model with `zoo.export.export_model`, proved on the test split; labels.txt
+    (and vocabulary.txt for text) are beside it. `overrides` replace config values."""
+    from zoo.export import export_model
+
+    if models is None:
+        config, models, labels = load_trained(workdir)
+        data = _loaded_data(config, labels)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
+    inputs = data.splits["test"][0][: config.batch_size]
+    return export_model(models[MAIN], workdir, inputs, tolerance=config.export_tolerance,
+                        agreement_threshold=config.agreement_threshold, quantizations=config.quantizations,
+                        verbose=verbose)  # fmt: skip
+
+
+def run(config, workdir, verbose=1):
+    """The default run: train (main and comparisons), evaluate, export."""
+    start = time.monotonic()
+    models, data = train(config, workdir, verbose=verbose)
+    evaluate(workdir, models, data, config)
+    export(workdir, models, data, config)
+    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+
+
+def tuning_target(data):
+    """The recipe's `TuningTarget`: validation accuracy, maximized."""
+    from zoo.tuning.search import TuningTarget
+
+    def train_and_score(model, config, trial_dir, fit_kwargs):
+        train_set = dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed)
+        validation = dataset(data.splits["validation"], config.batch_size)
+        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
+            verbose=0, callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
+            save_model=False)  # fmt: skip
+        inputs, targets = data.splits["validation"]
+        return score(targets, predict_ids(model, inputs)[0], len(data.labels))["accuracy"]
+
+    return TuningTarget(RECIPE, "val_accuracy", lambda config: build_model(MAIN, config, data), train_and_score)
+
+
+def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1, strategy=None):
+    """Searches cell, depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
+    from zoo.tuning.search import search
+
+    data = load_data(config)
+    print(data.summary())
+    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose),
+                  strategy=strategy)
