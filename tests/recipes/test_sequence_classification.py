@@ -37,7 +37,7 @@ def test_the_default_run_leaves_every_artifact(trained):
                  "training.png", "export_report.json"):
         assert os.path.exists(workdir / name), name
     results = json.loads((workdir / "metrics.json").read_text())["test"]
-    assert list(results) == ["gru", "main"]
+    assert list(results) == ["gru", "main", "logistic_regression"]
     for row in results.values():
         assert 0 <= row["accuracy"] <= 100 and 0 <= row["macro_f1"] <= 100 and len(row["f1"]) == 10
     assert (workdir / "labels.txt").read_text().split() == [str(d) for d in range(10)]

@@ -141,6 +141,18 @@ def score(targets, predictions, num_labels):
     }
 
 
+def flat_baseline(data):
+    """A reference without a sequence: scikit-learn's logistic regression on all the values at once
+    (an image's 64 pixels), fit on the training split, scored on the test split."""
+    from sklearn.linear_model import LogisticRegression
+
+    (train_inputs, train_targets), (test_inputs, test_targets) = data.splits["train"], data.splits["test"]
+    classifier = LogisticRegression(max_iter=2000).fit(train_inputs.reshape(len(train_inputs), -1), train_targets)
+    predictions = classifier.predict(test_inputs.reshape(len(test_inputs), -1))
+    return {"model": "logistic regression on all pixels (no sequence)", "parameters": int(classifier.coef_.size +
+            classifier.intercept_.size), **score(test_targets, predictions, len(data.labels))}  # fmt: skip
+
+
 def _example_line(data, index, target, guess, probability):
     mark = "ok" if target == guess else "WRONG"
     inputs = data.splits["test"][0][index]
@@ -179,6 +191,8 @@ def evaluate(workdir, models=None, data=None, config=None):
                          **score(targets, predictions, len(data.labels))}  # fmt: skip
         if name == MAIN:
             main_predictions, main_probabilities = predictions, probabilities
+    if data.kind == "vectors":
+        results["logistic_regression"] = flat_baseline(data)
     print(f"test split: {len(targets)} examples; every model trained for {config.train_minutes:g} min")
     print(format_table(["model", "parameters", "accuracy %", "macro F1 %"],
                        [[r["model"], r["parameters"], r["accuracy"], r["macro_f1"]] for r in results.values()]))
