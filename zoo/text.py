@@ -88,6 +88,20 @@ class Vocabulary:
             rows.append(ids[:max_length] + [0] * max(0, max_length - len(ids)))
         return np.asarray(rows, dtype=np.int32).reshape(len(rows), max_length)
 
+    def lookup_table(self):
+        """A `tf.lookup.StaticHashTable` token → id ([UNK] for the rest), for graphs (a SavedModel)."""
+        initializer = tf.lookup.KeyValueTensorInitializer(
+            tf.constant(self.tokens), tf.range(self.size, dtype=tf.int32))
+        return tf.lookup.StaticHashTable(initializer, default_value=self.ids[UNKNOWN])
+
+    def encode_tf(self, table, texts, max_length):
+        """`encode` in TensorFlow, with `table = self.lookup_table()`: int32 (batch, max_length)."""
+        ids = table.lookup(tokenize(texts))
+        start = tf.fill([ids.nrows(), 1], self.ids[START])
+        end = tf.fill([ids.nrows(), 1], self.ids[END])
+        ids = tf.concat([start, ids, end], axis=1)[:, :max_length]
+        return ids.to_tensor(default_value=0, shape=[None, max_length])
+
     def decode(self, ids):
         """Texts from id rows: stops at [END], drops [PAD] and [START]."""
         texts = []

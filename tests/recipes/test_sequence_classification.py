@@ -56,8 +56,11 @@ def test_the_saved_model_classifies_test_digits_as_the_keras_model_does(trained)
     workdir, config, models, data = trained
     inputs = data.splits["test"][0][:5]
     serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
-    logits = next(iter(serve(vectors=tf.constant(inputs)).values())).numpy()
-    np.testing.assert_allclose(logits, models["main"](inputs), atol=1e-4)
+    outputs = serve(vectors=tf.constant(inputs))
+    expected = tf.nn.softmax(models["main"](inputs)).numpy()
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-4)
+    assert outputs["label_id"].numpy().tolist() == expected.argmax(-1).tolist()
+    assert [label.decode() for label in outputs["label"].numpy()] == [str(i) for i in expected.argmax(-1)]
 
 
 def test_predict_reads_image_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
@@ -96,8 +99,7 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     path = tmp_path / "reviews.csv"
     path.write_text("\n".join(rows) + "\n")
     workdir = tmp_path / "text"
-    arguments = recipe_arguments(workdir, TINY + ["epochs=4", "embedding_dim=8", "max_length=8", "compare=[]",
-                                                  "quantizations=[]"])  # fmt: skip
+    arguments = recipe_arguments(workdir, TINY + ["epochs=4", "embedding_dim=8", "max_length=8", "compare=[]"])
     assert main(["--data", str(path), *arguments]) == 0
     captured = capsys.readouterr()
     assert "3 damaged rows skipped" in captured.out
@@ -107,3 +109,16 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(": ")[0] for line in lines] == ["great lovely fine", "awful dull bad"]
     assert all(line.split(": ")[1].split()[0] in ("neg", "pos") for line in lines)
+    import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
+
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    texts = ["Great LOVELY fine film", "awful dull bad", "words never seen"]
+    outputs = serve(text=tf.constant(texts))
+    config, models, labels = workflow.load_trained(str(workdir))
+    from zoo.text import Vocabulary
+
+    ids = Vocabulary.load(str(workdir / "vocabulary.txt")).encode(texts, config.max_length)
+    expected = tf.nn.softmax(models["main"](ids)).numpy()
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-4)
+    assert [label.decode() for label in outputs["label"].numpy()] == [labels[i] for i in expected.argmax(-1)]
+    assert (workdir / "model.tflite").is_file()

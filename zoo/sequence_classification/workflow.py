@@ -251,19 +251,16 @@ def predict(workdir, inputs):
 
 
 def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):
-    """Exports the main model with `zoo.export.export_model`, proved on the test split; labels.txt
-    (and vocabulary.txt for text) are beside it. `overrides` replace config values."""
-    from zoo.export import export_model
+    """Exports the main model (see `zoo.sequence_classification.export`), proved on the test split;
+    `overrides` replace config values (export_tolerance, agreement_threshold, quantizations)."""
+    from zoo.sequence_classification.export import export_classifier
 
     if models is None:
         config, models, labels = load_trained(workdir)
         data = _loaded_data(config, labels)
     if overrides:
         config = dataclasses.replace(config, **overrides)
-    inputs = data.splits["test"][0][: config.batch_size]
-    return export_model(models[MAIN], workdir, inputs, tolerance=config.export_tolerance,
-                        agreement_threshold=config.agreement_threshold, quantizations=config.quantizations,
-                        verbose=verbose)  # fmt: skip
+    return export_classifier(models[MAIN], data, config, workdir, verbose=verbose)
 
 
 def run(config, workdir, verbose=1):
