@@ -49,3 +49,30 @@ def read_json(path, what):
         raise ValueError(f"{path} not found: it is written by {what}.")
     with open(path, encoding="utf-8") as file:
         return json.load(file)
+
+
+MAIN_MODEL = "main"
+
+
+def model_workdir(workdir, name):
+    """Where a recipe keeps one of its models: the workdir itself for the main one, `models/<name>` else."""
+    return workdir if name == MAIN_MODEL else os.path.join(workdir, "models", name)
+
+
+def load_trained(workdir, recipe, config_class, model_names):
+    """`(config, models, labels)` of what a recipe's `train` left in `workdir`: its config.json, each
+    model of `model_names(config)` found on disk (the main one must be there), and labels.json."""
+    config = read_saved_config(config_class, os.path.join(workdir, "config.json"))
+    labels = tuple(read_json(os.path.join(workdir, "labels.json"), "train"))
+    models = {}
+    for name in model_names(config):
+        if name == MAIN_MODEL or os.path.isfile(os.path.join(model_workdir(workdir, name), "model.keras")):
+            models[name] = load_keras_model(model_workdir(workdir, name), recipe)
+    return config, models, labels
+
+
+def check_same_labels(data_labels, trained_labels):
+    """Raises ValueError unless the data's labels are those the model was trained with."""
+    if tuple(data_labels) != tuple(trained_labels):
+        raise ValueError(f"the data's labels {list(data_labels)} differ from the trained model's "
+                         f"{list(trained_labels)}; use the data it was trained on.")

@@ -9,7 +9,7 @@ import time
 import keras
 import numpy as np
 
-from zoo.config import read_saved_config, save_config
+from zoo.config import save_config
 from zoo.data.timit import read_wav
 from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
@@ -22,10 +22,11 @@ from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.training import fit
-from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
+from zoo.workdir import MAIN_MODEL as MAIN
+from zoo.workdir import check_resumable, check_same_labels, load_keras_model, model_workdir, write_json
+from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "frame_labeling"
-MAIN = "main"
 STREAMING = "streaming"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "num_mels", "mlp_units", "data", "fold_timit_39",
               "train_utterances")
@@ -48,10 +49,6 @@ def describe(name, config):
     if name == "unidirectional":
         return f"unidirectional {config.cell}"
     return f"bidirectional {name}"
-
-
-def model_workdir(workdir, name):
-    return workdir if name == MAIN else os.path.join(workdir, "models", name)
 
 
 def feature_statistics(utterances, num_mels):
@@ -114,20 +111,12 @@ def train(config, workdir, verbose=1):
 
 def load_trained(workdir):
     """`(config, models, labels)` of what `train` left in `workdir` (models missing on disk left out)."""
-    config = read_saved_config(FrameLabelingConfig, os.path.join(workdir, "config.json"))
-    labels = tuple(read_json(os.path.join(workdir, "labels.json"), "train"))
-    models = {}
-    for name in model_names(config):
-        if name == MAIN or os.path.isfile(os.path.join(model_workdir(workdir, name), "model.keras")):
-            models[name] = load_keras_model(model_workdir(workdir, name), RECIPE)
-    return config, models, labels
+    return load_trained_models(workdir, RECIPE, FrameLabelingConfig, model_names)
 
 
 def _loaded_data(config, labels):
     data = load_data(config)
-    if tuple(data.labels) != tuple(labels):
-        raise ValueError(f"the data's labels {data.labels} differ from the trained model's {labels}; "
-                         "evaluate with the data it was trained on.")
+    check_same_labels(data.labels, labels)
     return data
 
 

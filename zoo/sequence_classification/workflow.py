@@ -12,17 +12,18 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
-from zoo.config import read_saved_config, save_config
+from zoo.config import save_config
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.sequence_classification.data import digit_sequences, load_data
 from zoo.tables import format_table
 from zoo.training import fit
-from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
+from zoo.workdir import MAIN_MODEL as MAIN
+from zoo.workdir import check_resumable, check_same_labels, load_keras_model, model_workdir, write_json
+from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "sequence_classification"
-MAIN = "main"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "data", "reading", "max_length", "max_vocabulary",
               "embedding_dim", "validation_fraction", "test_fraction")
 VOCABULARY_FILE = "vocabulary.txt"
@@ -37,10 +38,6 @@ def model_names(config):
 def describe(name, config):
     direction = "bidirectional " if config.bidirectional else ""
     return f"{direction}{config.cell} (main)" if name == MAIN else f"{direction}{name}"
-
-
-def model_workdir(workdir, name):
-    return workdir if name == MAIN else os.path.join(workdir, "models", name)
 
 
 def build_model(name, config, data):
@@ -106,20 +103,12 @@ def train(config, workdir, verbose=1):
 
 def load_trained(workdir):
     """`(config, models, labels)` of what `train` left in `workdir` (models missing on disk left out)."""
-    config = read_saved_config(SequenceClassificationConfig, os.path.join(workdir, "config.json"))
-    labels = tuple(read_json(os.path.join(workdir, "labels.json"), "train"))
-    models = {}
-    for name in model_names(config):
-        if name == MAIN or os.path.isfile(os.path.join(model_workdir(workdir, name), "model.keras")):
-            models[name] = load_keras_model(model_workdir(workdir, name), RECIPE)
-    return config, models, labels
+    return load_trained_models(workdir, RECIPE, SequenceClassificationConfig, model_names)
 
 
 def _loaded_data(config, labels):
     data = load_data(config)
-    if tuple(data.labels) != tuple(labels):
-        raise ValueError(f"the data's labels {list(data.labels)} differ from the trained model's {list(labels)}; "
-                         "evaluate with the data it was trained on.")
+    check_same_labels(data.labels, labels)
     return data
 
 
