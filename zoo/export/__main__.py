@@ -43,6 +43,7 @@ RECIPE_EXPORTS = {  # recipes whose export has its own signatures
     "translation": "zoo.translation.workflow",
     "frame_labeling": "zoo.frame_labeling.workflow",
     "sequence_classification": "zoo.sequence_classification.workflow",
+    "long_memory": "zoo.long_memory.workflow",
 }
 
 

@@ -1,0 +1,1 @@
+"""The long-memory lab: `python -m zoo.recipes.long_memory`."""
