@@ -6,7 +6,7 @@ import os
 
 import keras
 
-from zoo.config import read_saved_config
+from zoo.config import read_saved_config, save_config
 from zoo.export.atomic import atomic_file
 
 
@@ -76,3 +76,25 @@ def check_same_labels(data_labels, trained_labels):
     if tuple(data_labels) != tuple(trained_labels):
         raise ValueError(f"the data's labels {list(data_labels)} differ from the trained model's "
                          f"{list(trained_labels)}; use the data it was trained on.")
+
+
+def train_in_workdir(directory, config, recipe, config_class, model_keys, build, datasets, label, verbose=1):
+    """Trains one of a recipe's models in `directory`, as every recipe does: refuses to resume a run
+    with other `model_keys` settings, saves the config, seeds, builds `build()`, fits it on
+    `datasets()` = (train, validation) within `config.epochs` and `config.train_minutes`
+    (`zoo.training.fit`: checkpoints, resume, model.keras) and prints what ran as "training <label>: ...".
+
+    Returns:
+        The trained model (loaded from `directory` when a finished run left nothing to train).
+    """
+    from zoo.training import fit
+
+    os.makedirs(directory, exist_ok=True)
+    check_resumable(config, directory, config_class, model_keys)
+    save_config(config, os.path.join(directory, "config.json"), recipe)
+    keras.utils.set_random_seed(config.seed)
+    model = build()
+    train, validation = datasets()
+    report = fit(model, train, validation, directory, config.epochs, config.train_minutes, verbose=verbose)
+    print(f"training {label}: {report.describe(directory)}")
+    return load_keras_model(directory, recipe) if report.last_epoch is None else model

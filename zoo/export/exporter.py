@@ -133,6 +133,22 @@ def convert_built_in(source, signature, name, quantization, scratch, representat
     return data, ops
 
 
+def prove_and_write_tflite(workdir, name, data, ops, inputs, check):
+    """Runs the TFLite file `data` on `inputs` with ai-edge-litert, checks its outputs with
+    `check(actual)` (a `zoo.export.parity` check: raises ExportError, else returns its dict), times
+    it, and only then writes `<workdir>/<name>` atomically. Returns the report row."""
+    runner = tflite_model.TFLiteModel(data)
+    try:
+        actual = runner(**inputs)
+    except (RuntimeError, ValueError) as error:
+        raise ExportError(f"{name}: the TFLite runtime could not run it: {error}") from error
+    result = check(actual)
+    latency = latency_ms(lambda: runner(**inputs))
+    atomic.write_bytes(os.path.join(workdir, name), data)
+    return dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data), **result,
+                latency_ms=latency)
+
+
 def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,
                        quantizations, scratch):
     """Converts one signature of the SavedModel `source` to `<stem>.tflite` (+ quantized variants).
@@ -149,19 +165,11 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
         name = tflite_file_name(stem, quantization)
         try:
             data, ops = convert_built_in(source, signature, name, quantization, scratch)
-            runner = tflite_model.TFLiteModel(data)
-            try:
-                actual = runner(**inputs)
-            except (RuntimeError, ValueError) as error:
-                raise ExportError(f"{name}: the TFLite runtime could not run it: {error}") from error
             if quantization == "none":
-                check = parity.check_float(name, expected, actual, tolerance)
+                check = lambda actual: parity.check_float(name, expected, actual, tolerance)  # noqa: E731
             else:
-                check = parity.check_agreement(name, expected, actual, agreement_threshold)
-            latency = latency_ms(lambda: runner(**inputs))
-            atomic.write_bytes(os.path.join(workdir, name), data)
-            rows.append(dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
-                             **check, latency_ms=latency))
+                check = lambda actual: parity.check_agreement(name, expected, actual, agreement_threshold)  # noqa: E731
+            rows.append(prove_and_write_tflite(workdir, name, data, ops, inputs, check))
         except ExportError as error:
             rows.append(dict(artifact=name, refused=str(error)))
     return rows
@@ -207,12 +215,8 @@ def export_full_int8(model, workdir, inputs, expected, agreement_threshold, repr
     except ExportError as error:
         raise ExportError(f"{name}: {error}") from error
     data, ops = convert_built_in(source, TFLITE_SIGNATURE, name, "full_int8", scratch, representative=representative)
-    runner = tflite_model.TFLiteModel(data)
-    check = parity.check_agreement(name, expected, runner(**inputs), agreement_threshold)
-    latency = latency_ms(lambda: runner(**inputs))
-    atomic.write_bytes(os.path.join(workdir, name), data)
-    return dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data), **check,
-                latency_ms=latency)
+    return prove_and_write_tflite(workdir, name, data, ops, inputs,
+                                  lambda actual: parity.check_agreement(name, expected, actual, agreement_threshold))
 
 
 def write_report(workdir, rows, verbose=True):

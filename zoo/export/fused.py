@@ -2,7 +2,7 @@
 
 import os
 
-from zoo.export import atomic, parity, saved_model, tflite_model
+from zoo.export import parity, saved_model
 from zoo.export.errors import ExportError
 from zoo.layers.fused_lstm import fused_lstm_tracing
 
@@ -20,7 +20,7 @@ def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratc
     Returns:
         The report row.
     """
-    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, latency_ms
+    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 
     fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
@@ -31,9 +31,5 @@ def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratc
     if FUSED_LSTM_OP not in ops:
         raise ExportError(f"{FUSED_LSTM_FILE}: no layer became {FUSED_LSTM_OP} (only plain LSTM layers without "
                           f"masks or returned states fuse); ops {ops}")
-    runner = tflite_model.TFLiteModel(data)
-    check = parity.check_float(FUSED_LSTM_FILE, expected, runner(**inputs), tolerance)
-    latency = latency_ms(lambda: runner(**inputs))
-    atomic.write_bytes(os.path.join(workdir, FUSED_LSTM_FILE), data)
-    return dict(artifact=FUSED_LSTM_FILE, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
-                **check, latency_ms=latency)
+    return prove_and_write_tflite(workdir, FUSED_LSTM_FILE, data, ops, inputs,
+                                  lambda actual: parity.check_float(FUSED_LSTM_FILE, expected, actual, tolerance))

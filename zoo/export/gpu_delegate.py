@@ -9,7 +9,7 @@ the file is in `GPU_DELEGATE_OPS`.
 
 import os
 
-from zoo.export import atomic, parity, tflite_model
+from zoo.export import parity
 from zoo.export.errors import ExportError
 from zoo.export.unrolled import save_unrolled
 
@@ -46,7 +46,7 @@ def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scra
     Returns:
         The report row.
     """
-    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, latency_ms
+    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 
     source = os.path.join(scratch, "gpu_source")
     try:
@@ -57,9 +57,5 @@ def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scra
     outside = unsupported_ops(ops)
     if outside:
         raise ExportError(f"{GPU_DELEGATE_FILE}: ops the TFLite GPU delegate does not run: {outside}")
-    runner = tflite_model.TFLiteModel(data)
-    check = parity.check_float(GPU_DELEGATE_FILE, expected, runner(**inputs), tolerance)
-    latency = latency_ms(lambda: runner(**inputs))
-    atomic.write_bytes(os.path.join(workdir, GPU_DELEGATE_FILE), data)
-    return dict(artifact=GPU_DELEGATE_FILE, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data),
-                **check, latency_ms=latency)
+    return prove_and_write_tflite(workdir, GPU_DELEGATE_FILE, data, ops, inputs,
+                                  lambda actual: parity.check_float(GPU_DELEGATE_FILE, expected, actual, tolerance))

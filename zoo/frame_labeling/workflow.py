@@ -6,10 +6,8 @@ import os
 import sys
 import time
 
-import keras
 import numpy as np
 
-from zoo.config import save_config
 from zoo.data.timit import read_wav
 from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
@@ -23,7 +21,7 @@ from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.training import fit
 from zoo.workdir import MAIN_MODEL as MAIN
-from zoo.workdir import check_resumable, check_same_labels, load_keras_model, model_workdir, write_json
+from zoo.workdir import check_same_labels, model_workdir, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "frame_labeling"
@@ -73,20 +71,18 @@ def build_model(name, config, num_labels, statistics=None):
 
 
 def _fit_one(name, config, data, workdir, verbose):
-    directory = model_workdir(workdir, name)
-    os.makedirs(directory, exist_ok=True)
-    check_resumable(config, directory, FrameLabelingConfig, MODEL_KEYS)
-    save_config(config, os.path.join(directory, "config.json"), RECIPE)
-    keras.utils.set_random_seed(config.seed)
-    statistics = None
-    if name == STREAMING:
-        statistics = feature_statistics(data.splits["train"][:STATISTICS_UTTERANCES], config.num_mels)
-    model = build_model(name, config, len(data.labels), statistics)
-    train = frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed)
-    validation = frame_dataset(data.splits["validation"], data, config.batch_size)
-    report = fit(model, train, validation, directory, config.epochs, config.train_minutes, verbose=verbose)
-    print(f"training {describe(name, config)}: {report.describe(directory)}")
-    return load_keras_model(directory, RECIPE) if report.last_epoch is None else model
+    def build():
+        statistics = None
+        if name == STREAMING:
+            statistics = feature_statistics(data.splits["train"][:STATISTICS_UTTERANCES], config.num_mels)
+        return build_model(name, config, len(data.labels), statistics)
+
+    def datasets():
+        return (frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed),
+                frame_dataset(data.splits["validation"], data, config.batch_size))
+
+    return train_in_workdir(model_workdir(workdir, name), config, RECIPE, FrameLabelingConfig, MODEL_KEYS, build,
+                            datasets, describe(name, config), verbose)
 
 
 def _save_labels(labels, workdir):

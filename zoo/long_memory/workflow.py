@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.config import read_saved_config, save_config
+from zoo.config import read_saved_config
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.long_memory import experiments, plots
 from zoo.long_memory.config import LongMemoryConfig
@@ -20,7 +20,7 @@ from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.training import fit
-from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
+from zoo.workdir import load_keras_model, read_json, train_in_workdir, write_json
 
 RECIPE = "long_memory"
 MODEL_KEYS = ("seed", "cell", "units", "main_length")
@@ -87,17 +87,16 @@ def main_model_data(config, count, seed_offset):
 
 def train_main(config, workdir, verbose):
     """`config.cell` on the adding problem at `main_length`, within `train_minutes`, into `workdir`."""
-    check_resumable(config, workdir, LongMemoryConfig, MODEL_KEYS)
-    save_config(config, os.path.join(workdir, "config.json"), RECIPE)
-    keras.utils.set_random_seed(config.seed)
-    model = build_main(config)
-    train = tf.data.Dataset.from_tensor_slices(main_model_data(config, config.train_examples, 0))
-    validation = tf.data.Dataset.from_tensor_slices(main_model_data(config, config.test_examples, 1))
-    train = train.shuffle(config.train_examples, seed=config.seed).batch(config.batch_size)
-    report = fit(model, train, validation.batch(config.batch_size), workdir, config.epochs, config.train_minutes,
-                 verbose=verbose)  # fmt: skip
-    print(f"training the main {config.cell} (adding problem, T={config.main_length}): {report.describe(workdir)}")
-    return load_keras_model(workdir, RECIPE) if report.last_epoch is None else model
+
+    def datasets():
+        train = tf.data.Dataset.from_tensor_slices(main_model_data(config, config.train_examples, 0))
+        validation = tf.data.Dataset.from_tensor_slices(main_model_data(config, config.test_examples, 1))
+        return (train.shuffle(config.train_examples, seed=config.seed).batch(config.batch_size),
+                validation.batch(config.batch_size))
+
+    label = f"the main {config.cell} (adding problem, T={config.main_length})"
+    return train_in_workdir(workdir, config, RECIPE, LongMemoryConfig, MODEL_KEYS, lambda: build_main(config),
+                            datasets, label, verbose)
 
 
 def build_main(config):

@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import exporter, parity
+from zoo.export import exporter, parity, saved_model
 
 
 class ClassifierServing(tf.Module):
@@ -75,7 +75,7 @@ def export_classifier(model, data, config, workdir, verbose=True):
     """model.keras, serving/1 and the TFLite files, proved on the first test batch."""
     inputs = data.splits["test"][0][: config.batch_size]
     examples = data.vocabulary.decode(inputs) if data.kind == "tokens" else inputs
-    input_name = model.inputs[0].name.split(":")[0]
+    input_name = saved_model.input_name(model.inputs[0])
     rows = exporter.export_keras_and_serving(model, workdir, {input_name: inputs},
                                              lambda: export_saved_model(model, data, config, workdir, examples))
     expected = exporter.keras_outputs(model, {input_name: inputs})

@@ -7,12 +7,10 @@ import os
 import sys
 import time
 
-import keras
 import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
-from zoo.config import save_config
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
@@ -20,7 +18,7 @@ from zoo.sequence_classification.data import digit_sequences, load_data
 from zoo.tables import format_table
 from zoo.training import fit
 from zoo.workdir import MAIN_MODEL as MAIN
-from zoo.workdir import check_resumable, check_same_labels, load_keras_model, model_workdir, write_json
+from zoo.workdir import check_same_labels, model_workdir, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "sequence_classification"
@@ -68,17 +66,12 @@ def dataset(split, batch_size, shuffle=False, seed=0):
 
 
 def _fit_one(name, config, data, workdir, verbose):
-    directory = model_workdir(workdir, name)
-    os.makedirs(directory, exist_ok=True)
-    check_resumable(config, directory, SequenceClassificationConfig, MODEL_KEYS)
-    save_config(config, os.path.join(directory, "config.json"), RECIPE)
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(name, config, data)
-    train_set = dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed)
-    validation = dataset(data.splits["validation"], config.batch_size)
-    report = fit(model, train_set, validation, directory, config.epochs, config.train_minutes, verbose=verbose)
-    print(f"training {describe(name, config)}: {report.describe(directory)}")
-    return load_keras_model(directory, RECIPE) if report.last_epoch is None else model
+    def datasets():
+        return (dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed),
+                dataset(data.splits["validation"], config.batch_size))
+
+    return train_in_workdir(model_workdir(workdir, name), config, RECIPE, SequenceClassificationConfig, MODEL_KEYS,
+                            lambda: build_model(name, config, data), datasets, describe(name, config), verbose)
 
 
 def _save_vocabularies(data, workdir):
