@@ -196,3 +196,21 @@ def read_saved_config(config_class, path):
         values = json.load(file)
     values.pop("recipe", None)
     return config_from_dict(config_class, values, path)
+
+
+def with_overrides(config, overrides, allowed):
+    """`config` with `overrides` ("key=value", as `--set` takes them) applied, for verbs that read a
+    trained model's saved config (e.g. sampling settings at predict time).
+
+    Raises:
+        ValueError naming the override if its key is not in `allowed` or its value is wrong.
+    """
+    values = dataclasses.asdict(config)
+    for override in overrides:
+        key_path, value = parse_override(override)
+        if ".".join(key_path) not in allowed:
+            raise ValueError(f"--set {override}: this verb takes only {', '.join(allowed)}; the others are fixed "
+                             "by the trained model.")
+        _set_nested(values, key_path, value)
+        check_keys_and_types(type(config), values, f"--set {override}")
+    return config_from_dict(type(config), values, "--set")

@@ -107,6 +107,24 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def reset_states(model):
+    """Zeroes the carried states of every stateful layer of `model`."""
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_states()
+
+
+class ResetStates(keras.callbacks.Callback):
+    """Zeroes the carried states of a model's stateful layers at the start of every epoch and of every
+    evaluation, so each pass over a text starts from the text's start (truncated BPTT)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+    def on_test_begin(self, logs=None):
+        reset_states(self.model)
+
+
 class SaveModelEveryEpoch(keras.callbacks.Callback):
     """Rewrites `path` (a `.keras` file) atomically at the end of every epoch."""
 

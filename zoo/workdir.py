@@ -78,11 +78,13 @@ def check_same_labels(data_labels, trained_labels):
                          f"{list(trained_labels)}; use the data it was trained on.")
 
 
-def train_in_workdir(directory, config, recipe, config_class, model_keys, build, datasets, label, verbose=1):
+def train_in_workdir(directory, config, recipe, config_class, model_keys, build, datasets, label, verbose=1,
+                     callbacks=()):
     """Trains one of a recipe's models in `directory`, as every recipe does: refuses to resume a run
     with other `model_keys` settings, saves the config, seeds, builds `build()`, fits it on
     `datasets()` = (train, validation) within `config.epochs` and `config.train_minutes`
-    (`zoo.training.fit`: checkpoints, resume, model.keras) and prints what ran as "training <label>: ...".
+    (`zoo.training.fit`: checkpoints, resume, model.keras, and `callbacks`) and prints what ran as
+    "training <label>: ...".
 
     Returns:
         The trained model (loaded from `directory` when a finished run left nothing to train).
@@ -95,6 +97,7 @@ def train_in_workdir(directory, config, recipe, config_class, model_keys, build,
     keras.utils.set_random_seed(config.seed)
     model = build()
     train, validation = datasets()
-    report = fit(model, train, validation, directory, config.epochs, config.train_minutes, verbose=verbose)
+    report = fit(model, train, validation, directory, config.epochs, config.train_minutes, verbose=verbose,
+                 callbacks=callbacks)
     print(f"training {label}: {report.describe(directory)}")
     return load_keras_model(directory, recipe) if report.last_epoch is None else model

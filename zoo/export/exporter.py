@@ -150,17 +150,19 @@ def prove_and_write_tflite(workdir, name, data, ops, inputs, check):
 
 
 def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,
-                       quantizations, scratch):
+                       quantizations, scratch, agreement_outputs=None):
     """Converts one signature of the SavedModel `source` to `<stem>.tflite` (+ quantized variants).
 
     Each file is converted in a subprocess with built-in ops only, run with ai-edge-litert on
     `inputs`, checked against `expected` (float32: `tolerance`; quantized: argmax agreement of at
-    least `agreement_threshold`) and only then written, atomically.
+    least `agreement_threshold` on the outputs named in `agreement_outputs`, default all) and only
+    then written, atomically.
 
     Returns:
         One report row per file; a refused file's row holds "refused" with the reason.
     """
     rows = []
+    compared = {key: expected[key] for key in (agreement_outputs or expected)}
     for quantization in ("none",) + tuple(q for q in quantizations if q != "none"):
         name = tflite_file_name(stem, quantization)
         try:
@@ -168,21 +170,24 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
             if quantization == "none":
                 check = lambda actual: parity.check_float(name, expected, actual, tolerance)  # noqa: E731
             else:
-                check = lambda actual: parity.check_agreement(name, expected, actual, agreement_threshold)  # noqa: E731
+                check = lambda actual: parity.check_agreement(name, compared, actual, agreement_threshold)  # noqa: E731
             rows.append(prove_and_write_tflite(workdir, name, data, ops, inputs, check))
         except ExportError as error:
             rows.append(dict(artifact=name, refused=str(error)))
     return rows
 
 
-def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch):
-    """Writes model.tflite (+ quantized variants but full_int8) of a Keras model, with the inputs' fixed shapes."""
+def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch,
+                  agreement_outputs=None):
+    """Writes model.tflite (+ quantized variants but full_int8) of a Keras model, with the inputs' fixed shapes;
+    quantized files are checked on the argmax of `agreement_outputs` (default: every output)."""
     source = os.path.join(scratch, "tflite_source")
     fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
     saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
     return write_tflite_files(source, TFLITE_SIGNATURE, "model", workdir, inputs, expected, tolerance,
-                              agreement_threshold, [q for q in quantizations if q != "full_int8"], scratch)
+                              agreement_threshold, [q for q in quantizations if q != "full_int8"], scratch,
+                              agreement_outputs)
 
 
 def calibration_batches(model, representative_inputs, inputs):

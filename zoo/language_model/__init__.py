@@ -1,0 +1,1 @@
+"""Character-level language modeling and text generation (one-to-many): `python -m zoo.recipes.language_model`."""
