@@ -150,19 +150,18 @@ def prove_and_write_tflite(workdir, name, data, ops, inputs, check):
 
 
 def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,
-                       quantizations, scratch, agreement_outputs=None):
+                       quantizations, scratch, quantized_check=None):
     """Converts one signature of the SavedModel `source` to `<stem>.tflite` (+ quantized variants).
 
     Each file is converted in a subprocess with built-in ops only, run with ai-edge-litert on
     `inputs`, checked against `expected` (float32: `tolerance`; quantized: argmax agreement of at
-    least `agreement_threshold` on the outputs named in `agreement_outputs`, default all) and only
-    then written, atomically.
+    least `agreement_threshold`, or `quantized_check(name, expected, actual)` where argmax means
+    nothing, e.g. a regression) and only then written, atomically.
 
     Returns:
         One report row per file; a refused file's row holds "refused" with the reason.
     """
     rows = []
-    compared = {key: expected[key] for key in (agreement_outputs or expected)}
     for quantization in ("none",) + tuple(q for q in quantizations if q != "none"):
         name = tflite_file_name(stem, quantization)
         try:
@@ -170,7 +169,8 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
             if quantization == "none":
                 check = lambda actual: parity.check_float(name, expected, actual, tolerance)  # noqa: E731
             else:
-                check = lambda actual: parity.check_agreement(name, compared, actual, agreement_threshold)  # noqa: E731
+                check = (lambda actual: quantized_check(name, expected, actual)) if quantized_check else (  # noqa: E731
+                    lambda actual: parity.check_agreement(name, expected, actual, agreement_threshold))
             rows.append(prove_and_write_tflite(workdir, name, data, ops, inputs, check))
         except ExportError as error:
             rows.append(dict(artifact=name, refused=str(error)))
@@ -178,16 +178,16 @@ def write_tflite_files(source, signature, stem, workdir, inputs, expected, toler
 
 
 def export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch,
-                  agreement_outputs=None):
-    """Writes model.tflite (+ quantized variants but full_int8) of a Keras model, with the inputs' fixed shapes;
-    quantized files are checked on the argmax of `agreement_outputs` (default: every output)."""
+                  quantized_check=None):
+    """Writes model.tflite (+ quantized variants but full_int8) of a Keras model, with the inputs' fixed shapes
+    (quantized files checked as `write_tflite_files` says)."""
     source = os.path.join(scratch, "tflite_source")
     fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))
     saved_model.save(model, source, {TFLITE_SIGNATURE: signature})
     return write_tflite_files(source, TFLITE_SIGNATURE, "model", workdir, inputs, expected, tolerance,
                               agreement_threshold, [q for q in quantizations if q != "full_int8"], scratch,
-                              agreement_outputs)
+                              quantized_check)
 
 
 def calibration_batches(model, representative_inputs, inputs):
@@ -266,6 +266,7 @@ def export_model(
     fused_lstm=False,
     representative_inputs=None,
     verbose=True,
+    quantized_check=None,
 ):
     """Exports `model` to `workdir`, proving every artifact against the Keras model first.
 
@@ -293,6 +294,8 @@ def export_model(
         representative_inputs: like `example_inputs`, training rows of the same shapes; cut into
             batches of the example's size, they calibrate "full_int8".
         verbose: bool. Print the report table.
+        quantized_check: callable `(artifact name, expected, actual)` → parity dict, raising
+            ExportError: checks quantized files instead of argmax agreement (for regressions).
 
     Returns:
         The report: a list of dicts, one per artifact.
@@ -309,7 +312,8 @@ def export_model(
     rows = export_keras_and_serving(
         model, workdir, inputs, lambda: export_saved_model(model, workdir, inputs, expected, tolerance))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
-        rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch)
+        rows += export_tflite(model, workdir, inputs, expected, tolerance, agreement_threshold, quantizations, scratch,
+                              quantized_check)
         variants = []
         if "full_int8" in quantizations:
             variants.append(lambda: export_full_int8(
@@ -336,7 +340,7 @@ def report_table(rows):
         ops = row.get("ops")
         table.append([
             row["artifact"], f"{row['bytes'] / 1024:.1f} KiB", "-" if ops is None else len(ops),
-            "-" if row.get("max_abs_diff") is None else f"{row['max_abs_diff']:.2e}", f"{row['argmax_agreement']:.1%}",
+            "-" if row.get("max_abs_diff") is None else f"{row['max_abs_diff']:.2e}", "-" if row.get("argmax_agreement") is None else f"{row['argmax_agreement']:.1%}",
             "-" if row.get("latency_ms") is None else f"{row['latency_ms']:.2f}",
         ])
     return format_table(["artifact", "size", "ops", "max |diff|", "agreement", "latency ms"], table)

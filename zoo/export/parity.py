@@ -10,14 +10,15 @@ def _top_two_margin(logits):
     return top_two[..., 1] - top_two[..., 0]
 
 
-def check_float(artifact, expected, actual, tolerance):
+def check_float(artifact, expected, actual, tolerance, argmax=True):
     """Asserts float outputs agree within `tolerance` (absolute) and pick the same argmax.
 
     Integer outputs must be equal. The argmax must match wherever the reference's top-two
-    margin exceeds the tolerance (elsewhere a tie may flip either way).
+    margin exceeds the tolerance (elsewhere a tie may flip either way); `argmax=False` skips that
+    for outputs where it means nothing (a regression's values).
 
     Returns:
-        `{"max_abs_diff": float, "argmax_agreement": float}`.
+        `{"max_abs_diff": float, "argmax_agreement": float, or None without argmax}`.
 
     Raises:
         ExportError naming the artifact, the output and the difference.
@@ -38,12 +39,14 @@ def check_float(artifact, expected, actual, tolerance):
                 f"{artifact}: output '{name}' differs from the Keras model by {difference:.3g} "
                 f"(tolerance {tolerance:g})"
             )
-        if reference.shape[-1] > 1:
+        if argmax and reference.shape[-1] > 1:
             same = np.argmax(reference, -1) == np.argmax(candidate, -1)
             decisive = _top_two_margin(reference) > tolerance
             if not same[decisive].all():
                 raise ExportError(f"{artifact}: output '{name}' picks a different argmax where the margin is clear")
             agreements.append(float(same.mean()))
+    if not argmax:
+        return {"max_abs_diff": worst, "argmax_agreement": None}
     return {"max_abs_diff": worst, "argmax_agreement": min(agreements) if agreements else 1.0}
 
 

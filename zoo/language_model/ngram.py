@@ -3,6 +3,8 @@ over character ids, counted and scored with numpy (a few seconds on millions of 
 
 import numpy as np
 
+MIN_DISCOUNT = 0.1  # Ney's estimate is 0 when no n-gram was seen once; a zero discount would give zero probabilities
+
 
 class KneserNeyModel:
     """Interpolated Kneser-Ney smoothing (Chen & Goodman, 1998) of character n-grams.
@@ -13,7 +15,8 @@ class KneserNeyModel:
         P(w | h) = max(c*(h w) − D, 0) / c*(h) + D · N₁₊(h •) / c*(h) · P(w | h′)
 
     where h′ drops the oldest character of h, c*(h) = Σ_w c*(h w), N₁₊(h •) counts the characters
-    seen after h, and D = n₁ / (n₁ + 2 n₂) per order (n₁, n₂: n-grams with c* 1 and 2). An unseen
+    seen after h, and D = n₁ / (n₁ + 2 n₂) per order (n₁, n₂: n-grams with c* 1 and 2; at least
+    0.1, so no probability is zero). An unseen
     context gives P(w | h′); below the unigrams lies the uniform 1 / vocab_size, so every character
     has a probability and each distribution sums to one.
 
@@ -57,7 +60,7 @@ class KneserNeyModel:
             totals = np.add.reduceat(counts, first)
             types = np.diff(np.append(first, len(keys)))
             n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
-            discount = n1 / (n1 + 2 * n2) if n1 + 2 * n2 else 0.5
+            discount = max(n1 / (n1 + 2 * n2), MIN_DISCOUNT) if n1 + 2 * n2 else 0.5
             self.levels.append((keys, counts, contexts, totals, types, float(discount)))
         return self
 

@@ -37,13 +37,18 @@ def filter_logits(logits, temperature, top_k, top_p):
 def draw(logits, temperature, top_k, top_p, seed, step):
     """int32 (batch,): the next characters. Temperature ≤ 0 picks the likeliest (greedy); otherwise a
     draw from `filter_logits`, reproducible from `(seed, step)`. Padding and the unknown character
-    are never drawn."""
+    are never drawn.
+
+    The draw is the Gumbel-max trick with one noise vector per `(seed, step)` shared by every row, so
+    a prompt's continuation does not depend on the other prompts of its batch.
+    """
     vocab = tf.shape(logits)[-1]
     never = tf.logical_or(tf.equal(tf.range(vocab), PAD), tf.equal(tf.range(vocab), UNKNOWN))
     logits = tf.where(never[None, :], tf.constant(-float("inf"), logits.dtype), logits)
     greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
     filtered = filter_logits(logits, tf.maximum(temperature, 1e-6), top_k, top_p)
-    sampled = tf.random.stateless_categorical(filtered, 1, seed=tf.stack([seed, step]), dtype=tf.int32)[:, 0]
+    uniform = tf.random.stateless_uniform([1, vocab], seed=tf.stack([seed, step]), minval=1e-12, maxval=1.0)
+    sampled = tf.argmax(filtered - tf.math.log(-tf.math.log(uniform)), axis=-1, output_type=tf.int32)
     return tf.where(temperature > 0, sampled, greedy)
 
 
@@ -73,7 +78,7 @@ class TextGenerator(tf.Module):
         tf.TensorSpec([], tf.int32, name="top_k"),
         tf.TensorSpec([], tf.float32, name="top_p"),
         tf.TensorSpec([], tf.int32, name="seed"),
-    ])  # fmt: skip
+    ], autograph=False)  # fmt: skip
     def continue_text(self, prompt, length, temperature, top_k, top_p, seed):
         """`{"text": string [batch]}`: `length` characters after each prompt (an empty prompt starts at a line break)."""
         prompt = tf.where(tf.strings.length(prompt) > 0, prompt, "\n")
@@ -84,12 +89,13 @@ class TextGenerator(tf.Module):
         zeros = [tf.zeros([batch, size]) for size in self.state_sizes]
         logits, *states = self.generator([ids, *zeros], training=False)  # padding is masked: states at the end
         last = tf.gather(logits, lengths - 1, axis=1, batch_dims=1)
-        written = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
-        for step in tf.range(length):
-            tf.autograph.experimental.set_loop_options(shape_invariants=[(last, tf.TensorShape([None, None]))])
+
+        def write_one(step, last, states, written):
             following = draw(last, temperature, top_k, top_p, seed, step)
-            written = written.write(step, following)
             logits, *states = self.generator([following[:, None], *states], training=False)
-            last = logits[:, 0]
+            return step + 1, logits[:, 0], states, written.write(step, following)
+
+        written = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
+        *_, written = tf.while_loop(lambda step, *_: step < length, write_one, (tf.constant(0), last, states, written))
         continuation = tf.transpose(written.stack())  # (batch, length)
         return {"text": tf.strings.reduce_join(tf.gather(self.shown, continuation), axis=-1)}

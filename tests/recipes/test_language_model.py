@@ -1,0 +1,107 @@
+"""`python -m zoo.recipes.language_model` end to end on a shrunken config: train on a slice of the
+standard library's source, evaluate, export, then the artifacts used as a user would (the SavedModel,
+the TFLite file a character at a time, predict with sampling settings), and training on a folder of
+.txt files with damaged lines."""
+
+import json
+import math
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.recipes.arguments import recipe_arguments
+from zoo.export.tflite_model import TFLiteModel
+from zoo.language_model import workflow
+from zoo.language_model.data import stream_windows
+from zoo.recipes.language_model import main
+
+pytestmark = pytest.mark.slow
+
+TINY = ["max_characters=40000", "units=16", "embedding_dim=8", "batch_size=8", "window=20", "epochs=1",
+        "train_minutes=0.1", "ngram_orders=[1, 3]", "evaluation_streams=4", "sample_length=30", "export_batch=2",
+        "quantizations=['float16']", "agreement_threshold=0.5"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("language_model")
+    assert main(recipe_arguments(workdir, TINY)) == 0
+    config, generator, vocabulary = workflow.load_trained(str(workdir))
+    return workdir, config, generator, workflow.load_data(config, vocabulary)
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "characters.json", "serving/1/saved_model.pb", "model.tflite", "model_fp16.tflite",
+                 "config.json", "metrics.json", "samples.txt", "training.png", "history.csv", "export_report.json"):
+        assert os.path.exists(workdir / name), name
+    metrics = json.loads((workdir / "metrics.json").read_text())
+    assert list(metrics["test"]) == ["model", "ngram_1", "ngram_3"]
+    for row in metrics["test"].values():
+        assert 0 < row["bits_per_character"] < 8 and row["perplexity"] == pytest.approx(2 ** row["bits_per_character"])
+    assert metrics["test"]["ngram_3"]["bits_per_character"] < metrics["test"]["ngram_1"]["bits_per_character"]
+    samples = (workdir / "samples.txt").read_text(encoding="utf-8")
+    assert all(sample["prompt"] + sample["text"] in samples for sample in metrics["samples"])
+    assert all(len(sample["text"]) == 30 for sample in metrics["samples"])
+
+
+def test_bits_per_character_equal_keras_cross_entropy_over_each_whole_stream(trained):
+    _, config, generator, data = trained
+    test = data.ids["test"]
+    bits, positions = workflow.model_bits_per_character(generator, test, 4, 20)
+    inputs, targets = stream_windows(test, 4, 20)  # read as one long sequence per stream, no window cut
+    whole = lambda windows: np.concatenate(list(windows), axis=1)  # noqa: E731
+    logits = generator([tf.constant(whole(inputs)), *[tf.zeros([4, 16])] * 2])[0]
+    nats = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(whole(targets), logits)
+    assert bits == pytest.approx(float(nats) / math.log(2), abs=1e-4)
+    np.testing.assert_array_equal(np.sort(test[positions]), np.sort(targets.reshape(-1)))
+
+
+def test_the_saved_model_writes_what_predict_writes(trained, capsys):
+    workdir, config, generator, data = trained
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    prompts = ["def main(", "import "]
+    outputs = serve(prompt=tf.constant(prompts), length=tf.constant(25), temperature=tf.constant(0.7),
+                    top_k=tf.constant(5), top_p=tf.constant(0.9), seed=tf.constant(11))  # fmt: skip
+    texts = [text.decode("utf-8") for text in outputs["text"].numpy()]
+    assert [len(text) for text in texts] == [25, 25]
+    settings = ["temperature=0.7", "top_k=5", "top_p=0.9", "sample_length=25", "sample_seed=11"]
+    assert main(["predict", "--workdir", str(workdir), *prompts, *sum([["--set", s] for s in settings], [])]) == 0
+    printed = capsys.readouterr().out
+    assert all(prompt + text in printed for prompt, text in zip(prompts, texts))
+
+
+def test_predict_refuses_settings_fixed_by_training(trained, capsys):
+    assert main(["predict", "--workdir", str(trained[0]), "def ", "--set", "units=3"]) == 2
+    assert "only temperature, top_k, top_p" in capsys.readouterr().err
+
+
+def test_the_tflite_file_runs_a_character_at_a_time(trained):  # its inputs resized from the example's shape
+    workdir, config, generator, data = trained
+    characters = data.ids["test"][:6][None, :]
+    states = [np.zeros((1, 16), np.float32)] * 2
+    expected = generator([tf.constant(characters), *states])[0].numpy()[0]
+    runner = TFLiteModel((workdir / "model.tflite").read_bytes())
+    names = {"state_0_0": "next_state_0_0", "state_0_1": "next_state_0_1"}
+    feed = dict(zip(names, states))
+    for step in range(characters.shape[1]):
+        outputs = runner(characters=characters[:, step : step + 1], **feed)
+        np.testing.assert_allclose(outputs["logits"][0, 0], expected[step], atol=1e-4, rtol=0)
+        feed = {name: outputs[output] for name, output in names.items()}
+
+
+def test_training_on_a_folder_of_text_files_with_damaged_lines(tmp_path, capsys):
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for index in range(5):
+        (folder / f"book{index}.txt").write_text(f"Chapter {index}. It was a dark and stormy night.\n" * 60)
+    (folder / "book0.txt").write_bytes((folder / "book0.txt").read_bytes() + b"\xff\xfe broken line\n")
+    workdir = tmp_path / "run"
+    assert main(["train", *recipe_arguments(workdir, TINY), "--data", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "1 damaged lines skipped" in captured.out and "book0.txt:61: not UTF-8" in captured.err
+    config, generator, vocabulary = workflow.load_trained(str(workdir))
+    assert config.data == str(folder) and set(vocabulary.characters) <= set("Chapter 01234. It was a dark and stormy night.\n")

@@ -1,0 +1,139 @@
+"""Time series for forecasting: real series that ship inside statsmodels (weekly CO2 at Mauna Loa,
+yearly sunspot numbers) or a CSV the user names (`time,value` rows), with gaps filled and damaged
+rows skipped, both counted."""
+
+import csv
+import dataclasses
+import math
+
+import numpy as np
+
+from zoo.data.skipped import SkippedLines
+
+MISSING = {"", "nan", "na", "n/a", "null", "none", "?"}
+
+
+@dataclasses.dataclass
+class Series:
+    """One regularly spaced series.
+
+    Attributes:
+        values: float64 (length,), gaps filled by linear interpolation.
+        times: the label of each value (a date, a year, or the row number).
+        name: what the series is, with its unit.
+        season: the period of its seasonality in steps (1: none known).
+        filled: how many missing values were interpolated.
+        skipped: how many damaged rows were left out.
+    """
+
+    values: np.ndarray
+    times: list
+    name: str
+    season: int
+    filled: int = 0
+    skipped: int = 0
+
+    def summary(self):
+        notes = [f"{self.filled} missing values interpolated"] if self.filled else []
+        notes += [f"{self.skipped} damaged rows skipped"] if self.skipped else []
+        span = f"{self.times[0]} … {self.times[-1]}"
+        return f"{self.name}: {len(self.values)} values, {span}, season {self.season}" + "".join(
+            f"; {note}" for note in notes)
+
+
+def fill_gaps(values):
+    """`(filled values, count)`: NaNs linearly interpolated between their neighbours (the nearest value at the ends)."""
+    values = np.asarray(values, np.float64)
+    missing = np.isnan(values)
+    if missing.all():
+        raise ValueError("the series holds no numbers.")
+    known = np.flatnonzero(~missing)
+    filled = values.copy()
+    filled[missing] = np.interp(np.flatnonzero(missing), known, values[known])
+    return filled, int(missing.sum())
+
+
+def co2_series():
+    """Weekly atmospheric CO2 at Mauna Loa, 1958–2001, in ppm (Keeling & Whorf; statsmodels' `co2`)."""
+    from statsmodels.datasets import co2
+
+    frame = co2.load_pandas().data
+    values, filled = fill_gaps(frame["co2"].to_numpy())
+    times = [stamp.strftime("%Y-%m-%d") for stamp in frame.index]
+    return Series(values, times, "Mauna Loa CO2, weekly (ppm)", season=52, filled=filled)
+
+
+def sunspots_series():
+    """Yearly mean sunspot numbers, 1700–2008 (statsmodels' `sunspots`); an ~11-year cycle."""
+    from statsmodels.datasets import sunspots
+
+    frame = sunspots.load_pandas().data
+    values, filled = fill_gaps(frame["SUNACTIVITY"].to_numpy())
+    return Series(values, [str(int(year)) for year in frame["YEAR"]], "Sunspot number, yearly", season=11,
+                  filled=filled)  # fmt: skip
+
+
+EMBEDDED = {"co2": co2_series, "sunspots": sunspots_series}
+
+
+def _number(text):
+    """The float in `text`; None if missing; raises ValueError if it is not a number."""
+    if text.strip().lower() in MISSING:
+        return None
+    value = float(text)
+    return None if math.isnan(value) else value
+
+
+def read_series_csv(path, season=1, stream=None):
+    """A series from a CSV (or TSV) file: `time,value` rows (or one value per row), an optional header.
+
+    Empty or NaN values are gaps (interpolated, counted); a row whose value is not a number or
+    whose column count differs from the first row's is skipped, counted and named with its line.
+
+    Raises:
+        ValueError naming the file if it is missing or holds fewer than 3 numbers.
+    """
+    skipped = SkippedLines(stream)
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            sample = file.read(4096)
+            file.seek(0)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
+            rows = list(csv.reader(file, dialect))
+    except FileNotFoundError:
+        raise ValueError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"--data {path}: not UTF-8 text ({error.reason}).") from None
+    rows = [(number, row) for number, row in enumerate(rows, 1) if row and any(field.strip() for field in row)]
+    if rows:
+        try:
+            _number(rows[0][1][-1])
+        except ValueError:
+            rows = rows[1:]  # a header
+    times, values, width = [], [], len(rows[0][1]) if rows else 0
+    for number, row in rows:
+        if len(row) != width:
+            skipped("columns", f"{path}:{number}: {len(row)} columns where the first row has {width}")
+            continue
+        try:
+            value = _number(row[-1])
+        except ValueError:
+            skipped("value", f"{path}:{number}: value {row[-1]!r} is not a number")
+            continue
+        times.append(row[0].strip() if width > 1 else str(len(times)))
+        values.append(np.nan if value is None else value)
+    if np.sum(~np.isnan(np.asarray(values, np.float64))) < 3:
+        raise ValueError(f"--data {path}: fewer than 3 numbers; expected a CSV of time,value rows.")
+    filled_values, filled = fill_gaps(values)
+    return Series(filled_values, times, path, season=season, filled=filled, skipped=sum(skipped.counts.values()))
+
+
+def load_series(dataset, data="", season=0, stream=None):
+    """`--data` (a CSV) if given, else the embedded `dataset`; `season` > 0 overrides the series' own."""
+    if data:
+        series = read_series_csv(data, season or 1, stream)
+    else:
+        series = EMBEDDED[dataset]()
+    if season:
+        series.season = season
+    return series

@@ -1,0 +1,1 @@
+"""Time-series forecasting (many-to-one, multi-step): `python -m zoo.recipes.forecasting`."""

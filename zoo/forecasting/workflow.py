@@ -1,0 +1,260 @@
+"""The forecasting recipe's verbs as library functions: train, evaluate, predict, export, tune, and
+the default run that does all of them. `zoo/recipes/forecasting.py` only parses arguments."""
+
+import csv
+import dataclasses
+import os
+import time
+
+import numpy as np
+import tensorflow as tf
+from sklearn import metrics as sklearn_metrics
+
+from zoo.config import read_saved_config
+from zoo.data.time_series import load_series, read_series_csv
+from zoo.forecasting.config import ForecastingConfig
+from zoo.plots import plot_training_curves
+from zoo.registry import create_model
+from zoo.tables import format_table
+from zoo.training import fit
+from zoo.workdir import load_keras_model, train_in_workdir, write_json
+
+RECIPE = "forecasting"
+MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
+              "horizon")  # fmt: skip
+ANOMALIES_FILE = "anomalies.csv"
+
+
+@dataclasses.dataclass
+class ForecastData:
+    """A series cut in time: train is `[0, train_end)`, validation `[train_end, validation_end)`, test
+    the rest; `scale` is the training part's standard deviation (the model's unit)."""
+
+    series: object
+    train_end: int
+    validation_end: int
+    scale: float
+
+    def bounds(self, split):
+        return {"train": (0, self.train_end), "validation": (self.train_end, self.validation_end),
+                "test": (self.validation_end, len(self.series.values))}[split]  # fmt: skip
+
+    def summary(self):
+        sizes = ", ".join(f"{split} {end - start}" for split, (start, end) in
+                          ((split, self.bounds(split)) for split in ("train", "validation", "test")))  # fmt: skip
+        return f"{self.series.summary()}; {sizes} values (in time order)"
+
+
+def load_data(config, stream=None):
+    """The series of the config, split chronologically; the scale is fit on the training part only.
+
+    Raises:
+        ValueError if a split is too short for one window and horizon.
+    """
+    series = load_series(config.dataset, config.data, config.season, stream)
+    length = len(series.values)
+    train_end = int(length * (1 - config.validation_fraction - config.test_fraction))
+    validation_end = int(length * (1 - config.test_fraction))
+    if train_end < config.window + config.horizon or min(validation_end - train_end, length - validation_end) < \
+            config.horizon:  # fmt: skip
+        raise ValueError(f"{series.name}: {length} values are too few for a window of {config.window} and a horizon "
+                         f"of {config.horizon} in each split; lower window / horizon or use a longer series.")
+    scale = float(np.std(series.values[:train_end])) or 1.0
+    return ForecastData(series, train_end, validation_end, scale)
+
+
+def windows(data, split, window, horizon):
+    """`(histories (n, window), targets (n, horizon), origins (n,))` of every forecast whose targets lie in
+    `split`; `origins` index each first target. A history may reach back into the previous split."""
+    start, end = data.bounds(split)
+    origins = np.arange(max(start, window), end - horizon + 1)
+    values = data.series.values
+    histories = values[origins[:, None] - window + np.arange(window)[None, :]]
+    targets = values[origins[:, None] + np.arange(horizon)[None, :]]
+    return histories.astype(np.float32), targets.astype(np.float32), origins
+
+
+def baselines(values, origins, horizon, season):
+    """The forecasts to beat: naive (the last value, repeated) and seasonal naive (the value one season
+    before each target step)."""
+    steps = np.arange(horizon)[None, :]
+    naive = np.repeat(values[origins - 1][:, None], horizon, axis=1)
+    seasons_back = (steps // season + 1) * season
+    seasonal = values[np.maximum(origins[:, None] + steps - seasons_back, 0)]
+    return {"naive": naive, "seasonal_naive": seasonal}
+
+
+def score(targets, forecasts):
+    """MAE and RMSE over every step (scikit-learn), and the MAE of each horizon step."""
+    return {
+        "mae": float(sklearn_metrics.mean_absolute_error(targets, forecasts)),
+        "rmse": float(np.sqrt(sklearn_metrics.mean_squared_error(targets, forecasts))),
+        "mae_by_step": [float(v) for v in sklearn_metrics.mean_absolute_error(targets, forecasts,
+                                                                             multioutput="raw_values")],
+    }
+
+
+def build_model(config, scale):
+    return create_model("forecaster", horizon=config.horizon, cell=config.cell, units=config.units,
+                        depth=config.depth, dropout=config.dropout, learning_rate=config.learning_rate,
+                        clipnorm=config.clipnorm, scale=scale)  # fmt: skip
+
+
+def datasets(data, config):
+    """(train, validation) tf.data pipelines of (history, targets) windows."""
+    train_histories, train_targets, _ = windows(data, "train", config.window, config.horizon)
+    validation = windows(data, "validation", config.window, config.horizon)[:2]
+    train = tf.data.Dataset.from_tensor_slices((train_histories, train_targets)).shuffle(
+        len(train_targets), seed=config.seed, reshuffle_each_iteration=True)
+    return (train.batch(config.batch_size).prefetch(tf.data.AUTOTUNE),
+            tf.data.Dataset.from_tensor_slices(validation).batch(config.batch_size))
+
+
+def train(config, workdir, verbose=1):
+    """Trains the forecaster into `workdir`; resumes an interrupted run. Returns `(model, data)`."""
+    os.makedirs(workdir, exist_ok=True)
+    data = load_data(config)
+    print(data.summary())
+    model = train_in_workdir(workdir, config, RECIPE, ForecastingConfig, MODEL_KEYS,
+                             lambda: build_model(config, data.scale), lambda: datasets(data, config),
+                             f"{config.cell} forecaster", verbose)  # fmt: skip
+    plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
+    return model, data
+
+
+def load_trained(workdir):
+    """`(config, model)` of what `train` left in `workdir`."""
+    config = read_saved_config(ForecastingConfig, os.path.join(workdir, "config.json"))
+    return config, load_keras_model(workdir, RECIPE)
+
+
+def forecast(model, histories, batch_size=256):
+    return np.asarray(model.predict(histories, batch_size=batch_size, verbose=0), np.float64)
+
+
+def anomalies(data, model, config, test_forecasts, test_targets, test_origins):
+    """Test values whose one-step-ahead residual exceeds the `anomaly_quantile` of the validation
+    residuals: `(threshold, [(time, value, forecast, residual), ...])`."""
+    histories, targets, _ = windows(data, "validation", config.window, config.horizon)
+    residuals = np.abs(targets[:, 0] - forecast(model, histories)[:, 0])
+    threshold = float(np.quantile(residuals, config.anomaly_quantile))
+    test_residuals = np.abs(test_targets[:, 0] - test_forecasts[:, 0])
+    flagged = np.flatnonzero(test_residuals > threshold)
+    return threshold, [(data.series.times[test_origins[i]], float(test_targets[i, 0]), float(test_forecasts[i, 0]),
+                        float(test_residuals[i])) for i in flagged]  # fmt: skip
+
+
+def _write_anomalies(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["time", "value", "forecast", "residual"])
+        writer.writerows(rows)
+
+
+def evaluate(workdir, model=None, data=None, config=None):
+    """MAE / RMSE on the test split for the model and the naive and seasonal-naive forecasts, anomaly
+    flags (anomalies.csv), forecast.png and metrics.json. Returns the results dict."""
+    from zoo.forecasting.plots import plot_forecasts
+
+    if model is None:
+        config, model = load_trained(workdir)
+        data = load_data(config)
+    histories, targets, origins = windows(data, "test", config.window, config.horizon)
+    forecasts = forecast(model, histories)
+    results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}", **score(targets, forecasts)}}
+    for name, values in baselines(data.series.values, origins, config.horizon, data.series.season).items():
+        label = f"seasonal naive (season {data.series.season})" if name == "seasonal_naive" else "naive (last value)"
+        results[name] = {"model": label, **score(targets, values)}
+    print(f"test split: {len(origins)} forecasts of {config.horizon} steps from {data.series.times[origins[0]]} on; "
+          f"errors in the series' units")
+    print(format_table(["model", "MAE", "RMSE", "MAE step 1", f"MAE step {config.horizon}"],
+                       [[r["model"], r["mae"], r["rmse"], r["mae_by_step"][0], r["mae_by_step"][-1]]
+                        for r in results.values()]))  # fmt: skip
+    threshold, flagged = anomalies(data, model, config, forecasts, targets, origins)
+    _write_anomalies(os.path.join(workdir, ANOMALIES_FILE), flagged)
+    print(f"anomalies: {len(flagged)} of {len(origins)} test values lie further than {threshold:.3g} from their "
+          f"one-step forecast (the {config.anomaly_quantile:.0%} quantile of validation residuals); {ANOMALIES_FILE}")
+    for row in flagged[:5]:
+        print("  {}: value {:.4g}, forecast {:.4g}, residual {:.3g}".format(*row))
+    plot_forecasts(data, forecasts, origins, flagged, config, os.path.join(workdir, "forecast.png"))
+    write_json(os.path.join(workdir, "metrics.json"), {
+        "test": results, "test_forecasts": int(len(origins)), "horizon": config.horizon,
+        "anomaly_threshold": threshold, "anomalies": len(flagged)})  # fmt: skip
+    return results
+
+
+def history_from(inputs, window):
+    """The history `predict` forecasts from: the numbers given, or the values of a CSV file."""
+    try:
+        values = np.array([float(text) for text in inputs])
+    except ValueError:
+        if len(inputs) != 1:
+            raise ValueError("predict takes numbers (the latest values, oldest first) or one CSV file of "
+                             f"time,value rows; received {inputs}.") from None
+        values = read_series_csv(inputs[0]).values
+    if len(values) < 2:
+        raise ValueError(f"predict needs at least 2 values of history; received {len(values)}.")
+    return values[-window:]
+
+
+def predict(workdir, inputs):
+    """Prints the next `horizon` values after a history (numbers, or a CSV's last `window` values)."""
+    config, model = load_trained(workdir)
+    history = history_from(inputs, config.window)
+    values = forecast(model, history[None, :].astype(np.float32))[0]
+    print(f"from {len(history)} values ending with {history[-1]:.6g}: the next {config.horizon}")
+    print(format_table(["step", "forecast"], [[step + 1, value] for step, value in enumerate(values)]))
+    return 0
+
+
+def export(workdir, model=None, data=None, config=None, verbose=True, overrides=None):
+    """Exports the forecaster: model.keras, serving/1 (`history` → `forecast`, raw values, any
+    history length) and TFLite files (the test batch's shape), proved on test windows; quantized
+    files must stay within `quantized_tolerance` training standard deviations."""
+    from zoo.export import exporter, parity
+
+    if model is None:
+        config, model = load_trained(workdir)
+        data = load_data(config)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
+    histories = windows(data, "test", config.window, config.horizon)[0][: config.batch_size]
+    tolerance = config.quantized_tolerance * data.scale
+    return exporter.export_model(
+        model, workdir, histories, tolerance=config.export_tolerance, quantizations=config.quantizations,
+        verbose=verbose, quantized_check=lambda name, expected, actual: parity.check_float(
+            name, expected, actual, tolerance, argmax=False))  # fmt: skip
+
+
+def run(config, workdir, verbose=1):
+    """The default run: train, evaluate, export."""
+    start = time.monotonic()
+    model, data = train(config, workdir, verbose=verbose)
+    evaluate(workdir, model, data, config)
+    export(workdir, model, data, config)
+    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+
+
+def tuning_target(data):
+    """The recipe's `TuningTarget`: validation MAE (maximized as its negative)."""
+    from zoo.tuning.search import TuningTarget
+
+    def train_and_score(model, config, trial_dir, fit_kwargs):
+        train_set, validation = datasets(data, config)
+        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
+            verbose=0, callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
+            save_model=False)  # fmt: skip
+        histories, targets, _ = windows(data, "validation", config.window, config.horizon)
+        return -score(targets, forecast(model, histories))["mae"]
+
+    return TuningTarget(RECIPE, "val_neg_mae", lambda config: build_model(config, data.scale), train_and_score)
+
+
+def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1, strategy=None):
+    """Searches cell, depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
+    from zoo.tuning.search import search
+
+    data = load_data(config)
+    print(data.summary())
+    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose),
+                  strategy=strategy)

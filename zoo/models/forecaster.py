@@ -1,0 +1,101 @@
+"""Many-to-one forecasting: a window of a series in, its next `horizon` values out (direct multi-step).
+
+The model reads the window relative to its last value and in units of the training series' spread,
+and predicts the changes from that last value, so it needs no scaler outside it and copes with a
+level (a trend) it never saw in training; the SavedModel and TFLite files take and return raw values.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from zoo.layers import stacked_rnn
+from zoo.registry import register_model
+from zoo.training import default_optimizer
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class RelativeToLast(keras.layers.Layer):
+    """history (batch, time) → ((history − last value) / scale)[..., None]: a level-free, scaled sequence.
+
+    Args:
+        scale: float > 0, the series' spread on the training split.
+    """
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def call(self, history):
+        return ops.expand_dims((history - history[:, -1:]) / self.scale, -1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class FromLast(keras.layers.Layer):
+    """(history, changes) → last value + changes · scale: scaled changes back to the series' values.
+
+    Args:
+        scale: float > 0, as `RelativeToLast`'s.
+    """
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def call(self, history, changes):
+        return history[:, -1:] + changes * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ScaledMeanSquaredError(keras.losses.Loss):
+    """Mean squared error in units of `scale` (the training series' spread): the loss of scaled targets,
+    for a model that outputs raw values."""
+
+    def __init__(self, scale=1.0, name="scaled_mse", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
+
+    def call(self, y_true, y_pred):
+        return ops.mean(ops.square((ops.cast(y_true, y_pred.dtype) - y_pred) / self.scale), axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+def _example_batch(model, batch_size, seed):
+    horizon = model.output_shape[-1]
+    walks = np.cumsum(np.random.default_rng(seed).normal(size=(batch_size, 12 + horizon)), axis=1).astype(np.float32)
+    return walks[:, :12], walks[:, 12:]
+
+
+@register_model("forecaster", example_batch=_example_batch)
+def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_rate=1e-3, clipnorm=1.0, scale=1.0):
+    """history → relative to its last value, scaled → stacked RNN → final state → the next `horizon` values.
+
+    Args:
+        horizon: int, default 4. Values forecast at once.
+        cell: str, default "lstm". A `zoo.cells.make_cell` name.
+        units, depth, dropout: the stacked RNN (see `zoo.layers.stacked_rnn`).
+        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        scale: float, default 1. The spread of the training series (its standard deviation).
+
+    Returns:
+        A compiled `keras.Model`: float32 "history" (batch, time; any length) → "forecast" (batch,
+        horizon), trained with the mean squared error in units of `scale`; metric: MAE in the
+        series' units.
+    """
+    history = keras.Input((None,), name="history")
+    relative = RelativeToLast(scale, name="relative_to_last")(history)
+    encoded = stacked_rnn(cell, units, depth, return_sequences=False, dropout=dropout, name="encoder")(relative)
+    changes = keras.layers.Dense(horizon, name="changes")(encoded)
+    forecast = FromLast(scale, name="forecast")(history, changes)
+    model = keras.Model(history, forecast, name="forecaster")
+    model.compile(optimizer=default_optimizer(learning_rate, clipnorm), loss=ScaledMeanSquaredError(scale),
+                  metrics=[keras.metrics.MeanAbsoluteError(name="mae")])  # fmt: skip
+    return model
