@@ -214,3 +214,15 @@ def with_overrides(config, overrides, allowed):
         _set_nested(values, key_path, value)
         check_keys_and_types(type(config), values, f"--set {override}")
     return config_from_dict(type(config), values, "--set")
+
+
+def replace_values(config, values):
+    """`config` with `values` (a dict key → value) in place of its own, checked again.
+
+    Raises:
+        ValueError naming the keys this config does not have (a setting that does not apply to its recipe).
+    """
+    unknown = sorted(set(values) - {field.name for field in dataclasses.fields(config)})
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} do(es) not apply to {type(config).__name__}.")
+    return dataclasses.replace(config, **values)

@@ -79,8 +79,15 @@ def test_greedy_generation_is_the_step_by_step_argmax(generator):
 def test_prompts_of_different_lengths_continue_as_they_would_alone(generator):
     module = TextGenerator(*generator)
     prompts = ["fox", "the quick brown", ""]
-    together = _continue(module, prompts, 15, 0.9, seed=3)
-    alone = [_continue(module, [prompt], 15, 0.9, seed=3)[0] for prompt in prompts]
-    assert together == alone
-    assert _continue(module, prompts, 15, 0.9, seed=4) != together
-    assert _continue(module, ["fox", "fox"], 15, 0.9, seed=3) == [together[0]] * 2
+    together = _continue(module, prompts, 15, 0.0)  # greedy: padding must not change a prompt's states
+    assert together == [_continue(module, [prompt], 15, 0.0)[0] for prompt in prompts]
+
+
+def test_sampling_repeats_with_its_seed_and_varies_between_rows(generator):
+    module = TextGenerator(*generator)
+    prompts = ["fox", "fox", "the lazy"]
+    first = _continue(module, prompts, 20, 1.0, seed=3)
+    assert _continue(module, prompts, 20, 1.0, seed=3) == first
+    assert _continue(module, prompts, 20, 1.0, seed=4) != first
+    assert first[0] != first[1]  # the same prompt twice: two samples
+    assert _continue(module, ["fox"], 20, 1.0, seed=3) == first[:1]  # row 0 does not depend on the rows after it

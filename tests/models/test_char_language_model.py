@@ -31,3 +31,12 @@ def test_states_are_reset_at_each_epoch():
     callback.set_model(model)
     callback.on_epoch_begin(1)
     np.testing.assert_allclose(model(characters).numpy(), first)
+
+
+def test_padding_after_a_prompt_leaves_the_generator_states_as_they_were():
+    generator = char_language_model(20, 8, "lstm", 6, depth=2, with_states=True)
+    states = [tf.random.normal([1, 6]) for _ in range(4)]
+    padded = generator([tf.constant([[3, 4, 5, 0, 0]]), *states])
+    alone = generator([tf.constant([[3, 4, 5]]), *states])
+    for padded_state, state in zip(padded[1:], alone[1:]):
+        np.testing.assert_allclose(padded_state, state, atol=1e-6, rtol=0)

@@ -28,7 +28,7 @@ class Corpus:
         sizes = ", ".join(f"{name} {len(self.texts[name]):,}" for name in SPLITS)
         counted = "; ".join(f"{name} {len(self.files[name])} file{'s' if len(self.files[name]) > 1 else ''}"
                             for name in SPLITS if self.files[name])
-        skipped = f"; {self.skipped} damaged lines skipped" if self.skipped else ""
+        skipped = f"; {self.skipped} damaged line{'s' * (self.skipped > 1)} skipped" if self.skipped else ""
         return f"{self.source}: {sizes} characters" + (f" ({counted})" if counted else "") + skipped
 
 

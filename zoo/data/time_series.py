@@ -34,8 +34,8 @@ class Series:
     skipped: int = 0
 
     def summary(self):
-        notes = [f"{self.filled} missing values interpolated"] if self.filled else []
-        notes += [f"{self.skipped} damaged rows skipped"] if self.skipped else []
+        notes = [f"{self.filled} missing value{'s' * (self.filled > 1)} interpolated"] if self.filled else []
+        notes += [f"{self.skipped} damaged row{'s' * (self.skipped > 1)} skipped"] if self.skipped else []
         span = f"{self.times[0]} … {self.times[-1]}"
         return f"{self.name}: {len(self.values)} values, {span}, season {self.season}" + "".join(
             f"; {note}" for note in notes)
@@ -85,7 +85,8 @@ def _number(text):
 
 
 def read_series_csv(path, season=1, stream=None):
-    """A series from a CSV (or TSV) file: `time,value` rows (or one value per row), an optional header.
+    """A series from a CSV file (comma, tab or semicolon as the first line shows): `time,value` rows (or
+    one value per row), an optional header.
 
     Empty or NaN values are gaps (interpolated, counted); a row whose value is not a number or
     whose column count differs from the first row's is skipped, counted and named with its line.
@@ -96,10 +97,10 @@ def read_series_csv(path, season=1, stream=None):
     skipped = SkippedLines(stream)
     try:
         with open(path, newline="", encoding="utf-8") as file:
-            sample = file.read(4096)
+            first = next((line for line in file if line.strip()), "")
             file.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
-            rows = list(csv.reader(file, dialect))
+            delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
+            rows = list(csv.reader(file, delimiter=delimiter))
     except FileNotFoundError:
         raise ValueError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
     except UnicodeDecodeError as error:

@@ -44,6 +44,8 @@ RECIPE_EXPORTS = {  # recipes whose export has its own signatures
     "frame_labeling": "zoo.frame_labeling.workflow",
     "sequence_classification": "zoo.sequence_classification.workflow",
     "long_memory": "zoo.long_memory.workflow",
+    "language_model": "zoo.language_model.workflow",
+    "forecasting": "zoo.forecasting.workflow",
 }
 
 

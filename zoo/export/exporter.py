@@ -133,17 +133,19 @@ def convert_built_in(source, signature, name, quantization, scratch, representat
     return data, ops
 
 
-def prove_and_write_tflite(workdir, name, data, ops, inputs, check):
-    """Runs the TFLite file `data` on `inputs` with ai-edge-litert, checks its outputs with
-    `check(actual)` (a `zoo.export.parity` check: raises ExportError, else returns its dict), times
-    it, and only then writes `<workdir>/<name>` atomically. Returns the report row."""
+def prove_and_write_tflite(workdir, name, data, ops, inputs, check, run=None):
+    """Runs the TFLite file `data` on `inputs` with ai-edge-litert (or `run(runner)`, e.g. a step at a
+    time), checks its outputs with `check(actual)` (a `zoo.export.parity` check: raises ExportError,
+    else returns its dict), times it, and only then writes `<workdir>/<name>` atomically. Returns the
+    report row."""
     runner = tflite_model.TFLiteModel(data)
+    run = run or (lambda runner: runner(**inputs))
     try:
-        actual = runner(**inputs)
+        actual = run(runner)
     except (RuntimeError, ValueError) as error:
         raise ExportError(f"{name}: the TFLite runtime could not run it: {error}") from error
     result = check(actual)
-    latency = latency_ms(lambda: runner(**inputs))
+    latency = latency_ms(lambda: run(runner))
     atomic.write_bytes(os.path.join(workdir, name), data)
     return dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data), **result,
                 latency_ms=latency)

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
-from zoo.config import read_saved_config
+from zoo.config import read_saved_config, replace_values
 from zoo.data.time_series import load_series, read_series_csv
 from zoo.forecasting.config import ForecastingConfig
 from zoo.plots import plot_training_curves
@@ -203,7 +203,7 @@ def predict(workdir, inputs):
     history = history_from(inputs, config.window)
     values = forecast(model, history[None, :].astype(np.float32))[0]
     print(f"from {len(history)} values ending with {history[-1]:.6g}: the next {config.horizon}")
-    print(format_table(["step", "forecast"], [[step + 1, value] for step, value in enumerate(values)]))
+    print(format_table(["step", "forecast"], [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
     return 0
 
 
@@ -216,8 +216,7 @@ def export(workdir, model=None, data=None, config=None, verbose=True, overrides=
     if model is None:
         config, model = load_trained(workdir)
         data = load_data(config)
-    if overrides:
-        config = dataclasses.replace(config, **overrides)
+    config = replace_values(config, overrides or {})
     histories = windows(data, "test", config.window, config.horizon)[0][: config.batch_size]
     tolerance = config.quantized_tolerance * data.scale
     return exporter.export_model(

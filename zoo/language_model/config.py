@@ -19,8 +19,9 @@ class LanguageModelConfig(RecipeConfig):
     sampling keys (temperature, top_k, top_p, sample_length, sample_seed) also apply to `predict`.
     """
 
+    cell: str = "gru"
     units: int = 256
-    batch_size: int = 64
+    batch_size: int = 32
     epochs: int = 20
     learning_rate: float = 2e-3
     train_minutes: float = 3.0
@@ -45,7 +46,6 @@ class LanguageModelConfig(RecipeConfig):
     sample_seed: int = 0
     prompts: tuple[str, ...] = ()  # () = the starts of three test lines
     # Export.
-    export_batch: int = 8
     export_tolerance: float = 1e-4
     agreement_threshold: float = 0.95
     quantizations: tuple[str, ...] = ("float16", "int8")
@@ -54,8 +54,7 @@ class LanguageModelConfig(RecipeConfig):
         super().__post_init__()
         if self.data:  # saved in config.json: evaluate and export must find it from any directory
             object.__setattr__(self, "data", os.path.abspath(self.data))
-        for name in ("min_count", "max_vocabulary", "embedding_dim", "window", "evaluation_streams", "sample_length",
-                     "export_batch"):
+        for name in ("min_count", "max_vocabulary", "embedding_dim", "window", "evaluation_streams", "sample_length"):
             checks.positive_int(name, getattr(self, name))
         for order in self.ngram_orders:
             checks.positive_int("ngram_orders", order)

@@ -5,6 +5,7 @@ distribution reshaped by temperature, top-k and top-p (nucleus) sampling, with a
 import tensorflow as tf
 
 from zoo.language_model.data import PAD, UNKNOWN
+from zoo.models.char_language_model import zero_states
 
 
 def filter_logits(logits, temperature, top_k, top_p):
@@ -39,15 +40,16 @@ def draw(logits, temperature, top_k, top_p, seed, step):
     draw from `filter_logits`, reproducible from `(seed, step)`. Padding and the unknown character
     are never drawn.
 
-    The draw is the Gumbel-max trick with one noise vector per `(seed, step)` shared by every row, so
-    a prompt's continuation does not depend on the other prompts of its batch.
+    The draw is the Gumbel-max trick; row i's noise comes from `(seed, step)` and i alone, so a row's
+    continuation does not depend on the other prompts of its batch, and the same prompt given twice
+    gets two different samples.
     """
     vocab = tf.shape(logits)[-1]
     never = tf.logical_or(tf.equal(tf.range(vocab), PAD), tf.equal(tf.range(vocab), UNKNOWN))
     logits = tf.where(never[None, :], tf.constant(-float("inf"), logits.dtype), logits)
     greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
     filtered = filter_logits(logits, tf.maximum(temperature, 1e-6), top_k, top_p)
-    uniform = tf.random.stateless_uniform([1, vocab], seed=tf.stack([seed, step]), minval=1e-12, maxval=1.0)
+    uniform = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([seed, step]), minval=1e-12, maxval=1.0)
     sampled = tf.argmax(filtered - tf.math.log(-tf.math.log(uniform)), axis=-1, output_type=tf.int32)
     return tf.where(temperature > 0, sampled, greedy)
 
@@ -69,7 +71,6 @@ class TextGenerator(tf.Module):
         self.generator = generator
         self.table = vocabulary.lookup_table()
         self.shown = vocabulary.shown_characters()
-        self.state_sizes = [int(spec.shape[-1]) for spec in generator.inputs[1:]]
 
     @tf.function(input_signature=[
         tf.TensorSpec([None], tf.string, name="prompt"),
@@ -86,8 +87,7 @@ class TextGenerator(tf.Module):
         ids = tf.cast(self.table.lookup(characters), tf.int32).to_tensor(default_value=PAD)
         lengths = tf.cast(characters.row_lengths(), tf.int32)
         batch = tf.shape(ids)[0]
-        zeros = [tf.zeros([batch, size]) for size in self.state_sizes]
-        logits, *states = self.generator([ids, *zeros], training=False)  # padding is masked: states at the end
+        logits, *states = self.generator([ids, *zero_states(self.generator, batch)], training=False)  # padding is masked: states at the end
         last = tf.gather(logits, lengths - 1, axis=1, batch_dims=1)
 
         def write_one(step, last, states, written):

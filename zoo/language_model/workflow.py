@@ -9,13 +9,13 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from zoo.config import read_saved_config, with_overrides
+from zoo.config import read_saved_config, replace_values, with_overrides
 from zoo.data.text_corpus import SPLITS, load_corpus
 from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.language_model.data import CharacterVocabulary, input_positions, stream_windows, window_dataset
 from zoo.language_model.ngram import KneserNeyModel
 from zoo.language_model.sampling import TextGenerator
-from zoo.models.char_language_model import generator_from
+from zoo.models.char_language_model import generator_from, zero_states
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
@@ -108,7 +108,7 @@ def model_bits_per_character(generator, ids, streams, window):
     """
     streams, window = evaluation_layout(len(ids), streams, window)
     inputs, targets = stream_windows(ids, streams, window)
-    states = [tf.zeros([streams, int(spec.shape[-1])]) for spec in generator.inputs[1:]]
+    states = zero_states(generator, streams)
     total = 0.0
     for batch_inputs, batch_targets in zip(inputs, targets):
         logits, *states = generator([tf.constant(batch_inputs), *states], training=False)
@@ -203,8 +203,7 @@ def export(workdir, generator=None, data=None, config=None, verbose=True, overri
     if generator is None:
         config, generator, vocabulary = load_trained(workdir)
         data = load_data(config, vocabulary)
-    if overrides:
-        config = dataclasses.replace(config, **overrides)
+    config = replace_values(config, overrides or {})
     prompts = list(config.prompts) or prompts_from(data.corpus.texts["test"])
     return export_language_model(generator, data.vocabulary, data.ids["test"], prompts, config, workdir, verbose)
 

@@ -3,7 +3,6 @@ model), evaluate, predict, export, tune, and the default run. `zoo/recipes/long_
 parses arguments."""
 
 import csv
-import dataclasses
 import os
 import sys
 import time
@@ -12,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.config import read_saved_config
+from zoo.config import read_saved_config, replace_values
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.long_memory import experiments, plots
 from zoo.long_memory.config import LongMemoryConfig
@@ -182,7 +181,7 @@ def export(workdir, model=None, config=None, verbose=True, overrides=None):
     if model is None:
         config = read_saved_config(LongMemoryConfig, os.path.join(workdir, "config.json"))
         model = load_keras_model(workdir, RECIPE)
-    config = dataclasses.replace(config, **(overrides or {}))
+    config = replace_values(config, overrides or {})
     inputs = main_model_data(config, config.batch_size, 2)[0]
     return export_model(model, workdir, inputs, tolerance=config.export_tolerance, quantizations=(), verbose=verbose)
 

@@ -8,11 +8,21 @@ at a time with any batch size (and exported that way).
 
 import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
 from zoo.cells import make_cell
 from zoo.layers import Recurrent
 from zoo.models.token_models import compile_for_labels
 from zoo.registry import register_model
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class NotPadding(keras.layers.Layer):
+    """ids (batch, time) → bool (batch, time): True where the id is not padding (0)."""
+
+    def call(self, ids):
+        return ops.not_equal(ids, 0)
 
 
 def _example_batch(model, batch_size, seed):
@@ -44,7 +54,8 @@ def char_language_model(
 
     Args:
         vocab_size: int, default 40. Character ids lie in [0, vocab_size); 0 pads (masked in the
-            generator form only: training windows have no padding).
+            generator form only, where prompts of different lengths share a batch; training windows
+            have no padding).
         embedding_dim: int, default 16.
         cell: str, default "lstm". A `zoo.cells.make_cell` name.
         units, depth: int. Hidden size and number of layers.
@@ -65,7 +76,9 @@ def char_language_model(
         >>> model.fit(windows)  # (characters, the characters one step on)
     """
     characters = keras.Input((None,), batch_size=batch_size, dtype="int32", name="characters")
-    hidden = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=with_states, name="embedding")(characters)
+    hidden = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(characters)
+    # Keras does not hand the embedding's mask to a layer also given `initial_state`: pass it explicitly.
+    mask = NotPadding(name="not_padding")(characters) if with_states else None
     state_inputs, next_states = [], []
     for layer_index in range(depth):
         layer = Recurrent(make_cell(cell, units), return_sequences=True, return_state=with_states, stateful=stateful,
@@ -73,7 +86,7 @@ def char_language_model(
         if with_states:
             initial = [keras.Input((size,), batch_size=batch_size, name=f"state_{layer_index}_{index}")
                        for index, size in enumerate(make_cell(cell, units).state_sizes)]  # fmt: skip
-            hidden, *states = layer(hidden, initial_state=initial)
+            hidden, *states = layer(hidden, initial_state=initial, mask=mask)
             state_inputs += initial
             next_states += [keras.layers.Identity(name=f"next_state_{layer_index}_{index}")(state)
                             for index, state in enumerate(states)]  # fmt: skip
@@ -96,3 +109,8 @@ def generator_from(model, vocab_size, embedding_dim, cell, units, depth):
             source = model.get_layer(layer.name)
             layer.set_weights([variable.numpy() for variable in source.trainable_weights])
     return generator
+
+
+def zero_states(generator, batch_size):
+    """The generator form's starting states: zeros for each of its state inputs."""
+    return [tf.zeros([batch_size, int(spec.shape[-1])]) for spec in generator.inputs[1:]]

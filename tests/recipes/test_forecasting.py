@@ -1,0 +1,85 @@
+"""`python -m zoo.recipes.forecasting` end to end on a shrunken config: train on the sunspot numbers,
+evaluate, export, then the artifacts used as a user would (the SavedModel on histories of another
+length, predict from numbers and from a CSV), and training on a CSV with gaps and damaged rows."""
+
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.recipes.arguments import recipe_arguments
+from zoo.forecasting import workflow
+from zoo.recipes.forecasting import main
+
+pytestmark = pytest.mark.slow
+
+TINY = ["dataset='sunspots'", "window=22", "horizon=4", "units=8", "epochs=2", "train_minutes=0.05",
+        "quantizations=['float16']", "quantized_tolerance=0.5", "plotted_forecasts=2"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("forecasting")
+    assert main(recipe_arguments(workdir, TINY)) == 0
+    config, model = workflow.load_trained(str(workdir))
+    return workdir, config, model, workflow.load_data(config)
+
+
+def test_the_default_run_leaves_every_artifact(trained):
+    workdir = trained[0]
+    for name in ("model.keras", "serving/1/saved_model.pb", "model.tflite", "model_fp16.tflite", "config.json",
+                 "metrics.json", "forecast.png", "anomalies.csv", "training.png", "export_report.json"):
+        assert os.path.exists(workdir / name), name
+    metrics = json.loads((workdir / "metrics.json").read_text())
+    assert list(metrics["test"]) == ["model", "naive", "seasonal_naive"]
+    for row in metrics["test"].values():
+        assert 0 < row["mae"] <= row["rmse"] and len(row["mae_by_step"]) == 4
+    with open(workdir / "anomalies.csv", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["time", "value", "forecast", "residual"] and len(rows) - 1 == metrics["anomalies"]
+    assert all(float(row[3]) > metrics["anomaly_threshold"] for row in rows[1:])
+
+
+def test_the_model_scores_agree_with_keras_mae(trained):
+    _, config, model, data = trained
+    histories, targets, _ = workflow.windows(data, "test", config.window, config.horizon)
+    keras_mae = model.evaluate(histories, targets, verbose=0, return_dict=True)["mae"]
+    assert workflow.score(targets, workflow.forecast(model, histories))["mae"] == pytest.approx(keras_mae, rel=1e-4)
+
+
+def test_the_saved_model_forecasts_raw_values_from_any_history_length(trained):
+    workdir, config, model, data = trained
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    history = data.series.values[-30:].astype(np.float32)[None, :]  # longer than the training window
+    outputs = serve(history=tf.constant(history))
+    np.testing.assert_allclose(outputs["forecast"].numpy(), model.predict(history, verbose=0), atol=1e-3, rtol=0)
+
+
+def test_predict_from_numbers_and_from_a_csv(trained, tmp_path, capsys):
+    workdir, config, model, data = trained
+    values = data.series.values[-22:]
+    expected = model.predict(values[None, :].astype(np.float32), verbose=0)[0]
+    assert main(["predict", "--workdir", str(workdir), *[str(v) for v in values]]) == 0
+    from_numbers = capsys.readouterr().out
+    path = tmp_path / "history.csv"
+    path.write_text("year,value\n" + "".join(f"{1900 + i},{v}\n" for i, v in enumerate(data.series.values[-40:])))
+    assert main(["predict", "--workdir", str(workdir), str(path)]) == 0
+    assert capsys.readouterr().out == from_numbers
+    printed = [float(line.split()[-1]) for line in from_numbers.splitlines()[3:]]
+    np.testing.assert_allclose(printed, expected, atol=1e-4, rtol=1e-5)
+
+
+def test_training_on_a_csv_with_gaps_and_damaged_rows(tmp_path, capsys):
+    path = tmp_path / "series.csv"
+    rows = [f"{i},{np.sin(i / 5) + i / 50:.4f}" for i in range(300)]
+    rows[40], rows[41], rows[90] = "40,", "41,n/a", "90,broken"
+    path.write_text("step,value\n" + "\n".join(rows) + "\n")
+    workdir = tmp_path / "run"
+    assert main(["train", *recipe_arguments(workdir, TINY + ["season=31"]), "--data", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "2 missing values interpolated; 1 damaged row skipped" in captured.out
+    assert f"{path}:92: value 'broken' is not a number" in captured.err
+    assert workflow.load_trained(str(workdir))[0].data == str(path)
