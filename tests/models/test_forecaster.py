@@ -24,3 +24,15 @@ def test_the_loss_is_the_mean_squared_error_in_units_of_the_scale():
     targets, forecasts = np.array([[1.0, 3.0]]), np.array([[2.0, 1.0]])
     expected = keras.losses.MeanSquaredError()(targets / 2.0, forecasts / 2.0)
     assert float(ScaledMeanSquaredError(2.0)(targets, forecasts)) == pytest.approx(float(expected))
+
+
+def test_the_rnn_decoder_writes_the_horizon_a_step_at_a_time():
+    model = forecaster(horizon=5, units=6, decoder="rnn", scale=2.0)
+    assert model.get_layer("decoder") is not None and model.output_shape == (None, 5)
+    history = np.random.default_rng(1).normal(size=(3, 8)).astype(np.float32)
+    loss = model.train_on_batch(history, history[:, :5], return_dict=True)["loss"]
+    assert np.isfinite(loss)
+    np.testing.assert_allclose(model.predict(history + 10.0, verbose=0), model.predict(history, verbose=0) + 10.0,
+                               atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="decoder"):
+        forecaster(decoder="attention")

@@ -6,6 +6,7 @@ import os
 from zoo import checks
 from zoo.config import RecipeConfig
 from zoo.data.time_series import EMBEDDED
+from zoo.models.forecaster import DECODERS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ForecastingConfig(RecipeConfig):
     # Model.
     window: int = 104
     horizon: int = 13
+    decoder: str = "dense"  # "dense": many-to-one, the final state → every step; "rnn": an RNN writes step by step
     # Evaluation.
     anomaly_quantile: float = 0.99  # residuals above this quantile of the validation residuals are flagged
     plotted_forecasts: int = 8
@@ -44,6 +46,7 @@ class ForecastingConfig(RecipeConfig):
         if self.data:  # saved in config.json: evaluate and export must find it from any directory
             object.__setattr__(self, "data", os.path.abspath(self.data))
         checks.one_of("dataset", self.dataset, tuple(EMBEDDED))
+        checks.one_of("decoder", self.decoder, DECODERS)
         for name in ("window", "horizon", "plotted_forecasts"):
             checks.positive_int(name, getattr(self, name))
         for quantization in self.quantizations:

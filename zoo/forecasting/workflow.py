@@ -21,7 +21,7 @@ from zoo.workdir import load_keras_model, train_in_workdir, write_json
 
 RECIPE = "forecasting"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
-              "horizon")  # fmt: skip
+              "horizon", "decoder")  # fmt: skip
 ANOMALIES_FILE = "anomalies.csv"
 
 
@@ -97,7 +97,7 @@ def score(targets, forecasts):
 def build_model(config, scale):
     return create_model("forecaster", horizon=config.horizon, cell=config.cell, units=config.units,
                         depth=config.depth, dropout=config.dropout, learning_rate=config.learning_rate,
-                        clipnorm=config.clipnorm, scale=scale)  # fmt: skip
+                        clipnorm=config.clipnorm, scale=scale, decoder=config.decoder)  # fmt: skip
 
 
 def datasets(data, config):
@@ -161,7 +161,9 @@ def evaluate(workdir, model=None, data=None, config=None):
         data = load_data(config)
     histories, targets, origins = windows(data, "test", config.window, config.horizon)
     forecasts = forecast(model, histories)
-    results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}", **score(targets, forecasts)}}
+    decoder = "dense decoder" if config.decoder == "dense" else "RNN decoder"
+    results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}, {decoder}",
+                         **score(targets, forecasts)}}
     for name, values in baselines(data.series.values, origins, config.horizon, data.series.season).items():
         label = f"seasonal naive (season {data.series.season})" if name == "seasonal_naive" else "naive (last value)"
         results[name] = {"model": label, **score(targets, values)}

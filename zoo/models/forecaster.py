@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo import checks
 from zoo.layers import stacked_rnn
 from zoo.registry import register_model
 from zoo.training import default_optimizer
@@ -68,6 +69,32 @@ class ScaledMeanSquaredError(keras.losses.Loss):
         return {**super().get_config(), "scale": self.scale}
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class HorizonSteps(keras.layers.Layer):
+    """summary (batch, features) → (batch, horizon, features + horizon): the summary at every step of
+    the horizon, with the step's one-hot position, as the input sequence of a decoder RNN.
+
+    Args:
+        horizon: int, the steps to write.
+    """
+
+    def __init__(self, horizon=1, **kwargs):
+        super().__init__(**kwargs)
+        self.horizon = int(horizon)
+
+    def call(self, summary):
+        repeated = ops.repeat(ops.expand_dims(summary, 1), self.horizon, axis=1)
+        steps = ops.broadcast_to(ops.eye(self.horizon, dtype=summary.dtype),
+                                 (ops.shape(summary)[0], self.horizon, self.horizon))  # fmt: skip
+        return ops.concatenate([repeated, steps], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "horizon": self.horizon}
+
+
+DECODERS = ("dense", "rnn")
+
+
 def _example_batch(model, batch_size, seed):
     horizon = model.output_shape[-1]
     walks = np.cumsum(np.random.default_rng(seed).normal(size=(batch_size, 12 + horizon)), axis=1).astype(np.float32)
@@ -75,8 +102,14 @@ def _example_batch(model, batch_size, seed):
 
 
 @register_model("forecaster", example_batch=_example_batch)
-def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_rate=1e-3, clipnorm=1.0, scale=1.0):
+def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_rate=1e-3, clipnorm=1.0, scale=1.0,
+               decoder="dense"):
     """history → relative to its last value, scaled → stacked RNN → final state → the next `horizon` values.
+
+    With `decoder="dense"` (many-to-one) one dense layer writes every step of the horizon from the
+    final state; with `decoder="rnn"` (many-to-many, encoder-decoder) a second RNN of the same cell
+    reads that state at each step of the horizon, with the step's position, and writes one value
+    per step.
 
     Args:
         horizon: int, default 4. Values forecast at once.
@@ -84,16 +117,23 @@ def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_
         units, depth, dropout: the stacked RNN (see `zoo.layers.stacked_rnn`).
         learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
         scale: float, default 1. The spread of the training series (its standard deviation).
+        decoder: "dense" (default) or "rnn", see above.
 
     Returns:
         A compiled `keras.Model`: float32 "history" (batch, time; any length) → "forecast" (batch,
         horizon), trained with the mean squared error in units of `scale`; metric: MAE in the
         series' units.
     """
+    checks.one_of("decoder", decoder, DECODERS)
     history = keras.Input((None,), name="history")
     relative = RelativeToLast(scale, name="relative_to_last")(history)
     encoded = stacked_rnn(cell, units, depth, return_sequences=False, dropout=dropout, name="encoder")(relative)
-    changes = keras.layers.Dense(horizon, name="changes")(encoded)
+    if decoder == "dense":
+        changes = keras.layers.Dense(horizon, name="changes")(encoded)
+    else:
+        steps = HorizonSteps(horizon, name="horizon_steps")(encoded)
+        written = stacked_rnn(cell, units, 1, return_sequences=True, name="decoder")(steps)
+        changes = keras.layers.Reshape((horizon,), name="changes")(keras.layers.Dense(1, name="step_change")(written))
     forecast = FromLast(scale, name="forecast")(history, changes)
     model = keras.Model(history, forecast, name="forecaster")
     model.compile(optimizer=default_optimizer(learning_rate, clipnorm), loss=ScaledMeanSquaredError(scale),
