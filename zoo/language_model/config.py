@@ -65,7 +65,8 @@ class LanguageModelConfig(RecipeConfig):
             raise ValueError("max_characters, top_k and temperature must be >= 0 and top_p in (0, 1]; received "
                              f"{self.max_characters}, {self.top_k}, {self.temperature} and {self.top_p}.")
         if self.max_vocabulary < 3:
-            raise ValueError(f"max_vocabulary must be >= 3 (padding, unknown, a character); received {self.max_vocabulary}.")
+            raise ValueError("max_vocabulary must be >= 3 (padding, unknown, a character); received "
+                             f"{self.max_vocabulary}.")
         if not (0 < self.validation_fraction < 1 and 0 < self.test_fraction < 1
                 and self.validation_fraction + self.test_fraction < 1):
             raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "

@@ -15,6 +15,7 @@
 
 import os
 import tempfile
+from functools import partial
 
 import numpy as np
 import tensorflow as tf
@@ -61,9 +62,9 @@ def export_step_tflite(generator, workdir, ids, config, scratch):
     for quantization in ("none", *config.quantizations):
         name = exporter.tflite_file_name("model", quantization)
         if quantization == "none":
-            check = lambda actual: parity.check_float(name, expected, actual, config.export_tolerance)  # noqa: E731
+            check = partial(parity.check_float, name, expected, tolerance=config.export_tolerance)
         else:
-            check = lambda actual: parity.check_agreement(name, expected, actual, config.agreement_threshold)  # noqa: E731
+            check = partial(parity.check_agreement, name, expected, threshold=config.agreement_threshold)
         try:
             data, ops = exporter.convert_built_in(source, exporter.TFLITE_SIGNATURE, name, quantization, scratch)
             rows.append(exporter.prove_and_write_tflite(

@@ -81,13 +81,15 @@ class TextGenerator(tf.Module):
         tf.TensorSpec([], tf.int32, name="seed"),
     ], autograph=False)  # fmt: skip
     def continue_text(self, prompt, length, temperature, top_k, top_p, seed):
-        """`{"text": string [batch]}`: `length` characters after each prompt (an empty prompt starts at a line break)."""
+        """`{"text": string [batch]}`: `length` characters after each prompt (an empty prompt starts at a
+        line break)."""
         prompt = tf.where(tf.strings.length(prompt) > 0, prompt, "\n")
         characters = tf.strings.unicode_split(prompt, "UTF-8")
         ids = tf.cast(self.table.lookup(characters), tf.int32).to_tensor(default_value=PAD)
         lengths = tf.cast(characters.row_lengths(), tf.int32)
         batch = tf.shape(ids)[0]
-        logits, *states = self.generator([ids, *zero_states(self.generator, batch)], training=False)  # padding is masked: states at the end
+        # Padding is masked: the states are those after each prompt's last character.
+        logits, *states = self.generator([ids, *zero_states(self.generator, batch)], training=False)
         last = tf.gather(logits, lengths - 1, axis=1, batch_dims=1)
 
         def write_one(step, last, states, written):

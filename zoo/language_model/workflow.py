@@ -117,13 +117,14 @@ def model_bits_per_character(generator, ids, streams, window):
     return total / targets.size / math.log(2), positions
 
 
-def prompts_from(text, count=3, width=16):
-    """`count` prompts from a text: the starts of lines spread over it (indentation kept)."""
+def prompts_from(text, count=3, width=12):
+    """`count` prompts from a text: the first `width` characters of lines spread over it, after their
+    indentation (kept)."""
     lines = [line for line in text.split("\n") if len(line.strip()) >= 4]
     if not lines:
         return ["\n"] * count
     picks = np.linspace(0, len(lines) - 1, count + 2)[1:-1].astype(int)
-    return [lines[i][:width] for i in picks]
+    return [lines[i][: len(lines[i]) - len(lines[i].lstrip()) + width] for i in picks]
 
 
 def generate(generator, vocabulary, prompts, config):
