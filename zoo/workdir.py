@@ -3,6 +3,7 @@ trained with, JSON results."""
 
 import json
 import os
+import time
 
 import keras
 
@@ -101,3 +102,13 @@ def train_in_workdir(directory, config, recipe, config_class, model_keys, build,
                  callbacks=callbacks)
     print(f"training {label}: {report.describe(directory)}")
     return load_keras_model(directory, recipe) if report.last_epoch is None else model
+
+
+def train_evaluate_export(config, workdir, train, evaluate, export, verbose=1):
+    """A recipe's default run: `train(config, workdir, verbose)` → `(trained, data)`, then
+    `evaluate` and `export` (each `(workdir, trained, data, config)`), and the time it all took."""
+    start = time.monotonic()
+    trained, data = train(config, workdir, verbose=verbose)
+    evaluate(workdir, trained, data, config)
+    export(workdir, trained, data, config)
+    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")

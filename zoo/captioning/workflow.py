@@ -152,14 +152,12 @@ def run(config, workdir, verbose=1):
 def tuning_target(data):
     """The captioning recipe's `TuningTarget`: validation BLEU-4 of greedy captions, maximized."""
     from zoo.captioning.evaluate import score
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
                                     shuffle=split == "train", seed=config.seed) for split in ("train", "validation")]
-        fit(model, *datasets, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes, verbose=0,
-            callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)
+        fit_trial(model, *datasets, config, trial_dir, fit_kwargs)
         validation = data.splits["validation"]
         captions = generate_captions(model, data.vocabulary, validation.images, config.max_caption_length)
         return score(captions, validation.references)["bleu4"]

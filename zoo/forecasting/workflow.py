@@ -4,7 +4,6 @@ the default run that does all of them. `zoo/recipes/forecasting.py` only parses 
 import csv
 import dataclasses
 import os
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -16,8 +15,7 @@ from zoo.forecasting.config import ForecastingConfig
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.training import fit
-from zoo.workdir import load_keras_model, train_in_workdir, write_json
+from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
 RECIPE = "forecasting"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
@@ -229,22 +227,16 @@ def export(workdir, model=None, data=None, config=None, verbose=True, overrides=
 
 def run(config, workdir, verbose=1):
     """The default run: train, evaluate, export."""
-    start = time.monotonic()
-    model, data = train(config, workdir, verbose=verbose)
-    evaluate(workdir, model, data, config)
-    export(workdir, model, data, config)
-    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+    train_evaluate_export(config, workdir, train, evaluate, export, verbose)
 
 
 def tuning_target(data):
     """The recipe's `TuningTarget`: validation MAE (maximized as its negative)."""
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set, validation = datasets(data, config)
-        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
-            verbose=0, callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)  # fmt: skip
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
         histories, targets, _ = windows(data, "validation", config.window, config.horizon)
         return -score(targets, forecast(model, histories))["mae"]
 

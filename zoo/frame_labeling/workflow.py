@@ -4,7 +4,6 @@ the default run that does all of them. `zoo/recipes/frame_labeling.py` only pars
 import dataclasses
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -19,9 +18,8 @@ from zoo.frame_labeling.streaming import StreamingLabeler
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.training import fit
 from zoo.workdir import MAIN_MODEL as MAIN
-from zoo.workdir import check_same_labels, model_workdir, train_in_workdir, write_json
+from zoo.workdir import check_same_labels, model_workdir, train_evaluate_export, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "frame_labeling"
@@ -215,23 +213,17 @@ def export(workdir, models=None, data=None, config=None, verbose=True, overrides
 
 def run(config, workdir, verbose=1):
     """The default run: train (main, comparisons, streaming), evaluate, export."""
-    start = time.monotonic()
-    models, data = train(config, workdir, verbose=verbose)
-    evaluate(workdir, models, data, config)
-    export(workdir, models, data, config)
-    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+    train_evaluate_export(config, workdir, train, evaluate, export, verbose)
 
 
 def tuning_target(data):
     """The frame labeling recipe's `TuningTarget`: validation frame accuracy, maximized."""
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set = frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed)
         validation = frame_dataset(data.splits["validation"], data, config.batch_size)
-        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
-            verbose=0, callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
         targets = [data.targets(u) for u in data.splits["validation"]]
         predictions = predict_frames(model, data.splits["validation"], data, config.batch_size)
         return score(targets, predictions, data.labels)["frame_accuracy"]

@@ -4,7 +4,6 @@ and the default run that does all of them. `zoo/recipes/language_model.py` only 
 import dataclasses
 import math
 import os
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -19,8 +18,8 @@ from zoo.models.char_language_model import generator_from, zero_states
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.training import ResetStates, fit
-from zoo.workdir import load_keras_model, train_in_workdir, write_json
+from zoo.training import ResetStates
+from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
 RECIPE = "language_model"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "batch_size", "embedding_dim", "data", "max_characters",
@@ -154,13 +153,19 @@ def write_samples(workdir, prompts, texts, config):
         file.write("\n".join(blocks))
 
 
-def evaluate(workdir, generator=None, data=None, config=None):
+def _trained_or_loaded(workdir, model, data, config):
+    """`(generator, data, config)`: those of a model just trained (either form), or of what `workdir` holds."""
+    if model is None:
+        config, generator, vocabulary = load_trained(workdir)
+        return generator, load_data(config, vocabulary), config
+    return generator_of(model, config, data.vocabulary.size), data, config
+
+
+def evaluate(workdir, model=None, data=None, config=None):
     """Bits per character and perplexity on the test split for the model and the Kneser-Ney n-gram
     baselines (fit on the training split, scored on the same characters), a table, samples
     (samples.txt) and metrics.json. Returns the results dict."""
-    if generator is None:
-        config, generator, vocabulary = load_trained(workdir)
-        data = load_data(config, vocabulary)
+    generator, data, config = _trained_or_loaded(workdir, model, data, config)
     test = data.ids["test"]
     bits, positions = model_bits_per_character(generator, test, config.evaluation_streams, config.window)
     results = {"model": {"model": f"{config.cell} {config.depth}×{config.units} (truncated BPTT)",
@@ -196,14 +201,12 @@ def predict(workdir, prompts, overrides=()):
     return 0
 
 
-def export(workdir, generator=None, data=None, config=None, verbose=True, overrides=None):
+def export(workdir, model=None, data=None, config=None, verbose=True, overrides=None):
     """Exports the model (see `zoo.language_model.export`), proved on test text; `overrides` replace
     config values (export_tolerance, agreement_threshold, quantizations)."""
     from zoo.language_model.export import export_language_model
 
-    if generator is None:
-        config, generator, vocabulary = load_trained(workdir)
-        data = load_data(config, vocabulary)
+    generator, data, config = _trained_or_loaded(workdir, model, data, config)
     config = replace_values(config, overrides or {})
     prompts = list(config.prompts) or prompts_from(data.corpus.texts["test"])
     return export_language_model(generator, data.vocabulary, data.ids["test"], prompts, config, workdir, verbose)
@@ -211,23 +214,16 @@ def export(workdir, generator=None, data=None, config=None, verbose=True, overri
 
 def run(config, workdir, verbose=1):
     """The default run: train, evaluate, export."""
-    start = time.monotonic()
-    model, data = train(config, workdir, verbose=verbose)
-    generator = generator_of(model, config, data.vocabulary.size)
-    evaluate(workdir, generator, data, config)
-    export(workdir, generator, data, config)
-    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+    train_evaluate_export(config, workdir, train, evaluate, export, verbose)
 
 
 def tuning_target(data):
     """The recipe's `TuningTarget`: validation bits per character (maximized as its negative)."""
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set, validation = training_datasets(data, config)
-        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
-            verbose=0, callbacks=[ResetStates(), *fit_kwargs.get("callbacks", ())],
-            initial_epoch=fit_kwargs.get("initial_epoch", 0), save_model=False)  # fmt: skip
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs, callbacks=[ResetStates()])
         generator = generator_of(model, config, data.vocabulary.size)
         return -model_bits_per_character(generator, data.ids["validation"], config.evaluation_streams,
                                          config.window)[0]  # fmt: skip

@@ -18,7 +18,6 @@ from zoo.long_memory.config import LongMemoryConfig
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.training import fit
 from zoo.workdir import load_keras_model, read_json, train_in_workdir, write_json
 
 RECIPE = "long_memory"
@@ -197,15 +196,13 @@ def run(config, workdir, verbose=1):
 
 def tuning_target():
     """The lab's `TuningTarget`: the main model's task, validation MSE (maximized as its negative)."""
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set = tf.data.Dataset.from_tensor_slices(main_model_data(config, config.train_examples, 0))
         validation = main_model_data(config, config.test_examples, 1)
-        fit(model, train_set.batch(config.batch_size), tf.data.Dataset.from_tensor_slices(validation).batch(
-            config.batch_size), trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes, verbose=0,
-            callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)  # fmt: skip
+        validation_set = tf.data.Dataset.from_tensor_slices(validation).batch(config.batch_size)
+        fit_trial(model, train_set.batch(config.batch_size), validation_set, config, trial_dir, fit_kwargs)
         return -experiments.task_score("adding", model, *validation, config)[0]
 
     return TuningTarget(RECIPE, "val_neg_mse", build_main, train_and_score)

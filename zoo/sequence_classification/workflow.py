@@ -5,7 +5,6 @@ parses arguments."""
 import dataclasses
 import os
 import sys
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -16,9 +15,8 @@ from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.sequence_classification.data import digit_sequences, load_data
 from zoo.tables import format_table
-from zoo.training import fit
 from zoo.workdir import MAIN_MODEL as MAIN
-from zoo.workdir import check_same_labels, model_workdir, train_in_workdir, write_json
+from zoo.workdir import check_same_labels, model_workdir, train_evaluate_export, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "sequence_classification"
@@ -247,23 +245,17 @@ def export(workdir, models=None, data=None, config=None, verbose=True, overrides
 
 def run(config, workdir, verbose=1):
     """The default run: train (main and comparisons), evaluate, export."""
-    start = time.monotonic()
-    models, data = train(config, workdir, verbose=verbose)
-    evaluate(workdir, models, data, config)
-    export(workdir, models, data, config)
-    print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
+    train_evaluate_export(config, workdir, train, evaluate, export, verbose)
 
 
 def tuning_target(data):
     """The recipe's `TuningTarget`: validation accuracy, maximized."""
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set = dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed)
         validation = dataset(data.splits["validation"], config.batch_size)
-        fit(model, train_set, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
-            verbose=0, callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)  # fmt: skip
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
         inputs, targets = data.splits["validation"]
         return score(targets, predict_ids(model, inputs)[0], len(data.labels))["accuracy"]
 

@@ -169,14 +169,12 @@ def run(config, workdir, verbose=1):
 def tuning_target(data):
     """The translation recipe's `TuningTarget`: validation BLEU of greedy translations, maximized."""
     from zoo.translation.evaluate import score
-    from zoo.tuning.search import TuningTarget
+    from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                     for split in ("train", "validation")]
-        fit(model, *datasets, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes, verbose=0,
-            callbacks=fit_kwargs.get("callbacks", ()), initial_epoch=fit_kwargs.get("initial_epoch", 0),
-            save_model=False)
+        fit_trial(model, *datasets, config, trial_dir, fit_kwargs)
         sources, references = zip(*data.splits["validation"])
         return score(translate(model, data, list(sources), config), list(references))["bleu"]
 

@@ -45,6 +45,17 @@ class TuningTarget:
     train_and_score: Callable
 
 
+def fit_trial(model, train, validation, config, trial_dir, fit_kwargs, callbacks=()):
+    """Trains a trial's model as every recipe's `train_and_score` does: `zoo.training.fit` within
+    `config.train_minutes`, quietly, without rewriting model.keras, with the tuner's `epochs`,
+    `initial_epoch` and `callbacks` from `fit_kwargs` (after the recipe's own `callbacks`)."""
+    from zoo.training import fit
+
+    return fit(model, train, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
+               verbose=0, callbacks=[*callbacks, *fit_kwargs.get("callbacks", ())],
+               initial_epoch=fit_kwargs.get("initial_epoch", 0), save_model=False)  # fmt: skip
+
+
 class RecipeHyperModel(kt.HyperModel):
     """A keras-tuner `HyperModel` over a recipe: each trial is the base config with sampled values."""
 
