@@ -83,3 +83,10 @@ def test_training_on_a_csv_with_gaps_and_damaged_rows(tmp_path, capsys):
     assert "2 missing values interpolated; 1 damaged row skipped" in captured.out
     assert f"{path}:92: value 'broken' is not a number" in captured.err
     assert workflow.load_trained(str(workdir))[0].data == str(path)
+
+
+def test_tune_scores_a_trial_by_validation_mae(tmp_path):
+    overrides = TINY + ["tune.cells=['gru']", "tune.max_depth=1", "tune.min_units=4", "tune.max_units=4"]
+    assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
+    header, row = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
+    assert float(row.split(",")[header.split(",").index("val_neg_mae")]) < 0

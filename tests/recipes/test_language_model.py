@@ -107,3 +107,12 @@ def test_training_on_a_folder_of_text_files_with_damaged_lines(tmp_path, capsys)
     config, generator, vocabulary = workflow.load_trained(str(workdir))
     assert config.data == str(folder)
     assert set(vocabulary.characters) <= set("Chapter 01234. It was a dark and stormy night.\n")
+
+
+def test_tune_scores_a_stateful_trial_by_validation_bits_per_character(tmp_path):
+    overrides = TINY + ["tune.cells=['lstm']", "tune.max_depth=1", "tune.min_units=8", "tune.max_units=8"]
+    assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
+    trials = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
+    assert len(trials) == 2 and "val_neg_bits_per_character" in trials[0]
+    bits = -float(trials[1].split(",")[trials[0].split(",").index("val_neg_bits_per_character")])
+    assert 0 < bits < 8
