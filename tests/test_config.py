@@ -6,7 +6,8 @@ import pytest
 
 from zoo.captioning.config import CaptioningConfig
 from zoo.translation.config import TranslationConfig
-from zoo.config import load_config, parse_override, read_saved_config, save_config, saved_recipe
+from zoo.config import load_config, parse_override, read_saved_config, replace_values, save_config, saved_recipe
+from zoo.config import with_overrides
 from zoo.recipes.cli import default_config_path
 
 
@@ -85,3 +86,22 @@ def test_overrides_that_must_agree_are_checked_together_in_any_order():
     assert config.tune == {"min_depth": 5, "max_depth": 6}
     with pytest.raises(ValueError, match="tune.min_depth"):
         load_config(CaptioningConfig, None, ["tune.min_depth=5"])
+
+
+def test_a_saved_config_takes_only_the_overrides_a_verb_allows():
+    from zoo.language_model.config import LanguageModelConfig
+
+    config = LanguageModelConfig()
+    changed = with_overrides(config, ["temperature=0.5", "top_k=5"], ("temperature", "top_k"))
+    assert (changed.temperature, changed.top_k, changed.units) == (0.5, 5, config.units)
+    with pytest.raises(ValueError, match="--set units=3: this verb takes only temperature, top_k"):
+        with_overrides(config, ["units=3"], ("temperature", "top_k"))
+    with pytest.raises(ValueError, match="top_p"):
+        with_overrides(config, ["top_p=2.0"], ("top_p",))  # checked again: (0, 1]
+
+
+def test_replaced_values_must_be_the_configs_own():
+    config = CaptioningConfig()
+    assert replace_values(config, {"units": 8}).units == 8
+    with pytest.raises(ValueError, match="agreement_thresholds do\\(es\\) not apply to CaptioningConfig"):
+        replace_values(config, {"agreement_thresholds": 0.5})

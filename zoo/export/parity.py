@@ -88,3 +88,13 @@ def check_texts(artifact, expected, actual, what):
         raise ExportError(f"{artifact}: {len(differing)} of {len(expected)} {what} differ from the Keras model's"
                           f"{example}")
     return {"max_abs_diff": 0.0, "argmax_agreement": 1.0}
+
+
+def values_within(tolerance):
+    """A quantized-file check (`export_model(quantized_check=...)`) for outputs that are values, not
+    scores to pick from (a regression): every value within `tolerance` of the Keras model's."""
+
+    def check(artifact, expected, actual):
+        return check_float(artifact, expected, actual, tolerance, argmax=False)
+
+    return check

@@ -218,11 +218,9 @@ def export(workdir, model=None, data=None, config=None, verbose=True, overrides=
         data = load_data(config)
     config = replace_values(config, overrides or {})
     histories = windows(data, "test", config.window, config.horizon)[0][: config.batch_size]
-    tolerance = config.quantized_tolerance * data.scale
     return exporter.export_model(
         model, workdir, histories, tolerance=config.export_tolerance, quantizations=config.quantizations,
-        verbose=verbose, quantized_check=lambda name, expected, actual: parity.check_float(
-            name, expected, actual, tolerance, argmax=False))  # fmt: skip
+        verbose=verbose, quantized_check=parity.values_within(config.quantized_tolerance * data.scale))
 
 
 def run(config, workdir, verbose=1):

@@ -40,6 +40,8 @@ class LongMemoryConfig(RecipeConfig):
     # The main model.
     main_length: int = 50
     export_tolerance: float = 1e-4
+    quantized_tolerance: float = 0.05  # quantized files: the largest difference from Keras' sums allowed
+    quantizations: tuple[str, ...] = ("float16", "int8")
 
     def __post_init__(self):
         super().__post_init__()
@@ -47,6 +49,8 @@ class LongMemoryConfig(RecipeConfig):
 
         for cell in self.cells:
             checks.one_of("cells", cell, tuple(CELLS))
+        for quantization in self.quantizations:
+            checks.one_of("quantizations", quantization, ("float16", "int8"))
         for name in ("adding_lengths", "copy_lengths"):
             for length in getattr(self, name):
                 checks.positive_int(name, length)

@@ -173,16 +173,17 @@ def predict(workdir, paths):
 
 def export(workdir, model=None, config=None, verbose=True, overrides=None):
     """Exports the main model with `zoo.export.export_model`, proved on test sequences: model.keras,
-    serving/1 and model.tflite (float32; the quantized files' argmax check has no meaning for one
-    regressed number, so none are written)."""
-    from zoo.export import export_model
+    serving/1, model.tflite and the quantized files (one regressed number has no argmax: they are
+    checked on the sums, within `quantized_tolerance`)."""
+    from zoo.export import export_model, parity
 
     if model is None:
         config = read_saved_config(LongMemoryConfig, os.path.join(workdir, "config.json"))
         model = load_keras_model(workdir, RECIPE)
     config = replace_values(config, overrides or {})
     inputs = main_model_data(config, config.batch_size, 2)[0]
-    return export_model(model, workdir, inputs, tolerance=config.export_tolerance, quantizations=(), verbose=verbose)
+    return export_model(model, workdir, inputs, tolerance=config.export_tolerance, quantizations=config.quantizations,
+                        verbose=verbose, quantized_check=parity.values_within(config.quantized_tolerance))
 
 
 def run(config, workdir, verbose=1):

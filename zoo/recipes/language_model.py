@@ -18,8 +18,8 @@ DESCRIPTION = (
 VERBS = {
     "train": "train the model (resumes an interrupted run from its last checkpoint)",
     "evaluate": "bits per character and perplexity on the test split beside Kneser-Ney n-grams; samples.txt",
-    "predict": "continue each prompt; sampling settings with --set temperature=0.8 top_k=... top_p=... "
-               "sample_length=... sample_seed=...",
+    "predict": "continue each prompt; sampling settings with --set, e.g. --set temperature=0.8 --set top_p=0.95 "
+               "(also top_k, sample_length, sample_seed)",
     "tune": "search cell type, depth, hidden size, dropout and learning rate with keras-tuner",
     "export": "write the SavedModel (prompt → text) and TFLite files, each checked against the Keras model",
 }
