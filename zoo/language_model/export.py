@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.export import exporter, parity, saved_model
-from zoo.language_model.sampling import TextGenerator
+from zoo.language_model.sampling import TextGenerator, continue_with
 from zoo.models.char_language_model import zero_states
 
 CHECKED_CHARACTERS = 64  # the TFLite files are proved over this many steps of test text
@@ -73,14 +73,6 @@ def export_step_tflite(generator, workdir, ids, config, scratch):
         except exporter.ExportError as error:
             rows.append(exporter.refusal_row(error))
     return rows
-
-
-def continue_with(generate, prompts, length, temperature, top_k, top_p, seed):
-    """The texts `generate` (a TextGenerator's `continue_text` or the SavedModel's signature) writes."""
-    outputs = generate(prompt=tf.constant(prompts), length=tf.constant(length, tf.int32),
-                       temperature=tf.constant(temperature, tf.float32), top_k=tf.constant(top_k, tf.int32),
-                       top_p=tf.constant(top_p, tf.float32), seed=tf.constant(seed, tf.int32))  # fmt: skip
-    return [text.decode("utf-8") for text in outputs["text"].numpy()]
 
 
 def export_saved_model(generator, vocabulary, config, workdir, prompts):

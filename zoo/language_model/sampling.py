@@ -101,3 +101,11 @@ class TextGenerator(tf.Module):
         *_, written = tf.while_loop(lambda step, *_: step < length, write_one, (tf.constant(0), last, states, written))
         continuation = tf.transpose(written.stack())  # (batch, length)
         return {"text": tf.strings.reduce_join(tf.gather(self.shown, continuation), axis=-1)}
+
+
+def continue_with(generate, prompts, length, temperature, top_k, top_p, seed):
+    """The texts `generate` (a TextGenerator's `continue_text` or the SavedModel's signature) writes."""
+    outputs = generate(prompt=tf.constant(prompts), length=tf.constant(length, tf.int32),
+                       temperature=tf.constant(temperature, tf.float32), top_k=tf.constant(top_k, tf.int32),
+                       top_p=tf.constant(top_p, tf.float32), seed=tf.constant(seed, tf.int32))  # fmt: skip
+    return [text.decode("utf-8") for text in outputs["text"].numpy()]

@@ -13,7 +13,7 @@ from zoo.data.text_corpus import SPLITS, load_corpus
 from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.language_model.data import CharacterVocabulary, input_positions, stream_windows, window_dataset
 from zoo.language_model.ngram import KneserNeyModel
-from zoo.language_model.sampling import TextGenerator
+from zoo.language_model.sampling import TextGenerator, continue_with
 from zoo.models.char_language_model import generator_from, zero_states
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
@@ -128,8 +128,6 @@ def prompts_from(text, count=3, width=12):
 
 def generate(generator, vocabulary, prompts, config):
     """The continuations of `prompts` with the config's sampling settings."""
-    from zoo.language_model.export import continue_with
-
     module = TextGenerator(generator, vocabulary)
     return continue_with(module.continue_text, list(prompts), config.sample_length, config.temperature, config.top_k,
                          config.top_p, config.sample_seed)  # fmt: skip
