@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from zoo.distribute import is_chief, make_strategy
+from zoo.distribute import is_chief, keras_tuner_environment, make_strategy
 
 pytestmark = pytest.mark.slow
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,3 +109,34 @@ def test_the_chief_is_worker_zero_or_the_chief_task(monkeypatch):
     assert not is_chief()
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": with_chief, "task": {"type": "chief", "index": 0}}))
     assert is_chief()
+
+
+def test_a_tf_config_cluster_becomes_keras_tuners_chief_and_workers():
+    workers = {"cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]}}
+    roles = [keras_tuner_environment({**workers, "task": {"type": "worker", "index": i}}) for i in (0, 1)]
+    oracle = {"KERASTUNER_ORACLE_IP": "10.0.0.1", "KERASTUNER_ORACLE_PORT": "2222"}
+    assert roles == [{"KERASTUNER_TUNER_ID": "chief", **oracle}, {"KERASTUNER_TUNER_ID": "tuner_worker1", **oracle}]
+    with_chief = {"cluster": {"chief": ["head:3000"], "worker": ["10.0.0.1:2222"]}}
+    chief = keras_tuner_environment({**with_chief, "task": {"type": "chief", "index": 0}})
+    assert chief["KERASTUNER_TUNER_ID"] == "chief"
+    worker = keras_tuner_environment({**with_chief, "task": {"type": "worker", "index": 0}})
+    assert (worker["KERASTUNER_TUNER_ID"], worker["KERASTUNER_ORACLE_IP"]) == ("tuner_worker0", "head")
+    with pytest.raises(ValueError, match="not host:port"):
+        keras_tuner_environment({"cluster": {"worker": ["nohost"]}, "task": {"type": "worker", "index": 0}})
+
+
+def test_tune_spreads_trials_over_a_tf_config_cluster(tmp_path):
+    """`tune --strategy multi_worker` on two local workers: worker 0 serves the oracle, worker 1 trains both trials."""
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    environments = [{**_environment(), "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker",
+                                                                                             "index": i}})}
+                    for i in (0, 1)]  # fmt: skip
+    settings = ["dataset='sunspots'", "window=22", "horizon=4", "epochs=1", "train_minutes=0.05", "tune.cells=['gru']",
+                "tune.max_depth=1", "tune.min_units=4", "tune.max_units=8"]
+    command = ["zoo.recipes.forecasting", "tune", "--workdir", str(tmp_path), "--quiet", "--strategy", "multi_worker",
+               "--max-trials", "2", *sum([["--set", setting] for setting in settings], [])]
+    (chief_out, _), (worker_out, _) = run_together([command, command], environments)
+    assert "no trials left; the chief writes the results" in worker_out
+    assert len((tmp_path / "tuning" / "trials.csv").read_text().splitlines()) == 3
+    assert (tmp_path / "tuning" / "best.toml").is_file()

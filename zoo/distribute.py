@@ -32,16 +32,46 @@ def make_strategy(name):
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
+    read_tf_config()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def read_tf_config():
+    """The cluster and task of $TF_CONFIG; ValueError with an example if it is missing or not JSON."""
     config = os.environ.get("TF_CONFIG")
     if not config:
         raise ValueError("--strategy multi_worker reads the cluster from $TF_CONFIG, which is not set; e.g. "
                          'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                          '"task": {"type": "worker", "index": 0}}\' on the first worker.')
     try:
-        json.loads(config)
+        values = json.loads(config)
     except json.JSONDecodeError as error:
         raise ValueError(f"$TF_CONFIG is not valid JSON ({error}); received {config!r}.") from error
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    if not isinstance(values, dict) or "cluster" not in values or "task" not in values:
+        raise ValueError(f"$TF_CONFIG must hold a \"cluster\" and a \"task\"; received {config!r}.")
+    return values
+
+
+def keras_tuner_environment(tf_config):
+    """The `KERASTUNER_*` variables that make a `TF_CONFIG` cluster run keras-tuner's distributed mode.
+
+    The chief (task "chief", or worker 0 when the cluster has none) serves the oracle at its own
+    address in the cluster and trains nothing; every other task trains the trials it is handed.
+
+    Args:
+        tf_config: dict, as `read_tf_config` returns it.
+
+    Returns:
+        A dict of `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`.
+    """
+    cluster, task = tf_config["cluster"], tf_config["task"]
+    chief_type = "chief" if cluster.get("chief") else "worker"
+    host, _, port = cluster[chief_type][0].rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"$TF_CONFIG: the {chief_type} address {cluster[chief_type][0]!r} is not host:port.")
+    task_type, index = task.get("type", "worker"), int(task.get("index", 0))
+    tuner_id = "chief" if (task_type, index) == (chief_type, 0) else f"tuner_{task_type}{index}"
+    return {"KERASTUNER_TUNER_ID": tuner_id, "KERASTUNER_ORACLE_IP": host, "KERASTUNER_ORACLE_PORT": port}
 
 
 def is_multi_worker(strategy):

@@ -129,9 +129,11 @@ def run_verb(name, args, workflow, config_class, predict):
 
         config = read_config(name, config_class, args)
         strategy_name = getattr(args, "strategy", "default")
-        if args.verb == "tune" and strategy_name == "multi_worker":
-            raise ValueError("tune spreads a sweep over machines with keras-tuner's own distributed mode (a chief "
-                             "handing out trials to workers; see the README); --strategy multi_worker is for train.")
+        if args.verb == "tune" and strategy_name == "multi_worker":  # trial by trial: keras-tuner's own mode
+            os.environ.update(distribute.keras_tuner_environment(distribute.read_tf_config()))
+            workflow.tune(config, args.workdir, args.tuner, args.max_trials, args.budget_minutes,
+                          verbose=verbosity(args))
+            return 0
         strategy = distribute.make_strategy(strategy_name)
         workdir = distribute.worker_directory(args.workdir, strategy)  # a cluster's other workers write elsewhere
         if args.verb == "tune":  # keras-tuner builds each trial's model in the strategy's scope
