@@ -34,3 +34,10 @@ def activation(name, value):
             f"`{name}` must be a Keras activation (e.g. 'tanh', 'relu', 'sigmoid'); "
             f"received {name}={value!r}."
         ) from error
+
+
+def split_fractions(validation_fraction, test_fraction):
+    """Raises ValueError unless both fractions lie in (0, 1) and leave a training share (sum below 1)."""
+    if not (0 < validation_fraction < 1 and 0 < test_fraction < 1 and validation_fraction + test_fraction < 1):
+        raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
+                         f"{validation_fraction} and {test_fraction}.")

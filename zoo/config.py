@@ -69,6 +69,13 @@ class RecipeConfig:
         SearchSpace.from_table(self.tune)
 
 
+def absolute_data_path(config):
+    """Makes a frozen config's `data` path absolute (it is saved in config.json, and evaluate and
+    export must find it from any directory)."""
+    if config.data:
+        object.__setattr__(config, "data", os.path.abspath(config.data))
+
+
 def _field_types(config_class):
     return {field.name: field.type for field in dataclasses.fields(config_class)}
 

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.language_model.data import CharacterVocabulary
-from zoo.language_model.sampling import TextGenerator, draw, filter_logits
+from zoo.language_model.sampling import TextGenerator, continue_with, draw, filter_logits
 from zoo.models.char_language_model import char_language_model
 
 LOGITS = tf.constant([[1.0, 2.0, 3.0, 4.0, 0.5, 2.5]])  # softmax ≈ .028 .075 .204 .554 .017 .124 (ids 0..5)
@@ -61,8 +61,7 @@ def generator():
 
 
 def _continue(module, prompts, length, temperature, seed=0):
-    outputs = module.continue_text(tf.constant(prompts), length, temperature, 0, 1.0, seed)
-    return [text.decode("utf-8") for text in outputs["text"].numpy()]
+    return continue_with(module.continue_text, prompts, length, temperature, 0, 1.0, seed)
 
 
 def test_greedy_generation_is_the_step_by_step_argmax(generator):

@@ -1,10 +1,9 @@
 """The forecasting recipe's settings (`recipes/forecasting.toml` holds the same defaults)."""
 
 import dataclasses
-import os
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 from zoo.data.time_series import EMBEDDED
 from zoo.models.forecaster import DECODERS
 
@@ -43,8 +42,7 @@ class ForecastingConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.data:  # saved in config.json: evaluate and export must find it from any directory
-            object.__setattr__(self, "data", os.path.abspath(self.data))
+        absolute_data_path(self)
         checks.one_of("dataset", self.dataset, tuple(EMBEDDED))
         checks.one_of("decoder", self.decoder, DECODERS)
         for name in ("window", "horizon", "plotted_forecasts"):
@@ -56,7 +54,4 @@ class ForecastingConfig(RecipeConfig):
             raise ValueError("season must be >= 0, anomaly_quantile in (0, 1), export_tolerance and "
                              f"quantized_tolerance > 0; received {self.season}, {self.anomaly_quantile}, "
                              f"{self.export_tolerance} and {self.quantized_tolerance}.")
-        if not (0 < self.validation_fraction < 1 and 0 < self.test_fraction < 1
-                and self.validation_fraction + self.test_fraction < 1):
-            raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
-                             f"{self.validation_fraction} and {self.test_fraction}.")
+        checks.split_fractions(self.validation_fraction, self.test_fraction)

@@ -1,10 +1,9 @@
 """The frame labeling recipe's settings (`recipes/frame_labeling.toml` holds the same defaults)."""
 
 import dataclasses
-import os
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 
 COMPARISONS = ("mlp", "unidirectional", "simple_rnn", "gru", "lstm", "layernorm_lstm")
 
@@ -48,8 +47,7 @@ class FrameLabelingConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.data:  # saved in config.json: evaluate and export must find it from any directory
-            object.__setattr__(self, "data", os.path.abspath(self.data))
+        absolute_data_path(self)
         for name in ("train_utterances", "validation_utterances", "test_utterances", "num_mels",
                      "mlp_units", "chunk_ms"):
             checks.positive_int(name, getattr(self, name))

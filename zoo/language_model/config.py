@@ -1,10 +1,9 @@
 """The language model recipe's settings (`recipes/language_model.toml` holds the same defaults)."""
 
 import dataclasses
-import os
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 
 SAMPLING_KEYS = ("temperature", "top_k", "top_p", "sample_length", "sample_seed")
 
@@ -52,8 +51,7 @@ class LanguageModelConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.data:  # saved in config.json: evaluate and export must find it from any directory
-            object.__setattr__(self, "data", os.path.abspath(self.data))
+        absolute_data_path(self)
         for name in ("min_count", "max_vocabulary", "embedding_dim", "window", "evaluation_streams", "sample_length"):
             checks.positive_int(name, getattr(self, name))
         for order in self.ngram_orders:
@@ -67,7 +65,4 @@ class LanguageModelConfig(RecipeConfig):
         if self.max_vocabulary < 3:
             raise ValueError("max_vocabulary must be >= 3 (padding, unknown, a character); received "
                              f"{self.max_vocabulary}.")
-        if not (0 < self.validation_fraction < 1 and 0 < self.test_fraction < 1
-                and self.validation_fraction + self.test_fraction < 1):
-            raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
-                             f"{self.validation_fraction} and {self.test_fraction}.")
+        checks.split_fractions(self.validation_fraction, self.test_fraction)

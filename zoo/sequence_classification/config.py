@@ -1,10 +1,9 @@
 """The sequence classification recipe's settings (`recipes/sequence_classification.toml` holds the same defaults)."""
 
 import dataclasses
-import os
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 
 READINGS = ("rows", "columns")
 
@@ -43,8 +42,7 @@ class SequenceClassificationConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.data:  # saved in config.json: evaluate and export must find it from any directory
-            object.__setattr__(self, "data", os.path.abspath(self.data))
+        absolute_data_path(self)
         from zoo.cells import CELLS
 
         checks.one_of("reading", self.reading, READINGS)
@@ -55,7 +53,4 @@ class SequenceClassificationConfig(RecipeConfig):
         for quantization in self.quantizations:
             checks.one_of("quantizations", quantization, ("float16", "int8"))
         checks.rate("agreement_threshold", self.agreement_threshold)
-        if not (0 < self.validation_fraction < 1 and 0 < self.test_fraction < 1
-                and self.validation_fraction + self.test_fraction < 1):
-            raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
-                             f"{self.validation_fraction} and {self.test_fraction}.")
+        checks.split_fractions(self.validation_fraction, self.test_fraction)
