@@ -32,11 +32,19 @@ class RecipeConfig:
         units: int. Hidden size.
         depth: int. Stacked recurrent layers.
         dropout: float in [0, 1). Between layers.
-        batch_size, epochs: int.
+        batch_size: int.
+        epochs: int or "auto". The most epochs a run trains; "auto" = the recipe's
+            `EMBEDDED_EPOCHS` on its embedded data (the count its README numbers were measured
+            with), `DATA_EPOCHS` with `--data`, where the budget and early stopping end the run.
         learning_rate: float > 0. Adam's.
         clipnorm: float > 0. The global gradient norm is clipped to it.
         train_minutes: float >= 0. A wall-clock budget: training stops cleanly at the end of the
-            step that spends it; 0 = no budget.
+            step that spends it; 0 = no budget. Comparison rows train on the same budget.
+        patience: int >= 0. Epochs without a better validation objective before training stops
+            (early stopping); 0 = never.
+        plateau_patience: int >= 0. Epochs without a better validation objective before the
+            learning rate is multiplied by `plateau_factor` (reduce on plateau); 0 = never.
+        plateau_factor: float in (0, 1).
         tune: dict. The `[tune]` table: the search space of the `tune` verb (`zoo.tuning.SearchSpace`).
     """
 
@@ -46,11 +54,17 @@ class RecipeConfig:
     depth: int = 1
     dropout: float = 0.0
     batch_size: int = 64
-    epochs: int = 10
+    epochs: int | str = "auto"
     learning_rate: float = 1e-3
     clipnorm: float = 1.0
     train_minutes: float = 5.0
+    patience: int = 10
+    plateau_patience: int = 4
+    plateau_factor: float = 0.5
     tune: dict = dataclasses.field(default_factory=dict)
+
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 10
+    DATA_EPOCHS: typing.ClassVar[int] = 1000
 
     def __post_init__(self):
         from zoo import checks
@@ -58,8 +72,15 @@ class RecipeConfig:
         from zoo.cells import CELLS
 
         checks.one_of("cell", self.cell, tuple(CELLS))
-        for name in ("units", "depth", "batch_size", "epochs"):
+        for name in ("units", "depth", "batch_size"):
             checks.positive_int(name, getattr(self, name))
+        if self.epochs != "auto":
+            checks.positive_int("epochs", self.epochs)
+        for name in ("patience", "plateau_patience"):
+            if isinstance(getattr(self, name), bool) or getattr(self, name) < 0:
+                raise ValueError(f"`{name}` must be an integer >= 0 (0 = off); received {name}={getattr(self, name)!r}.")
+        if not 0 < self.plateau_factor < 1:
+            raise ValueError(f"`plateau_factor` must lie in (0, 1); received plateau_factor={self.plateau_factor!r}.")
         checks.rate("dropout", self.dropout)
         if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0:
             raise ValueError(
@@ -67,6 +88,20 @@ class RecipeConfig:
                 f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
             )
         SearchSpace.from_table(self.tune)
+
+
+def max_epochs(config):
+    """The epochs a run may train: `config.epochs`, or for "auto" the recipe's `EMBEDDED_EPOCHS` on
+    its embedded data and `DATA_EPOCHS` on the user's (`--data`)."""
+    if config.epochs != "auto":
+        return config.epochs
+    return config.DATA_EPOCHS if getattr(config, "data", "") else config.EMBEDDED_EPOCHS
+
+
+def stopping(config):
+    """The keyword arguments of `zoo.training.fit` that decide a run's length, from `config`."""
+    return dict(epochs=max_epochs(config), train_minutes=config.train_minutes, patience=config.patience,
+                plateau_patience=config.plateau_patience, plateau_factor=config.plateau_factor)
 
 
 def absolute_data_path(config):

@@ -1,6 +1,6 @@
 """Plots shared by the recipes (PNG, matplotlib's Agg backend: no display needed)."""
 
-import csv
+import math
 import os
 
 import matplotlib
@@ -20,34 +20,48 @@ def save_figure(figure, path):
 
 
 def read_history(path):
-    """The rows of Keras' CSVLogger file as a dict column → list of floats (epochs renumbered 1..n)."""
-    with open(path, newline="") as file:
-        rows = list(csv.DictReader(file))
-    columns = {key: [float(row[key]) for row in rows if row.get(key) not in (None, "")] for key in (rows[0] if rows else {})}
+    """The rows of a `history.csv` (`zoo.epoch_policy.HistoryLog`) as a dict column → list of floats,
+    NaN where an epoch has no value (e.g. a score computed every few epochs); epochs renumbered 1..n."""
+    from zoo.epoch_policy import read_history_rows
+
+    rows = read_history_rows(path)
+    keys = [key for row in rows for key in row if key != "epoch"]
+    columns = {key: [row.get(key, math.nan) for row in rows] for key in dict.fromkeys(keys)}
     columns["epoch"] = list(range(1, len(rows) + 1))
     return columns
 
 
 def plot_training_curves(history_csv, path):
-    """training.png: every metric of `history.csv` per epoch, training and validation side by side."""
+    """training.png: every metric of `history.csv` per epoch, training and validation side by side, and
+    the validation-only scores (a recipe's own metric) in panels of their own."""
     if not os.path.isfile(history_csv):
         return None
     history = read_history(history_csv)
     metrics = [key for key in history if key != "epoch" and not key.startswith("val_") and key != "learning_rate"]
+    metrics += [key for key in history if key.startswith("val_") and key.removeprefix("val_") not in history]
     if not metrics or not history["epoch"]:
         return None
     figure, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
     for axis, metric in zip(axes[0], metrics):
-        axis.plot(history["epoch"][: len(history[metric])], history[metric], marker="o", label="training")
-        if f"val_{metric}" in history:
-            values = history[f"val_{metric}"]
-            axis.plot(history["epoch"][: len(values)], values, marker="o", label="validation")
+        if metric.startswith("val_"):
+            _plot_scored(axis, history["epoch"], history[metric], "validation")
+        else:
+            axis.plot(history["epoch"], history[metric], marker="o", label="training")
+            if f"val_{metric}" in history:
+                _plot_scored(axis, history["epoch"], history[f"val_{metric}"], "validation")
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.grid(alpha=0.3)
         axis.legend()
     save_figure(figure, path)
     return path
+
+
+def _plot_scored(axis, epochs, values, label):
+    """A curve through the epochs that have a value (a score may skip some)."""
+    scored = [(epoch, value) for epoch, value in zip(epochs, values) if not math.isnan(value)]
+    if scored:
+        axis.plot(*zip(*scored), marker="o", label=label)
 
 
 def plot_confusion(matrix, labels, path, counted="examples"):

@@ -13,6 +13,17 @@ import time
 
 import keras
 
+from zoo.epoch_policy import (
+    STOPPED_BY_BUDGET,
+    STOPPED_BY_EPOCHS,
+    STOPPED_BY_PLATEAU,
+    AlreadyStopped,
+    EpochPolicy,
+    HistoryLog,
+    Objective,
+    ScoreValidation,
+)
+
 DEFAULT_CLIPNORM = 1.0
 
 
@@ -125,24 +136,14 @@ class ResetStates(keras.callbacks.Callback):
         reset_states(self.model)
 
 
-class SaveModelEveryEpoch(keras.callbacks.Callback):
-    """Rewrites `path` (a `.keras` file) atomically at the end of every epoch."""
-
-    def __init__(self, path):
-        super().__init__()
-        self.path = path
-
-    def on_epoch_end(self, epoch, logs=None):
-        from zoo.export.atomic import atomic_file
-
-        with atomic_file(self.path) as staging:
-            self.model.save(staging)
-
-
 @dataclasses.dataclass
 class FitReport:
     """What `fit` did: the epochs run in this call (0-based first, 1-based last; None when a finished
-    run was resumed and nothing was left to do), why it stopped, and how long it took."""
+    run was resumed and nothing was left to do), why it stopped, which epoch it kept, how long it took.
+
+    `stopped_by` is "budget" (train_minutes spent), "plateau" (the objective stopped improving for
+    `patience` epochs) or "epochs" (the upper bound reached).
+    """
 
     first_epoch: int | None
     last_epoch: int | None
@@ -151,37 +152,55 @@ class FitReport:
     seconds: float
     history: dict
     budget_minutes: float = 0.0
+    stopped_by: str = STOPPED_BY_EPOCHS
+    objective: str = "val_loss"
+    best_epoch: int | None = None
+    best_value: float | None = None
 
     def describe(self, workdir):
-        """One line for the user: which epochs ran, how long, and why it stopped."""
+        """One line for the user: which epochs ran, how long, why it stopped and which epoch is kept."""
+        kept = (f"; kept epoch {self.best_epoch} ({self.objective} {self.best_value:.4g})"
+                if self.best_epoch is not None and self.best_value is not None else "")
         if self.last_epoch is None:
-            return (f"{workdir} already holds all {self.epochs} epochs; nothing left to train (raise epochs to "
-                    "train on, or use another --workdir).")
-        why = f"the {self.budget_minutes:g}-minute budget was spent" if self.stopped_by_budget else "done"
-        return (f"epochs {self.first_epoch + 1}–{self.last_epoch} of {self.epochs} in {self.seconds / 60:.1f} min "
-                f"({why}).")
+            why = "stopped on a plateau" if self.stopped_by == STOPPED_BY_PLATEAU else f"holds all {self.epochs} epochs"
+            return (f"{workdir} already {why}; nothing left to train (raise epochs or patience to train on, or use "
+                    f"another --workdir){kept}.")
+        why = {STOPPED_BY_BUDGET: f"the {self.budget_minutes:g}-minute budget was spent",
+               STOPPED_BY_PLATEAU: f"{self.objective} stopped improving",
+               STOPPED_BY_EPOCHS: f"reached epochs = {self.epochs}"}[self.stopped_by]
+        return (f"epochs {self.first_epoch + 1}–{self.last_epoch} of at most {self.epochs} in "
+                f"{self.seconds / 60:.1f} min ({why}){kept}.")
 
 
 def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=(),
-        initial_epoch=0, save_model=True):
+        initial_epoch=0, save_model=True, objective=None, patience=0, plateau_patience=0, plateau_factor=0.5):
     """`model.fit` with what long recurrent training needs, all kept in `workdir`:
 
     - `checkpoints/`: Keras' `BackupAndRestore` after every epoch, so an interrupted run (Ctrl-C,
       a kill) resumes at its last finished epoch when started again;
-    - `model.keras`: rewritten atomically after every epoch;
+    - `model.keras`: the best epoch's model by `objective`, rewritten atomically when an epoch beats
+      it; the model passed in holds the best epoch's weights when `fit` returns;
+    - training length: `epochs` is an upper bound; a wall-clock budget (`train_minutes`) and early
+      stopping (`patience`) end a run sooner, and the learning rate is cut on plateaus
+      (`zoo.epoch_policy`: the policy's state lives in `training_state.json`, so resuming continues it);
     - `logs/`: TensorBoard; `history.csv`: the metrics of every epoch, across resumed runs;
-    - a wall-clock budget (`train_minutes`) and a NaN guard (`TrainingDiverged`).
+    - a NaN guard (`TrainingDiverged`).
 
     Args:
         model: a compiled `keras.Model`.
         train_data, validation_data: `tf.data.Dataset`s of (inputs, targets).
         workdir: str.
-        epochs: int. The total number of epochs, counting those of resumed runs.
+        epochs: int. The most epochs, counting those of resumed runs.
         train_minutes: float, default 0 (no budget).
         verbose: Keras' verbosity (1 = progress bar).
         callbacks: more Keras callbacks, run after zoo's.
         initial_epoch: int, default 0. Where a run continued from other weights starts counting.
-        save_model: bool, default True. Rewrite `model.keras` after every epoch.
+        save_model: bool, default True. Write the best epoch's `model.keras`.
+        objective: a `zoo.epoch_policy.Objective`, default validation loss.
+        patience: int, default 0. Epochs without a better objective before stopping; 0 = never.
+        plateau_patience: int, default 0. Epochs without a better objective before the learning rate
+            is multiplied by `plateau_factor`; 0 = never.
+        plateau_factor: float in (0, 1), default 0.5.
 
     A model built in a `tf.distribute` strategy's scope trains with it (see `zoo.distribute`): Keras'
     `fit` under `MirroredStrategy`, zoo's own loop under `MultiWorkerMirroredStrategy`, where the
@@ -193,6 +212,7 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     """
     from zoo import distribute
 
+    objective = objective or Objective()
     strategy = model.distribute_strategy
     multi_worker = distribute.is_multi_worker(strategy)
     scratch = None
@@ -201,18 +221,22 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     os.makedirs(workdir, exist_ok=True)
     checkpoints = os.path.join(workdir, "checkpoints")
     budget = TimeBudget(train_minutes)
+    policy = EpochPolicy(workdir, objective, patience, plateau_patience, plateau_factor,
+                         os.path.join(workdir, "model.keras") if save_model else None, verbose=bool(verbose))
     backup = keras.callbacks.BackupAndRestore(checkpoints, double_checkpoint=True, delete_checkpoint=False)
-    logs = [keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
+    logs = [HistoryLog(os.path.join(workdir, "history.csv")),
             keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0)]
     every = [
-        backup,
+        *([ScoreValidation(objective, budget)] if objective.compute else []),
         NaNGuard(checkpoints),
         budget,
-        *([SaveModelEveryEpoch(os.path.join(workdir, "model.keras"))] if save_model else []),
+        policy,
         *logs,
+        backup,  # after the policy and logs: an interrupt before it redoes the epoch, whose row and state are dropped
         *callbacks,
     ]
     start = time.monotonic()
+    ran = []
     try:
         if multi_worker:
             history = distribute.fit_multi_worker(model, train_data, validation_data, epochs, every,
@@ -227,6 +251,11 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
                 verbose=verbose,
                 callbacks=every,
             )
+        ran = list(history.epoch)
+    except AlreadyStopped:  # a resumed run that early stopping had ended: nothing to train
+        history = None
+        for callback in logs:
+            callback.on_train_end()
     except BaseException:
         for callback in logs:  # Keras skips on_train_end when fit raises: close their files here
             with contextlib.suppress(Exception):  # a callback that never opened its file
@@ -235,15 +264,20 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    ran = list(history.epoch)
+    policy.restore_best()
+    stopped_by = (STOPPED_BY_PLATEAU if policy.stopped else STOPPED_BY_BUDGET if budget.spent else STOPPED_BY_EPOCHS)
     return FitReport(
         first_epoch=ran[0] if ran else None,
         last_epoch=ran[-1] + 1 if ran else None,
         epochs=epochs,
         stopped_by_budget=budget.spent,
         seconds=time.monotonic() - start,
-        history=history.history,
+        history=history.history if history else {},
         budget_minutes=train_minutes,
+        stopped_by=stopped_by,
+        objective=objective.name,
+        best_epoch=policy.best_epoch,
+        best_value=policy.best_value,
     )
 
 

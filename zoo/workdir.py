@@ -80,16 +80,17 @@ def check_same_labels(data_labels, trained_labels):
 
 
 def train_in_workdir(directory, config, recipe, config_class, model_keys, build, datasets, label, verbose=1,
-                     callbacks=()):
+                     callbacks=(), objective=None):
     """Trains one of a recipe's models in `directory`, as every recipe does: refuses to resume a run
     with other `model_keys` settings, saves the config, seeds, builds `build()`, fits it on
-    `datasets()` = (train, validation) within `config.epochs` and `config.train_minutes`
-    (`zoo.training.fit`: checkpoints, resume, model.keras, and `callbacks`) and prints what ran as
-    "training <label>: ...".
+    `datasets()` = (train, validation) within the config's epochs, budget and early stopping, judging
+    each epoch by `objective` (`zoo.training.fit`: checkpoints, resume, the best epoch's model.keras,
+    and `callbacks`) and prints what ran as "training <label>: ...".
 
     Returns:
         The trained model (loaded from `directory` when a finished run left nothing to train).
     """
+    from zoo.config import stopping
     from zoo.training import fit
 
     os.makedirs(directory, exist_ok=True)
@@ -98,8 +99,8 @@ def train_in_workdir(directory, config, recipe, config_class, model_keys, build,
     keras.utils.set_random_seed(config.seed)
     model = build()
     train, validation = datasets()
-    report = fit(model, train, validation, directory, config.epochs, config.train_minutes, verbose=verbose,
-                 callbacks=callbacks)
+    report = fit(model, train, validation, directory, verbose=verbose, callbacks=callbacks, objective=objective,
+                 **stopping(config))
     print(f"training {label}: {report.describe(directory)}")
     return load_keras_model(directory, recipe) if report.last_epoch is None else model
 

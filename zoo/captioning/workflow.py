@@ -14,7 +14,8 @@ from zoo.captioning.data import caption_dataset, load_data
 from zoo.captioning.evaluate import evaluate as evaluate_model
 from zoo.captioning.evaluate import generate_captions, results_table
 from zoo.captioning.export import PARITY_IMAGES, export_captioner
-from zoo.config import read_saved_config, save_config
+from zoo.config import read_saved_config, save_config, stopping
+from zoo.epoch_policy import Objective
 from zoo.workdir import check_resumable, load_keras_model, write_json
 from zoo.data.images import read_image_file
 from zoo.export.atomic import atomic_file
@@ -24,6 +25,7 @@ from zoo.text import Vocabulary
 from zoo.training import fit
 
 RECIPE = "captioning"
+SCORED_VALIDATION_IMAGES = 100  # validation images captioned after an epoch to judge it
 EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training images to calibrate them
 # Settings a resumed run must share with the run that wrote the checkpoints.
 MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
@@ -63,13 +65,27 @@ def train(config, workdir, verbose=1, callbacks=()):
                         shuffle=split == "train", seed=config.seed)
         for split in ("train", "validation")
     ]
-    report = fit(model, *datasets, workdir, config.epochs, config.train_minutes, verbose=verbose,
-                 callbacks=callbacks)
+    report = fit(model, *datasets, workdir, verbose=verbose, callbacks=callbacks,
+                 objective=validation_objective(data, config), **stopping(config))
     print(f"training: {report.describe(workdir)}")
     if report.last_epoch is None:
         model = load_model(workdir)
     plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
     return model, data, report
+
+
+def validation_objective(data, config):
+    """Validation BLEU-4 of greedy captions of at most `SCORED_VALIDATION_IMAGES` images: the number each
+    epoch is judged by (early stopping, the learning-rate plateau, the epoch kept)."""
+    from zoo.captioning.evaluate import score
+
+    validation = data.splits["validation"]
+    images, references = validation.images[:SCORED_VALIDATION_IMAGES], validation.references[:SCORED_VALIDATION_IMAGES]
+
+    def bleu4(model):
+        return score(generate_captions(model, data.vocabulary, images, config.max_caption_length), references)["bleu4"]
+
+    return Objective("val_bleu4", higher_is_better=True, compute=bleu4)
 
 
 def load_model(workdir):
@@ -157,7 +173,7 @@ def tuning_target(data):
     def train_and_score(model, config, trial_dir, fit_kwargs):
         datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
                                     shuffle=split == "train", seed=config.seed) for split in ("train", "validation")]
-        fit_trial(model, *datasets, config, trial_dir, fit_kwargs)
+        fit_trial(model, *datasets, config, trial_dir, fit_kwargs, objective=validation_objective(data, config))
         validation = data.splits["validation"]
         captions = generate_captions(model, data.vocabulary, validation.images, config.max_caption_length)
         return score(captions, validation.references)["bleu4"]

@@ -1,6 +1,7 @@
 """The forecasting recipe's settings (`recipes/forecasting.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
@@ -19,7 +20,7 @@ class ForecastingConfig(RecipeConfig):
 
     units: int = 64
     batch_size: int = 32
-    epochs: int = 60
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 60  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
     train_minutes: float = 1.0
     # Data.

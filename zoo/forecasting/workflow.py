@@ -15,9 +15,11 @@ from zoo.forecasting.config import ForecastingConfig
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
+from zoo.epoch_policy import Objective
 from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
 RECIPE = "forecasting"
+OBJECTIVE = Objective("val_mae")  # each epoch is judged by validation MAE in the series' units
 MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
               "horizon", "decoder")  # fmt: skip
 ANOMALIES_FILE = "anomalies.csv"
@@ -115,7 +117,7 @@ def train(config, workdir, verbose=1):
     print(data.summary())
     model = train_in_workdir(workdir, config, RECIPE, ForecastingConfig, MODEL_KEYS,
                              lambda: build_model(config, data.scale), lambda: datasets(data, config),
-                             f"{config.cell} forecaster", verbose)  # fmt: skip
+                             f"{config.cell} forecaster", verbose, objective=OBJECTIVE)  # fmt: skip
     plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
     return model, data
 
@@ -234,7 +236,7 @@ def tuning_target(data):
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set, validation = datasets(data, config)
-        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs, objective=OBJECTIVE)
         histories, targets, _ = windows(data, "validation", config.window, config.horizon)
         return -score(targets, forecast(model, histories))["mae"]
 

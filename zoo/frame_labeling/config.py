@@ -1,6 +1,7 @@
 """The frame labeling recipe's settings (`recipes/frame_labeling.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
@@ -22,7 +23,7 @@ class FrameLabelingConfig(RecipeConfig):
     units: int = 96
     depth: int = 2
     batch_size: int = 32
-    epochs: int = 30
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 30  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
     train_minutes: float = 1.0
     # Data.

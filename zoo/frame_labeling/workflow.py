@@ -18,11 +18,13 @@ from zoo.frame_labeling.streaming import StreamingLabeler
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
+from zoo.epoch_policy import Objective
 from zoo.workdir import MAIN_MODEL as MAIN
 from zoo.workdir import check_same_labels, model_workdir, train_evaluate_export, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "frame_labeling"
+OBJECTIVE = Objective("val_frame_accuracy", higher_is_better=True)  # each epoch is judged by it
 STREAMING = "streaming"
 MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "num_mels", "mlp_units", "data", "fold_timit_39",
               "train_utterances")
@@ -80,7 +82,7 @@ def _fit_one(name, config, data, workdir, verbose):
                 frame_dataset(data.splits["validation"], data, config.batch_size))
 
     return train_in_workdir(model_workdir(workdir, name), config, RECIPE, FrameLabelingConfig, MODEL_KEYS, build,
-                            datasets, describe(name, config), verbose)
+                            datasets, describe(name, config), verbose, objective=OBJECTIVE)
 
 
 def _save_labels(labels, workdir):
@@ -223,7 +225,7 @@ def tuning_target(data):
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set = frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed)
         validation = frame_dataset(data.splits["validation"], data, config.batch_size)
-        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs, objective=OBJECTIVE)
         targets = [data.targets(u) for u in data.splits["validation"]]
         predictions = predict_frames(model, data.splits["validation"], data, config.batch_size)
         return score(targets, predictions, data.labels)["frame_accuracy"]

@@ -1,6 +1,7 @@
 """The language model recipe's settings (`recipes/language_model.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
@@ -21,7 +22,7 @@ class LanguageModelConfig(RecipeConfig):
     cell: str = "gru"
     units: int = 256
     batch_size: int = 32
-    epochs: int = 20
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 20  # epochs = "auto" on the embedded data
     learning_rate: float = 2e-3
     train_minutes: float = 3.0
     # Data.

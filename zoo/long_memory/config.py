@@ -1,6 +1,7 @@
 """The long-memory lab's settings (`recipes/long_memory.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig
@@ -17,7 +18,7 @@ class LongMemoryConfig(RecipeConfig):
     """
 
     units: int = 64
-    epochs: int = 40
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 40  # epochs = "auto" on the embedded data
     learning_rate: float = 1e-2
     train_minutes: float = 0.5
     # The sweep.

@@ -1,6 +1,7 @@
 """The sequence classification recipe's settings (`recipes/sequence_classification.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
@@ -20,7 +21,7 @@ class SequenceClassificationConfig(RecipeConfig):
 
     units: int = 64
     batch_size: int = 64
-    epochs: int = 60
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 60  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
     train_minutes: float = 0.5
     # Data.

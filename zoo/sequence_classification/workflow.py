@@ -15,11 +15,13 @@ from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.sequence_classification.data import digit_sequences, load_data
 from zoo.tables import format_table
+from zoo.epoch_policy import Objective
 from zoo.workdir import MAIN_MODEL as MAIN
 from zoo.workdir import check_same_labels, model_workdir, train_evaluate_export, train_in_workdir, write_json
 from zoo.workdir import load_trained as load_trained_models
 
 RECIPE = "sequence_classification"
+OBJECTIVE = Objective("val_accuracy", higher_is_better=True)  # each epoch is judged by it
 MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "data", "reading", "max_length", "max_vocabulary",
               "embedding_dim", "validation_fraction", "test_fraction")
 VOCABULARY_FILE = "vocabulary.txt"
@@ -69,7 +71,8 @@ def _fit_one(name, config, data, workdir, verbose):
                 dataset(data.splits["validation"], config.batch_size))
 
     return train_in_workdir(model_workdir(workdir, name), config, RECIPE, SequenceClassificationConfig, MODEL_KEYS,
-                            lambda: build_model(name, config, data), datasets, describe(name, config), verbose)
+                            lambda: build_model(name, config, data), datasets, describe(name, config), verbose,
+                            objective=OBJECTIVE)
 
 
 def _save_vocabularies(data, workdir):
@@ -255,7 +258,7 @@ def tuning_target(data):
     def train_and_score(model, config, trial_dir, fit_kwargs):
         train_set = dataset(data.splits["train"], config.batch_size, shuffle=True, seed=config.seed)
         validation = dataset(data.splits["validation"], config.batch_size)
-        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs)
+        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs, objective=OBJECTIVE)
         inputs, targets = data.splits["validation"]
         return score(targets, predict_ids(model, inputs)[0], len(data.labels))["accuracy"]
 

@@ -1,6 +1,7 @@
 """The translation recipe's settings (`recipes/translation.toml` holds the same defaults)."""
 
 import dataclasses
+import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig
@@ -18,7 +19,7 @@ class TranslationConfig(RecipeConfig):
     direction's and the decoder's, `depth` the encoder's.
     """
 
-    epochs: int = 12
+    EMBEDDED_EPOCHS: typing.ClassVar[int] = 12  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
     train_minutes: float = 3.0
     # Data.
@@ -40,7 +41,7 @@ class TranslationConfig(RecipeConfig):
     attention: str = "bahdanau"  # or "luong", or "none" (the plain encoder-decoder)
     attention_units: int = 64
     label_smoothing: float = 0.0
-    baseline_minutes: float = 3.0  # the no-attention baseline's training budget; 0 = no baseline
+    baseline_minutes: float | str = "same"  # the no-attention baseline's budget: "same" = train_minutes; 0 = none
     # Decoding and evaluation.
     beam_width: int = 4
     length_penalty: float = 0.6
@@ -49,6 +50,11 @@ class TranslationConfig(RecipeConfig):
     quantizations: tuple[str, ...] = ("float16", "int8")
     agreement_threshold: float = 0.98  # share of steps at which quantized TFLite files pick the Keras token
     export_tolerance: float = 1e-4
+
+    @property
+    def baseline_minutes_or_budget(self):
+        """The no-attention baseline's budget in minutes: `baseline_minutes`, or `train_minutes` for "same"."""
+        return self.train_minutes if self.baseline_minutes == "same" else self.baseline_minutes
 
     def __post_init__(self):
         super().__post_init__()
@@ -59,7 +65,10 @@ class TranslationConfig(RecipeConfig):
             checks.positive_int(name, getattr(self, name))
         for name in ("validation_fraction", "test_fraction", "label_smoothing"):
             checks.rate(name, getattr(self, name))
-        if min(self.baseline_minutes, self.length_penalty) < 0:
+        if self.baseline_minutes != "same" and (isinstance(self.baseline_minutes, str) or self.baseline_minutes < 0):
+            raise ValueError('baseline_minutes must be "same" (train_minutes) or a number of minutes >= 0; received '
+                             f"{self.baseline_minutes!r}.")
+        if min(self.baseline_minutes_or_budget, self.length_penalty) < 0:
             raise ValueError("baseline_minutes and length_penalty must be >= 0; received "
                              f"{self.baseline_minutes} and {self.length_penalty}.")
         for quantization in self.quantizations:

@@ -8,7 +8,8 @@ import time
 
 import keras
 
-from zoo.config import read_saved_config, save_config
+from zoo.config import read_saved_config, save_config, stopping
+from zoo.epoch_policy import Objective
 from zoo.export.atomic import atomic_file
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
@@ -24,6 +25,7 @@ from zoo.workdir import check_resumable, load_keras_model, read_json, write_json
 
 RECIPE = "translation"
 BASELINE = "baseline"  # the no-attention model's workdir, inside the recipe's
+SCORED_VALIDATION_PAIRS = 200  # validation pairs translated after an epoch to judge it
 EXPORT_SENTENCES = "export_sentences.json"  # test sentences to prove exports on
 MODEL_KEYS = ("seed", "cell", "units", "depth", "decoder_depth", "embedding_dim", "attention", "attention_units",
               "data", "reverse", "target_lang", "train_pairs", "validation_fraction", "test_fraction", "vocab_size",
@@ -47,12 +49,26 @@ def _saved_vocabularies(workdir):
     return None
 
 
+def validation_objective(data, config):
+    """Validation BLEU of greedy translations of at most `SCORED_VALIDATION_PAIRS` pairs: the number each
+    epoch is judged by (early stopping, the learning-rate plateau, the epoch kept)."""
+    from zoo.translation.evaluate import score
+
+    sources, references = zip(*data.splits["validation"][:SCORED_VALIDATION_PAIRS])
+
+    def bleu(model):
+        return score(translate(model, data, list(sources), config), list(references))["bleu"]
+
+    return Objective("val_bleu", higher_is_better=True, compute=bleu)
+
+
 def _fit_one(config, data, workdir, attention, minutes, verbose, callbacks=()):
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data, attention)
     datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                 for split in ("train", "validation")]
-    report = fit(model, *datasets, workdir, config.epochs, minutes, verbose=verbose, callbacks=callbacks)
+    report = fit(model, *datasets, workdir, verbose=verbose, callbacks=callbacks,
+                 objective=validation_objective(data, config), **{**stopping(config), "train_minutes": minutes})
     print(f"training ({'attention: ' + attention if attention else 'no attention'}): {report.describe(workdir)}")
     if report.last_epoch is None:
         return load_keras_model(workdir, RECIPE), report
@@ -81,12 +97,13 @@ def train(config, workdir, verbose=1, callbacks=()):
     attention = None if config.attention == "none" else config.attention
     model, report = _fit_one(config, data, workdir, attention, config.train_minutes, verbose, callbacks)
     models = {"attention" if attention else "no attention": model}
-    if attention and config.baseline_minutes > 0:
+    if attention and config.baseline_minutes_or_budget > 0:
         baseline = os.path.join(workdir, BASELINE)
         os.makedirs(baseline, exist_ok=True)
         check_resumable(config, baseline, TranslationConfig, MODEL_KEYS)
         save_config(config, os.path.join(baseline, "config.json"), RECIPE)
-        models["no attention"], _ = _fit_one(config, data, baseline, None, config.baseline_minutes, verbose)
+        models["no attention"], _ = _fit_one(config, data, baseline, None, config.baseline_minutes_or_budget,
+                                             verbose)
     plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
     return models, data, report
 
@@ -174,7 +191,7 @@ def tuning_target(data):
     def train_and_score(model, config, trial_dir, fit_kwargs):
         datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                     for split in ("train", "validation")]
-        fit_trial(model, *datasets, config, trial_dir, fit_kwargs)
+        fit_trial(model, *datasets, config, trial_dir, fit_kwargs, objective=validation_objective(data, config))
         sources, references = zip(*data.splits["validation"])
         return score(translate(model, data, list(sources), config), list(references))["bleu"]
 

@@ -45,15 +45,25 @@ class TuningTarget:
     train_and_score: Callable
 
 
-def fit_trial(model, train, validation, config, trial_dir, fit_kwargs, callbacks=()):
+def fit_trial(model, train, validation, config, trial_dir, fit_kwargs, callbacks=(), objective=None):
     """Trains a trial's model as every recipe's `train_and_score` does: `zoo.training.fit` within
-    `config.train_minutes`, quietly, without rewriting model.keras, with the tuner's `epochs`,
-    `initial_epoch` and `callbacks` from `fit_kwargs` (after the recipe's own `callbacks`)."""
+    `config.train_minutes` and its early stopping, judged by `objective`, quietly, without writing
+    model.keras, with the tuner's `epochs`, `initial_epoch` and `callbacks` from `fit_kwargs` (after the
+    recipe's own `callbacks`); the model ends with its best epoch's weights.
+
+    Hyperband hands each trial its epoch count (`fit_kwargs["epochs"]`) and itself stops the models
+    that fall behind, so its trials train those epochs with early stopping off (the learning-rate
+    plateau still applies); random and Bayesian trials stop like a recipe's `train`.
+    """
+    from zoo.config import stopping
     from zoo.training import fit
 
-    return fit(model, train, validation, trial_dir, fit_kwargs.get("epochs", config.epochs), config.train_minutes,
-               verbose=0, callbacks=[*callbacks, *fit_kwargs.get("callbacks", ())],
-               initial_epoch=fit_kwargs.get("initial_epoch", 0), save_model=False)  # fmt: skip
+    settings = stopping(config)
+    if "epochs" in fit_kwargs:
+        settings.update(epochs=fit_kwargs["epochs"], patience=0)
+    return fit(model, train, validation, trial_dir, verbose=0, callbacks=[*callbacks, *fit_kwargs.get("callbacks", ())],
+               initial_epoch=fit_kwargs.get("initial_epoch", 0), save_model=False, objective=objective,
+               **settings)  # fmt: skip
 
 
 class RecipeHyperModel(kt.HyperModel):
@@ -148,8 +158,8 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
             tuner.oracle.max_trials = len(tuner.oracle.trials)  # the oracle then stops the search
 
     hypermodel = RecipeHyperModel(target, config, space, directory, stop_when_spent)
-    tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed, config.epochs,
-                       strategy)
+    tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed,
+                       _hyperband_epochs(config), strategy)
     if verbose:
         tuner.search_space_summary()
     tuner.search(verbose=1 if verbose else 0)
@@ -159,6 +169,12 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
     from zoo.tuning.results import write_results
 
     return write_results(tuner, target, config, directory)
+
+
+def _hyperband_epochs(config):
+    """Hyperband's most epochs per model: `config.epochs`, or for "auto" the recipe's embedded count (the
+    thousand epochs "auto" allows with --data would make its brackets enormous)."""
+    return config.EMBEDDED_EPOCHS if config.epochs == "auto" else config.epochs
 
 
 def write_best_config(config, values, path):

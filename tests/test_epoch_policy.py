@@ -1,0 +1,115 @@
+import json
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from tests.test_training import _datasets, _InterruptAfterEpoch, _tiny_classifier
+from zoo.epoch_policy import STATE_FILE, Objective, read_history_rows
+from zoo.plots import read_history
+from zoo.training import fit
+
+
+class _Scores:
+    """An objective's `compute` that returns the given values in turn and records the weights it saw."""
+
+    def __init__(self, values):
+        self.values, self.calls, self.weights = list(values), 0, []
+
+    def __call__(self, model):
+        self.weights.append([w.copy() for w in model.get_weights()])
+        value = self.values[min(self.calls, len(self.values) - 1)]
+        self.calls += 1
+        return value
+
+
+def _objective(scores):
+    return Objective("val_score", higher_is_better=True, compute=scores)
+
+
+def test_early_stopping_ends_a_run_on_a_plateau_and_keeps_the_best_epoch(tmp_path):
+    train, validation = _datasets()
+    scores = _Scores([1.0, 3.0, 2.0, 2.5, 2.9, 1.0, 1.0, 1.0])
+    model = _tiny_classifier()
+    report = fit(model, train, validation, str(tmp_path), epochs=50, verbose=0, objective=_objective(scores),
+                 patience=3)
+    assert report.stopped_by == "plateau" and report.last_epoch == 5
+    assert (report.best_epoch, report.best_value) == (2, 3.0)
+    best = scores.weights[1]
+    for kept, expected in zip(model.get_weights(), best):
+        np.testing.assert_array_equal(kept, expected)
+    saved = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
+    for kept, expected in zip(saved.get_weights(), best):
+        np.testing.assert_array_equal(kept, expected)
+    assert read_history(str(tmp_path / "history.csv"))["val_score"] == [1.0, 3.0, 2.0, 2.5, 2.9]
+    assert "stopped improving" in report.describe(str(tmp_path)) and "kept epoch 2" in report.describe(str(tmp_path))
+
+    again = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=50, verbose=0,
+                objective=_objective(_Scores([9.0])), patience=3)
+    assert again.last_epoch is None and again.stopped_by == "plateau", "a run ended on a plateau stays ended"
+
+
+def test_the_learning_rate_is_cut_on_a_plateau(tmp_path):
+    train, validation = _datasets()
+    scores = _Scores([1.0, 0.5, 0.5, 0.5, 0.5, 0.5])
+    fit(_tiny_classifier(learning_rate=0.01), train, validation, str(tmp_path), epochs=6, verbose=0,
+        objective=_objective(scores), plateau_patience=2, plateau_factor=0.5)
+    rates = [row["learning_rate"] for row in read_history_rows(str(tmp_path / "history.csv"))]
+    # Keras logs the rate an epoch trained with; the cut after epoch 3 shows from epoch 4 on, the next after 5.
+    np.testing.assert_allclose(rates, [0.01, 0.01, 0.01, 0.005, 0.005, 0.0025], rtol=1e-6)
+
+
+def test_a_resumed_run_continues_the_same_policy(tmp_path):
+    train, validation = _datasets()
+    values = [1.0, 2.0, 1.5, 1.5, 1.5, 1.5, 1.5]
+    straight = fit(_tiny_classifier(), train, validation, str(tmp_path / "straight"), epochs=20, verbose=0,
+                   objective=_objective(_Scores(values)), patience=4, plateau_patience=2)
+
+    interrupted = str(tmp_path / "interrupted")
+    with pytest.raises(KeyboardInterrupt):  # in the middle of the plateau, after epoch 4
+        fit(_tiny_classifier(), train, validation, interrupted, epochs=20, verbose=0,
+            objective=_objective(_Scores(values)), patience=4, plateau_patience=2, callbacks=[_InterruptAfterEpoch(3)])
+    resumed = fit(_tiny_classifier(), train, validation, interrupted, epochs=20, verbose=0,
+                  objective=_objective(_Scores(values[4:])), patience=4, plateau_patience=2)
+    assert straight.last_epoch == resumed.last_epoch == 6 and resumed.first_epoch == 4
+    assert resumed.best_epoch == straight.best_epoch == 2
+    rows = [read_history_rows(str(tmp_path / name / "history.csv")) for name in ("straight", "interrupted")]
+    assert [row["epoch"] for row in rows[1]] == list(range(6))
+    assert [row["learning_rate"] for row in rows[0]] == [row["learning_rate"] for row in rows[1]]
+
+
+def test_rows_and_state_written_after_the_last_checkpoint_are_dropped_on_resume(tmp_path):
+    train, validation = _datasets()
+    fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=2, verbose=0)
+    # An interrupt between the history / state writes and the checkpoint: epoch 3's row and state exist,
+    # its checkpoint does not.
+    with open(tmp_path / "history.csv", "a") as file:
+        file.write("2,0.5,0.1,0.001,0.1,0.5\n")
+    state = json.loads((tmp_path / STATE_FILE).read_text())
+    state["epochs"].append({**state["epochs"][-1], "epoch": 3, "stopped": "plateau"})
+    (tmp_path / STATE_FILE).write_text(json.dumps(state))
+    report = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=4, verbose=0, patience=5)
+    assert (report.first_epoch, report.last_epoch) == (2, 4)
+    assert [row["epoch"] for row in read_history_rows(str(tmp_path / "history.csv"))] == [0, 1, 2, 3]
+    assert [entry["epoch"] for entry in json.loads((tmp_path / STATE_FILE).read_text())["epochs"]] == [1, 2, 3, 4]
+
+
+def test_a_history_with_a_second_header_is_read_without_it(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss\n0,1.5\nepoch,loss\n1,1.25\n")
+    assert read_history_rows(str(path)) == [{"epoch": 0, "loss": 1.5}, {"epoch": 1, "loss": 1.25}]
+
+
+def test_a_slow_score_is_computed_on_few_epochs_but_always_on_the_last(tmp_path):
+    train, validation = _datasets()
+
+    def slow(model):
+        time.sleep(0.3)
+        return 1.0
+
+    fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=8, verbose=0,
+        objective=Objective("val_slow", True, slow))
+    scored = [not np.isnan(value) for value in read_history(str(tmp_path / "history.csv"))["val_slow"]]
+    assert scored[0] and scored[-1], "the first epoch and the last are scored"
+    assert sum(scored) < len(scored), "the score's time is capped at a share of the training time"
