@@ -44,6 +44,8 @@ def test_early_stopping_ends_a_run_on_a_plateau_and_keeps_the_best_epoch(tmp_pat
         np.testing.assert_array_equal(kept, expected)
     assert read_history(str(tmp_path / "history.csv"))["val_score"] == [1.0, 3.0, 2.0, 2.5, 2.9]
     assert "stopped improving" in report.describe(str(tmp_path)) and "kept epoch 2" in report.describe(str(tmp_path))
+    losses = read_history(str(tmp_path / "history.csv"))["loss"]
+    assert losses[-1] < losses[1] and "training loss kept falling after epoch 2" in report.note
 
     again = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=50, verbose=0,
                 objective=_objective(_Scores([9.0])), patience=3)

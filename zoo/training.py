@@ -22,6 +22,7 @@ from zoo.epoch_policy import (
     HistoryLog,
     Objective,
     ScoreValidation,
+    read_history_rows,
 )
 
 DEFAULT_CLIPNORM = 1.0
@@ -156,6 +157,7 @@ class FitReport:
     objective: str = "val_loss"
     best_epoch: int | None = None
     best_value: float | None = None
+    note: str = ""
 
     def describe(self, workdir):
         """One line for the user: which epochs ran, how long, why it stopped and which epoch is kept."""
@@ -169,7 +171,7 @@ class FitReport:
                STOPPED_BY_PLATEAU: f"{self.objective} stopped improving",
                STOPPED_BY_EPOCHS: f"reached epochs = {self.epochs}"}[self.stopped_by]
         return (f"epochs {self.first_epoch + 1}–{self.last_epoch} of at most {self.epochs} in "
-                f"{self.seconds / 60:.1f} min ({why}){kept}.")
+                f"{self.seconds / 60:.1f} min ({why}){kept}." + (f"\n{self.note}" if self.note else ""))
 
 
 def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, verbose=1, callbacks=(),
@@ -278,7 +280,25 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         objective=objective.name,
         best_epoch=policy.best_epoch,
         best_value=policy.best_value,
+        note=overfitting_note(os.path.join(workdir, "history.csv"), policy, model) if stopped_by == STOPPED_BY_PLATEAU
+        else "",
     )
+
+
+def overfitting_note(history_csv, policy, model):
+    """A line when early stopping ended a run whose training loss kept falling after its best epoch: the
+    model fit what is particular to the training examples, not what carries over (too little data for
+    its size); "" otherwise."""
+    rows = {row["epoch"] + 1: row for row in read_history_rows(history_csv)}
+    best, last = policy.best_epoch, max(rows, default=None)
+    if best is None or last is None or best not in rows or "loss" not in rows[best] or "loss" not in rows[last]:
+        return ""
+    if rows[last]["loss"] >= rows[best]["loss"]:
+        return ""
+    return (f"note: the training loss kept falling after epoch {best} ({rows[best]['loss']:.4g} → "
+            f"{rows[last]['loss']:.4g}) while {policy.objective.label} did not improve: the training data is "
+            f"small for a model of {model.count_params():,} parameters, which learns its particulars. The run kept "
+            f"epoch {best}; fewer units, dropout or more data may score better.")
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -17,7 +17,7 @@ import numpy as np
 
 from zoo.data.images import read_image_file
 from zoo.data.skipped import SkippedLines
-from zoo.data.splits import split_of
+from zoo.data.splits import assign_splits, describe_moves
 
 HEADER = ["image", "caption"]
 
@@ -111,8 +111,13 @@ def read_flickr8k(directory, image_size, progress=True, stream=sys.stderr):
 
 
 def split(data, validation_fraction, test_fraction):
-    """`{"train", "validation", "test"}` → CaptionedImages, by `split_of` each image's name."""
+    """`{"train", "validation", "test"}` → CaptionedImages, by a hash of each image's name
+    (`zoo.data.splits.assign_splits`: a held-out split the hash leaves empty gets one training image,
+    and a line says so)."""
+    assignment, moved = assign_splits(data.names, validation_fraction, test_fraction)
+    if moved:
+        print(f"split: {describe_moves(moved, 'image')}")
     groups = collections.defaultdict(list)
     for index, name in enumerate(data.names):
-        groups[split_of(name, validation_fraction, test_fraction)].append(index)
+        groups[assignment[name]].append(index)
     return {name: data.subset(groups[name]) for name in ("train", "validation", "test")}

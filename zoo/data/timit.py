@@ -1,5 +1,6 @@
 """Reader of the TIMIT layout: RIFF `.wav` files, each with a `.phn` (lines `start end label`) beside it,
-found recursively and split into train / validation / test by speaker. A damaged utterance is skipped,
+found recursively and split into train / validation / test by speaker (by utterance when there are too
+few speakers). A damaged utterance is skipped,
 reported with its file and counted. Original TIMIT audio is NIST SPHERE: convert it (`sox in.WAV out.wav`);
 a converted `SA1.WAV.wav` pairs with `SA1.PHN` and is preferred to the SPHERE `SA1.WAV` beside it.
 """
@@ -13,7 +14,7 @@ import wave
 import numpy as np
 
 from zoo.data.skipped import SkippedLines
-from zoo.data.splits import split_of
+from zoo.data.splits import assign_splits, describe_moves, empty_splits
 from zoo.data.utterances import Utterance
 
 # Lee & Hon (1989): the 61 TIMIT phones folded to 39. Phones not listed map to themselves; q is deleted.
@@ -33,6 +34,8 @@ class TimitData:
     splits: dict  # {"train", "validation", "test"} → [Utterance]
     skipped: collections.Counter  # skipped files by kind
     labels: tuple  # sorted labels seen in the kept utterances (after folding if asked)
+    split_unit: str = "speaker"  # what the splits were drawn by: "speaker" or "utterance"
+    notes: tuple = ()  # what the split had to do on this corpus (a repaired split, a finer unit), one line each
 
 
 def fold_timit_39(label):
@@ -188,22 +191,63 @@ def _is_riff(path):
         return False
 
 
-def _split(relative, speaker):
+def _official_split(relative):
+    """"train" or "test" for a file under a TRAIN or TEST folder (the first on its path, any case), else None."""
     folders = [part.upper() for part in relative.split("/")[:-1]]
     official = next((part for part in folders if part in ("TRAIN", "TEST")), None)  # TIMIT/TRAIN/... too
-    if official == "TEST":
-        return "test"
-    if official == "TRAIN":
-        return "validation" if split_of(speaker, 0.1, 0.0) == "validation" else "train"
-    return split_of(speaker, 0.1, 0.1)
+    return official.lower() if official else None
 
 
-def read_timit(directory, sample_rate=16000, fold=False, skip=None):
+SPLIT_UNITS = ("auto", "speaker", "utterance")
+
+
+def split_utterances(utterances, validation_fraction=0.1, test_fraction=0.1, split_by="auto"):
+    """Train / validation / test of `utterances` (each with `name`, `speaker` and the `official` split of
+    its folder, or None), drawn by `split_by`.
+
+    "speaker" keeps every speaker in one split: TEST-folder speakers are test, and `validation_fraction`
+    of the others (by a hash of their folder's name) validation; without TRAIN/TEST folders,
+    `test_fraction` of the speakers are test too. A held-out split the hash leaves empty gets one
+    speaker from train. "utterance" draws utterances instead (a speaker's voice can then be in train
+    and test). "auto" is "speaker" when that fills every split, else "utterance".
+
+    Returns:
+        `(splits, unit, notes)`: {split: [utterance]}, the unit used, and lines saying what was done. A
+        split can be empty when there are too few utterances (or speakers, with "speaker"): the
+        recipe refuses that, naming the setting that fixes it.
+    """
+    if split_by not in SPLIT_UNITS:
+        raise ValueError(f"split_by must be one of {SPLIT_UNITS}; received {split_by!r}.")
+    notes = []
+    if split_by in ("auto", "speaker"):
+        speakers = {u.speaker for u in utterances}
+        test_speakers = {u.speaker for u in utterances if u.official == "test"}
+        assignment, moved = assign_splits(speakers, validation_fraction, test_fraction, test_speakers)
+        notes += [describe_moves(moved, "speaker")] if moved else []
+        if split_by == "speaker" or not empty_splits(assignment, validation_fraction, test_fraction):
+            return _grouped(utterances, lambda u: assignment[u.speaker]), "speaker", notes
+        notes = [f"only {len(speakers)} speaker(s), too few for a split by speaker: split by utterance "
+                 "(split_by=\"auto\"), so a speaker's voice is in train and in the held-out splits, and their "
+                 "scores overstate what a new speaker would get"]
+    fixed = {u.name for u in utterances if u.official == "test"}
+    assignment, moved = assign_splits([u.name for u in utterances], validation_fraction, test_fraction, fixed)
+    notes += [describe_moves(moved, "utterance")] if moved else []
+    return _grouped(utterances, lambda u: assignment[u.name]), "utterance", notes
+
+
+def _grouped(utterances, split_of_utterance):
+    splits = {"train": [], "validation": [], "test": []}
+    for utterance in utterances:
+        splits[split_of_utterance(utterance)].append(utterance)
+    return splits
+
+
+def read_timit(directory, sample_rate=16000, fold=False, skip=None, validation_fraction=0.1, test_fraction=0.1,
+               split_by="auto", keep=None):
     """Reads every `.wav` with its `.phn` under `directory`, recursively, in sorted order.
 
-    Splits: under a `TRAIN` or `TEST` folder (the first on the path) (any case, TIMIT's own split) TEST goes to
-    "test" and TRAIN to "train", except the speakers `split_of(speaker, 0.1, 0.0)` puts in "validation";
-    without those folders, by `split_of(speaker, 0.1, 0.1)`. A speaker never lands in two splits.
+    Splits: see `split_utterances` (by speaker: TIMIT's own TEST folder is test, `validation_fraction`
+    of the other speakers validation; by utterance when there are too few speakers for that).
 
     Each waveform is cut to the labelled span, [first start, last end), and the segments shifted to
     match. Skipped, reported and counted: a `.wav` without `.phn` ("no .phn"), a `.phn` without `.wav`
@@ -216,6 +260,9 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None):
         fold: bool, default False. Fold labels with `fold_timit_39`; frames cannot be deleted, so a
             `q` segment's samples go to the preceding segment (the following one if `q` comes first).
         skip: a `SkippedLines` (or any `skip(kind, message)` callable); default a new one on stderr.
+        validation_fraction, test_fraction, split_by: see `split_utterances`.
+        keep: optional `(path, utterance) -> bool`; an utterance it refuses (after reporting it through
+            `skip`) is left out before the split is drawn.
 
     Returns:
         A `TimitData`, e.g. `read_timit("timit", fold=True).splits["train"][0].segments[:2]`.
@@ -232,7 +279,7 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None):
         counts[kind] += 1
         skip(kind, message)
 
-    splits, labels = {"train": [], "validation": [], "test": []}, set()
+    utterances, labels = [], set()
     for wav, phn in _pairs(directory, skipped):
         try:
             samples, rate = _read_riff(wav)
@@ -267,10 +314,30 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None):
         offset = segments[0][0]
         relative = os.path.relpath(wav, directory).replace(os.sep, "/")
         speaker = os.path.basename(os.path.dirname(os.path.abspath(wav)))
-        splits[_split(relative, speaker)].append(Utterance(
-            relative, speaker, waveform[offset:segments[-1][1]],
-            [(start - offset, end - offset, label) for start, end, label in segments]))
+        utterance = Utterance(relative, speaker, waveform[offset:segments[-1][1]],
+                              [(start - offset, end - offset, label) for start, end, label in segments])
+        if keep is not None and not keep(wav, utterance):
+            continue
+        utterances.append(utterance)
         labels.update(label for _, _, label in segments)
     if not labels:
         raise ValueError(f"{directory}: no usable utterance ({sum(counts.values())} skipped; see the messages above).")
-    return TimitData(splits, counts, tuple(sorted(labels)))
+    officials = {u.name: _official_split(u.name) for u in utterances}
+    splits, unit, notes = split_utterances(
+        [_WithOfficial(u, officials[u.name]) for u in utterances], validation_fraction, test_fraction, split_by)
+    splits = {split: [item.utterance for item in items] for split, items in splits.items()}
+    return TimitData(splits, counts, tuple(sorted(labels)), unit, tuple(notes))
+
+
+@dataclasses.dataclass(frozen=True)
+class _WithOfficial:
+    utterance: Utterance
+    official: str | None
+
+    @property
+    def name(self):
+        return self.utterance.name
+
+    @property
+    def speaker(self):
+        return self.utterance.speaker

@@ -29,6 +29,9 @@ class FrameLabelingConfig(RecipeConfig):
     # Data.
     data: str = ""  # a TIMIT-layout folder (--data DIR); "" = the embedded synthetic speech
     fold_timit_39: bool = False  # TIMIT's 61 phones folded to 39 (Lee & Hon, 1989)
+    split_by: str = "auto"  # TIMIT folders: "speaker", "utterance", or "auto" (speaker when there are enough)
+    validation_fraction: float = 0.1  # TIMIT folders: share of the (training) speakers or utterances held out
+    test_fraction: float = 0.1  # TIMIT folders without a TEST folder: share held out for test
     train_utterances: int = 1200
     validation_utterances: int = 150
     test_utterances: int = 200
@@ -52,6 +55,8 @@ class FrameLabelingConfig(RecipeConfig):
         for name in ("train_utterances", "validation_utterances", "test_utterances", "num_mels",
                      "mlp_units", "chunk_ms"):
             checks.positive_int(name, getattr(self, name))
+        checks.one_of("split_by", self.split_by, ("auto", "speaker", "utterance"))
+        checks.split_fractions(self.validation_fraction, self.test_fraction)
         for name in self.compare:
             checks.one_of("compare", name, COMPARISONS)
         for quantization in self.quantizations:

@@ -23,6 +23,8 @@ class FrameData:
     labels: tuple
     source: str
     skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    split_unit: str = "speaker"  # what the splits were drawn by
+    notes: tuple = ()  # what splitting this corpus took (a repaired split, utterances instead of speakers)
 
     @property
     def label_ids(self):
@@ -41,7 +43,14 @@ class FrameData:
             parts.append(f"{split} {len(utterances)} utterances ({seconds / 60:.1f} min, {speakers} speakers)")
         skipped = sum(self.skipped.values())
         note = f"; skipped {skipped}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) if skipped else ""
-        return f"data: {self.source}: " + ", ".join(parts) + f"; {len(self.labels)} labels{note}"
+        lines = [f"data: {self.source}: " + ", ".join(parts) + f"; {len(self.labels)} labels{note}"]
+        return "\n".join(lines + [f"  split: {line}" for line in self.notes])
+
+    def split_report(self):
+        """What metrics.json records of the split: its unit and the size of each split."""
+        return {"unit": self.split_unit, **{split: {"utterances": len(self.splits[split]),
+                                                    "speakers": len({u.speaker for u in self.splits[split]})}
+                                            for split in SPLITS}}
 
 
 def load_data(config):
@@ -53,23 +62,26 @@ def load_data(config):
     from zoo.data.timit import read_timit
 
     skip = SkippedLines()
-    timit = read_timit(config.data, SAMPLE_RATE, fold=config.fold_timit_39, skip=skip)  # other rates are resampled
-    splits = {}
-    for split in SPLITS:
-        splits[split] = []
-        for utterance in timit.splits[split]:
-            if frame_count(len(utterance.waveform)) == 0:
-                skip("too short", f"{os.path.join(config.data, utterance.name)}: {len(utterance.waveform)} labelled "
-                                  f"samples, shorter than one {WINDOW}-sample window")
-            else:
-                splits[split].append(utterance)
-        if not splits[split]:
-            raise ValueError(f"{config.data}: no usable utterance in the {split} split. The test split is the TEST "
-                             "folder (or 10 % of the speakers by a hash of their folder's name when there is no "
-                             "TRAIN/TEST), validation 10 % of the training speakers: a few speakers may leave one "
-                             "empty.")
+
+    def long_enough(path, utterance):
+        if frame_count(len(utterance.waveform)) > 0:
+            return True
+        skip("too short", f"{path}: {len(utterance.waveform)} labelled samples, shorter than one {WINDOW}-sample window")
+        return False
+
+    timit = read_timit(config.data, SAMPLE_RATE, fold=config.fold_timit_39, skip=skip,  # other rates are resampled
+                       validation_fraction=config.validation_fraction, test_fraction=config.test_fraction,
+                       split_by=config.split_by, keep=long_enough)
+    empty = [split for split in SPLITS if not timit.splits[split]]
+    if empty:
+        unit = "speakers" if timit.split_unit == "speaker" else "utterances"
+        raise ValueError(
+            f"{config.data}: no usable utterance in the {' and '.join(empty)} split(s): too few {unit} "
+            f"(split_by={config.split_by!r}, validation_fraction={config.validation_fraction}, test_fraction="
+            f"{config.test_fraction}; a TEST folder is the test split). Add {unit}"
+            + (', or set split_by="auto" to split by utterance.' if config.split_by == "speaker" else "."))
     skipped = timit.skipped + collections.Counter({"too short": skip.counts["too short"]})
-    return FrameData(splits, tuple(timit.labels), config.data, +skipped)
+    return FrameData(timit.splits, tuple(timit.labels), config.data, +skipped, timit.split_unit, timit.notes)
 
 
 def frame_dataset(utterances, data, batch_size, shuffle=False, seed=0):

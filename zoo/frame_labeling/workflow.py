@@ -157,7 +157,8 @@ def evaluate(workdir, models=None, data=None, config=None):
     for utterance, target, guess in list(zip(test, targets, main_predictions))[: config.examples]:
         print(f"  {utterance.name}  reference: {' '.join(label for *_, label in segments_of(data.labels[i] for i in target))}")
         print(f"  {' ' * len(utterance.name)}  predicted: {' '.join(label for *_, label in segments_of(data.labels[i] for i in guess))}")
-    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_utterances": len(test)})
+    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_utterances": len(test),
+                                                       "split": data.split_report()})
     plot_confusion(confusion(targets, main_predictions, data.labels), data.labels, os.path.join(workdir, "confusion.png"),
                    counted="frames")
     return results

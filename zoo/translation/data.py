@@ -9,7 +9,7 @@ import tensorflow as tf
 from zoo.data import phrases
 from zoo.data.cache import cached
 from zoo.data.sentence_pairs import read_sentence_pairs
-from zoo.data.splits import split_of
+from zoo.data.splits import assign_splits, describe_moves
 from zoo.subwords import SubwordVocabulary
 from zoo.text import trim_to_longest
 
@@ -51,11 +51,15 @@ def embedded_pairs(config):
 
 
 def file_pairs(config):
-    """The pairs of `config.data` split by a hash of each source sentence, and the skipped lines."""
+    """The pairs of `config.data` split by a hash of each source sentence (a held-out split the hash leaves
+    empty gets one training sentence), and the skipped lines."""
     pairs, skipped = read_sentence_pairs(config.data, reverse=config.reverse)
+    assignment, moved = assign_splits([source for source, _ in pairs], config.validation_fraction, config.test_fraction)
+    if moved:
+        print(f"split: {describe_moves(moved, 'source sentence')}")
     splits = {name: [] for name in SPLITS}
     for pair in pairs:
-        splits[split_of(pair[0], config.validation_fraction, config.test_fraction)].append(pair)
+        splits[assignment[pair[0]]].append(pair)
     return splits, skipped
 
 
