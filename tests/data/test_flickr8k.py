@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo.data.flickr8k import read_flickr8k, split, split_of
+from zoo.data.flickr8k import read_flickr8k, split
+from zoo.data.splits import split_of
 
 
 def _write_image(path, size=(40, 30), mode="RGB", format="PNG"):

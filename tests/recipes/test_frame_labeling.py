@@ -175,6 +175,25 @@ def test_train_on_a_timit_folder_skips_and_counts_damaged_utterances(tmp_path, c
     assert os.path.isfile(workdir / "model.keras")
 
 
+def test_seven_speakers_train_with_a_repaired_validation_split(tmp_path, capsys):
+    speakers = [f"M{index:03d}" for index in range(200)]
+    train_speakers = [s for s in speakers if split_of(s, 0.1, 0.0) == "train"][:5]  # none hashes to validation
+    train = speech.generate("train", 20, seed=7)
+    for index, utterance in enumerate(train):
+        utterance.speaker = train_speakers[index % 5]
+    _timit_folder(tmp_path / "data", {"TRAIN": train, "TEST": speech.generate("test", 4, seed=7)})
+    overrides = [o for o in TINY if not o.startswith(("compare", "train_utterances"))] + ["compare=[]",
+                                                                                         "streaming=false"]
+    workdir = tmp_path / "work"
+    assert main(recipe_arguments(workdir, overrides, "train", "--data", str(tmp_path / "data"))) == 0
+    out = capsys.readouterr().out
+    assert "validation 4 utterances (" in out and "1 speakers" in out and "moved speaker" in out
+    refused = main(recipe_arguments(tmp_path / "other", overrides + ["split_by='speaker'", "test_fraction=0.5"],
+                                    "train", "--data", str(tmp_path / "data" / "TIMIT" / "TRAIN" / "DR1" /
+                                                           train_speakers[0])))
+    assert refused == 2 and 'split_by="auto"' in capsys.readouterr().err
+
+
 def test_bad_settings_and_missing_data_get_one_line_errors(tmp_path, capsys):
     assert main(["train", "--workdir", str(tmp_path), "--set", "compare=['transformer']"]) == 2
     assert "`compare` must be one of" in capsys.readouterr().err

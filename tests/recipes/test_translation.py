@@ -108,6 +108,21 @@ def test_train_on_a_tsv_file_counts_what_it_skips(tmp_path, capsys):
     assert "data: " in capsys.readouterr().out
 
 
+def test_with_data_epochs_are_a_bound_and_the_budget_ends_the_run(tmp_path, capsys):
+    rows = [f"item {i}\tпункт {i}" for i in range(80)]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\n".join(rows) + "\n")
+    settings = [o for o in TINY if not o.startswith("epochs")]
+    config = load_config(TranslationConfig, None, settings + [f"data='{path}'", "train_minutes=0.1", "patience=0",
+                                                              "baseline_minutes='same'"])
+    models, _, report = workflow.train(config, str(tmp_path / "run"), verbose=0)
+    assert report.epochs == 1000 and report.stopped_by == "budget"
+    assert report.best_epoch is not None and "val_bleu" in open(tmp_path / "run" / "history.csv").readline()
+    out = capsys.readouterr().out
+    assert "training (no attention)" in out, "the baseline trains on the same budget"
+    assert out.count("the 0.1-minute budget was spent") == 2
+
+
 def test_the_tune_verb_runs_a_search_and_writes_a_config_to_train_the_winner(tmp_path, capsys):
     arguments = recipe_arguments(tmp_path, TINY + ["epochs=1", "tune.min_units=8", "tune.max_units=16", "tune.max_depth=1",
                                                    "tune.cells=['gru']"])
