@@ -40,10 +40,10 @@ class RecipeConfig:
         clipnorm: float > 0. The global gradient norm is clipped to it.
         train_minutes: float >= 0. A wall-clock budget: training stops cleanly at the end of the
             step that spends it; 0 = no budget. Comparison rows train on the same budget.
-        patience: int >= 0. Epochs without a better validation objective before training stops
-            (early stopping); 0 = never.
-        plateau_patience: int >= 0. Epochs without a better validation objective before the
-            learning rate is multiplied by `plateau_factor` (reduce on plateau); 0 = never.
+        patience: int >= 0. Epochs with neither a better validation objective (the recipe's own
+            metric) nor a lower validation loss before training stops (early stopping); 0 = never.
+        plateau_patience: int >= 0. Epochs without a lower validation loss before the learning
+            rate is multiplied by `plateau_factor` (reduce on plateau); 0 = never.
         plateau_factor: float in (0, 1).
         tune: dict. The `[tune]` table: the search space of the `tune` verb (`zoo.tuning.SearchSpace`).
     """

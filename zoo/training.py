@@ -26,6 +26,7 @@ from zoo.epoch_policy import (
 )
 
 DEFAULT_CLIPNORM = 1.0
+OVERFITTING_RISE = 0.1  # see overfitting_note
 
 
 def default_optimizer(learning_rate=1e-3, clipnorm=DEFAULT_CLIPNORM):
@@ -183,8 +184,9 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     - `model.keras`: the best epoch's model by `objective`, rewritten atomically when an epoch beats
       it; the model passed in holds the best epoch's weights when `fit` returns;
     - training length: `epochs` is an upper bound; a wall-clock budget (`train_minutes`) and early
-      stopping (`patience`) end a run sooner, and the learning rate is cut on plateaus
-      (`zoo.epoch_policy`: the policy's state lives in `training_state.json`, so resuming continues it);
+      stopping (`patience`) end a run sooner, and the learning rate is cut when the validation loss
+      stops falling (`zoo.epoch_policy`: its state lives in `training_state.json`, so resuming
+      continues it);
     - `logs/`: TensorBoard; `history.csv`: the metrics of every epoch, across resumed runs;
     - a NaN guard (`TrainingDiverged`).
 
@@ -199,9 +201,10 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         initial_epoch: int, default 0. Where a run continued from other weights starts counting.
         save_model: bool, default True. Write the best epoch's `model.keras`.
         objective: a `zoo.epoch_policy.Objective`, default validation loss.
-        patience: int, default 0. Epochs without a better objective before stopping; 0 = never.
-        plateau_patience: int, default 0. Epochs without a better objective before the learning rate
-            is multiplied by `plateau_factor`; 0 = never.
+        patience: int, default 0. Epochs with neither a better objective nor a lower validation loss
+            before stopping; 0 = never.
+        plateau_patience: int, default 0. Epochs without a lower validation loss before the learning
+            rate is multiplied by `plateau_factor`; 0 = never.
         plateau_factor: float in (0, 1), default 0.5.
 
     A model built in a `tf.distribute` strategy's scope trains with it (see `zoo.distribute`): Keras'
@@ -280,25 +283,27 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         objective=objective.name,
         best_epoch=policy.best_epoch,
         best_value=policy.best_value,
-        note=overfitting_note(os.path.join(workdir, "history.csv"), policy, model) if stopped_by == STOPPED_BY_PLATEAU
-        else "",
+        note=overfitting_note(os.path.join(workdir, "history.csv"), policy, model) if ran else "",
     )
 
 
 def overfitting_note(history_csv, policy, model):
-    """A line when early stopping ended a run whose training loss kept falling after its best epoch: the
-    model fit what is particular to the training examples, not what carries over (too little data for
-    its size); "" otherwise."""
-    rows = {row["epoch"] + 1: row for row in read_history_rows(history_csv)}
-    best, last = policy.best_epoch, max(rows, default=None)
-    if best is None or last is None or best not in rows or "loss" not in rows[best] or "loss" not in rows[last]:
+    """A line when a run shows the mark of too little data for its model: after the epoch of its lowest
+    validation loss, the validation loss rose by `OVERFITTING_RISE` or more while the training loss
+    fell by as much (the model learns what is particular to its training examples); "" otherwise."""
+    rows = [row for row in read_history_rows(history_csv) if "loss" in row and "val_loss" in row]
+    if len(rows) < 2:
         return ""
-    if rows[last]["loss"] >= rows[best]["loss"]:
+    lowest = min(rows, key=lambda row: row["val_loss"])
+    last = rows[-1]
+    rise = last["val_loss"] / max(lowest["val_loss"], 1e-12) - 1
+    fall = 1 - last["loss"] / max(lowest["loss"], 1e-12)
+    if rise < OVERFITTING_RISE or fall < OVERFITTING_RISE:
         return ""
-    return (f"note: the training loss kept falling after epoch {best} ({rows[best]['loss']:.4g} → "
-            f"{rows[last]['loss']:.4g}) while {policy.objective.label} did not improve: the training data is "
-            f"small for a model of {model.count_params():,} parameters, which learns its particulars. The run kept "
-            f"epoch {best}; fewer units, dropout or more data may score better.")
+    return (f"note: after epoch {lowest['epoch'] + 1} the validation loss rose {rise:.0%} while the training loss fell "
+            f"{fall:.0%}: the training data is small for a model of {model.count_params():,} parameters, which learns "
+            f"what is particular to it. The run kept epoch {policy.best_epoch} (best {policy.objective.name}); fewer "
+            "units, dropout or more data may score better.")
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -60,6 +60,14 @@ def test_test_split_holds_shape_colour_pairs_never_seen_in_training():
     assert len(_pairs_in(train)) == len(scenes.SHAPES) * len(scenes.COLOURS) - len(scenes.HELD_OUT_PAIRS)
 
 
+def test_the_test_seen_split_holds_new_scenes_of_seen_pairs_only():
+    images, seen = scenes.generate("test_seen", 100, seed=0)
+    assert not _pairs_in(seen) & scenes.HELD_OUT_PAIRS
+    validation_images, _ = scenes.generate("validation", 100, seed=0)
+    assert not np.array_equal(images, validation_images), "a random stream of its own"
+    assert scenes.SPLITS[:3] == ("train", "validation", "test"), "the older splits keep their random streams"
+
+
 def test_objects_are_drawn_in_their_colour():
     rng = np.random.default_rng(0)
     obj = scenes.SceneObject("square", "yellow", "large", 0.5, 0.5)

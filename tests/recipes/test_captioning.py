@@ -27,7 +27,7 @@ from zoo.recipes.captioning import main
 pytestmark = pytest.mark.slow
 
 TINY = [
-    "train_images=48", "validation_images=8", "test_images=10", "epochs=2", "units=16", "embedding_dim=8",
+    "train_images=48", "validation_images=8", "test_images=10", "test_seen_images=6", "epochs=2", "units=16", "embedding_dim=8",
     "attention_units=8", "batch_size=16", "image_size=32", "max_caption_length=12", "samples=4",
     "quantizations=['float16', 'full_int8']", "agreement_threshold=0.0",
 ]
@@ -51,9 +51,12 @@ def test_the_default_run_leaves_every_artifact(trained):
                  "decoder_step_full_int8.tflite", "vocabulary.txt", "config.json", "metrics.json",
                  "samples.png", "attention.png", "training.png", "history.csv", "export_report.json", "logs"):
         assert os.path.exists(workdir / name), name
-    metrics = json.loads((workdir / "metrics.json").read_text())["test"]
-    assert set(metrics) == {"baseline", "greedy", "beam"}
-    for row in metrics.values():
+    everything = json.loads((workdir / "metrics.json").read_text())
+    metrics = everything["test"]
+    assert set(metrics) == set(everything["test_seen"]) == {"baseline", "greedy", "beam"}
+    assert (everything["test_images"], everything["test_seen_images"]) == (10, 6)
+    assert everything["split"] == {"unit": "image", "train": 48, "validation": 8, "test": 10, "test_seen": 6}
+    for row in [*metrics.values(), *everything["test_seen"].values()]:
         assert {"bleu1", "bleu2", "bleu3", "bleu4", "exact_match"} <= set(row)
         assert 0 <= row["bleu4"] <= row["bleu1"] <= 100
     assert json.loads((workdir / "config.json").read_text())["recipe"] == "captioning"

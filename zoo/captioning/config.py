@@ -34,7 +34,8 @@ class CaptioningConfig(RecipeConfig):
     # Embedded data (scenes): images per split.
     train_images: int = 4000
     validation_images: int = 200
-    test_images: int = 300
+    test_images: int = 300  # embedded: scenes that each hold a shape–colour pair never seen in training
+    test_seen_images: int = 300  # embedded: new scenes of seen pairs (the in-distribution test split)
     # Flickr8k-style data: the share of images held out, split by a hash of each image's name.
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -49,7 +50,8 @@ class CaptioningConfig(RecipeConfig):
         checks.one_of("encoder", self.encoder, BACKBONES)
         checks.one_of("attention", self.attention, tuple(ATTENTIONS))
         for name in ("image_size", "embedding_dim", "attention_units", "max_caption_length", "beam_width",
-                     "train_images", "validation_images", "test_images", "min_token_count"):
+                     "train_images", "validation_images", "test_images", "test_seen_images",
+                     "min_token_count"):
             checks.positive_int(name, getattr(self, name))
         for name in ("validation_fraction", "test_fraction"):
             checks.rate(name, getattr(self, name))

@@ -13,6 +13,7 @@ from zoo.data.flickr8k import CaptionedImages
 from zoo.text import Vocabulary, trim_to_longest
 
 SPLITS = ("train", "validation", "test")
+TEST_SEEN = "test_seen"  # the embedded data's in-distribution test split (new scenes of seen pairs)
 
 
 @dataclasses.dataclass
@@ -27,7 +28,7 @@ class CaptioningData:
     def summary(self):
         sizes = ", ".join(
             f"{name} {len(self.splits[name].references)} images / "
-            f"{sum(map(len, self.splits[name].references))} captions" for name in SPLITS
+            f"{sum(map(len, self.splits[name].references))} captions" for name in self.splits
         )
         skipped = ", ".join(f"{count} {kind}" for kind, count in sorted(self.skipped.items())) or "none"
         return f"data: {self.source}: {sizes}; vocabulary {self.vocabulary.size} tokens; skipped: {skipped}"
@@ -36,7 +37,8 @@ class CaptioningData:
 def embedded_scenes(config):
     """The scenes of `zoo.data.scenes`, generated once per seed and size and then read from the cache."""
     splits = {}
-    for name, count in zip(SPLITS, (config.train_images, config.validation_images, config.test_images)):
+    counts = (config.train_images, config.validation_images, config.test_images, config.test_seen_images)
+    for name, count in zip((*SPLITS, TEST_SEEN), counts):
         key = f"scenes-v{scenes.VERSION}-seed{config.seed}-{name}-{count}-{config.image_size}"
 
         def build(name=name, count=count):

@@ -9,17 +9,20 @@ from zoo.plots import plt, save_figure
 from zoo.generation import greedy_with_attention
 
 
-def plot_samples(images, captions, references, path, columns=4):
-    """samples.png: test images with the model's caption (bold) and one reference under each."""
+def plot_samples(images, captions, references, path, columns=4, labels=None):
+    """samples.png: test images with the model's caption (bold) and one reference under each, and above
+    each its `labels` entry (e.g. which split it comes from) when given."""
     count = len(images)
     rows = max(1, -(-count // columns))
     figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 4.4 * rows), squeeze=False)
     figure.subplots_adjust(hspace=0.75)
     for axis in axes.flat:
         axis.axis("off")
-    for axis, image, caption, refs in zip(axes.flat, images, captions, references):
+    labels = labels or [""] * count
+    for axis, image, caption, refs, label in zip(axes.flat, images, captions, references, labels):
         axis.imshow(np.asarray(image, np.uint8))
-        axis.set_title(textwrap.fill(caption or "(empty)", 30), fontsize=8, fontweight="bold")
+        title = textwrap.fill(caption or "(empty)", 30)
+        axis.set_title(f"[{label}]\n{title}" if label else title, fontsize=8, fontweight="bold")
         axis.text(0.5, -0.04, textwrap.fill("ref: " + refs[0], 34), fontsize=7, ha="center", va="top",
                   transform=axis.transAxes, color="dimgray")
     save_figure(figure, path)

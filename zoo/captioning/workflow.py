@@ -10,7 +10,7 @@ import numpy as np
 
 from zoo.captioning import plots
 from zoo.captioning.config import CaptioningConfig
-from zoo.captioning.data import caption_dataset, load_data
+from zoo.captioning.data import TEST_SEEN, caption_dataset, load_data
 from zoo.captioning.evaluate import evaluate as evaluate_model
 from zoo.captioning.evaluate import generate_captions, results_table
 from zoo.captioning.export import PARITY_IMAGES, export_captioner
@@ -25,6 +25,9 @@ from zoo.text import Vocabulary
 from zoo.training import fit
 
 RECIPE = "captioning"
+SPLIT_TITLES = {"test": "test split: every scene holds a shape–colour pair never seen in training",
+                "test_seen": "test_seen split: new scenes of the pairs seen in training"}
+SAMPLE_LABELS = {"test": "test (novel pair)", "test_seen": "test_seen (seen pairs)"}
 SCORED_VALIDATION_IMAGES = 100  # validation images captioned after an epoch to judge it
 EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training images to calibrate them
 # Settings a resumed run must share with the run that wrote the checkpoints.
@@ -99,25 +102,42 @@ def load_trained(workdir):
 
 
 def evaluate(workdir, model=None, data=None, config=None):
-    """Scores the model on the test split, prints the table, writes metrics.json, samples.png and
-    attention.png. Returns the results dict."""
+    """Scores the model on the test split (and, on the embedded data, on the in-distribution
+    `test_seen` split beside it), prints the tables, writes metrics.json, samples.png and attention.png.
+    Returns the results dict of the test split."""
     if model is None:
         config, model, vocabulary = load_trained(workdir)
         data = load_data(config, config.data or None, vocabulary=vocabulary)
-    results, captions = evaluate_model(model, data, config)
-    print(results_table(results, config))
     test = data.splits["test"]
-    metrics = {"test": results, "test_images": len(test.references), "vocabulary_size": data.vocabulary.size}
+    metrics = {"vocabulary_size": data.vocabulary.size,
+               "split": {"unit": "image", **{name: len(part.references) for name, part in data.splits.items()}}}
+    shown = []
+    for split in ("test", TEST_SEEN):
+        if split not in data.splits:
+            continue
+        results, captions = evaluate_model(model, data, config, split)
+        print(f"{SPLIT_TITLES[split] if TEST_SEEN in data.splits else 'test split'}:")
+        print(results_table(results, config))
+        metrics[split] = results
+        metrics[f"{split}_images"] = len(data.splits[split].references)
+        shown.append((split, captions))
     write_json(os.path.join(workdir, "metrics.json"), metrics)
-    count = min(config.samples, len(captions))
-    print("captions of test images:")
-    print("\n".join(f"  {caption or '(empty)'}   (reference: {refs[0]})"
-                    for caption, refs in zip(captions[:count], test.references)))
-    plots.plot_samples(test.images[:count], captions[:count], test.references[:count],
-                       os.path.join(workdir, "samples.png"))
+    count = min(config.samples, len(test.references))
+    per_split = -(-count // len(shown))
+    images, captions, references, labels = [], [], [], []
+    for split, split_captions in shown:
+        part = data.splits[split]
+        print(f"captions of {split.replace('_', ' ')} images:")
+        print("\n".join(f"  {caption or '(empty)'}   (reference: {refs[0]})"
+                        for caption, refs in zip(split_captions[:per_split], part.references)))
+        images += list(part.images[:per_split])
+        captions += split_captions[:per_split]
+        references += part.references[:per_split]
+        labels += [SAMPLE_LABELS[split] if len(shown) > 1 else ""] * min(per_split, len(split_captions))
+    plots.plot_samples(images, captions, references, os.path.join(workdir, "samples.png"), labels=labels)
     words, weights = plots.attention_over_caption(model, data.vocabulary, test.images[0], config.max_caption_length)
     plots.plot_attention(test.images[0], words, weights, os.path.join(workdir, "attention.png"))
-    return results
+    return metrics["test"]
 
 
 def predict(workdir, paths):

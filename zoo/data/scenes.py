@@ -8,7 +8,8 @@ from the seed.
 
 The test split holds shape–colour pairs that never appear in training or validation
 (`HELD_OUT_PAIRS`), so a high test score means the model describes what it sees rather than
-recalling scenes it memorized.
+recalling scenes it memorized; the "test_seen" split holds new scenes of the pairs training has
+seen, the in-distribution score beside it.
 """
 
 import dataclasses
@@ -28,7 +29,9 @@ COLOURS = {
 }
 SIZES = {"small": 0.09, "large": 0.15}  # radius as a fraction of the image side; 2 × 0.15 < 1/3
 HELD_OUT_PAIRS = frozenset({("circle", "green"), ("square", "yellow"), ("triangle", "white"), ("diamond", "red")})
-SPLITS = ("train", "validation", "test")
+# "test" holds a held-out pair in every scene; "test_seen" is the in-distribution test split: new scenes of
+# the pairs training has seen (appended last, so the other splits' random streams are unchanged).
+SPLITS = ("train", "validation", "test", "test_seen")
 VERSION = 1  # bump when generation changes: it keys the cache
 
 
@@ -119,7 +122,8 @@ def generate(split, count, seed=0, image_size=64):
     """`(images, captions)`: uint8 (count, size, size, 3) and, per image, its reference captions.
 
     Args:
-        split: "train", "validation" or "test".
+        split: "train", "validation", "test" (every scene holds a held-out pair) or "test_seen" (new
+            scenes of the seen pairs only).
         count: int, number of scenes.
         seed: int. The same seed and split always give the same scenes; splits use distinct
             random streams.

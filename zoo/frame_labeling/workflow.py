@@ -144,8 +144,10 @@ def evaluate(workdir, models=None, data=None, config=None):
         main_predictions = predictions if name == MAIN else main_predictions
     rows = [[r["model"], r["parameters"], r["frame_accuracy"], r["macro_f1"], r["phone_error_rate"]]
             for r in results.values()]
-    print(f"test split: {len(test)} utterances of unseen speakers; every model trained for "
-          f"{config.train_minutes:g} min")
+    whose = ("unseen speakers" if data.split_unit == "speaker"
+             else "speakers also in train (split by utterance: scores overstate new speakers')")
+    print(f"test split: {len(test)} utterances of {whose}; every model trained within the same "
+          f"{config.train_minutes:g}-minute budget")
     print(format_table(["model", "parameters", "frame accuracy %", "macro F1 %", "phone error rate %"], rows))
     per_class = results[MAIN]["f1"]
     print(format_table(["label", "F1 % (main)"], [[label, per_class[label]] for label in data.labels]))

@@ -176,7 +176,7 @@ def evaluate(workdir, models=None, data=None, config=None):
             main_predictions, main_probabilities = predictions, probabilities
     if data.kind == "vectors":
         results["logistic_regression"] = flat_baseline(data)
-    print(f"test split: {len(targets)} examples; every model trained for {config.train_minutes:g} min")
+    print(f"test split: {len(targets)} examples; every model trained within the same {config.train_minutes:g}-minute budget")
     print(format_table(["model", "parameters", "accuracy %", "macro F1 %"],
                        [[r["model"], r["parameters"], r["accuracy"], r["macro_f1"]] for r in results.values()]))
     print(format_table(["label", "F1 % (main)"], [[label, f1] for label, f1 in zip(data.labels, results[MAIN]["f1"])]))

@@ -129,7 +129,8 @@ def evaluate(workdir, models=None, data=None, config=None):
     results, translations = evaluate_models(models, data, config)
     print(results_table(results))
     test = data.splits["test"]
-    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_pairs": len(test)})
+    split = {"unit": "source sentence", **{name: len(pairs) for name, pairs in data.splits.items()}}
+    write_json(os.path.join(workdir, "metrics.json"), {"test": results, "test_pairs": len(test), "split": split})
     print("translations of test sentences:")
     for (source, reference), translation in list(zip(test, translations))[: config.examples]:
         print(f"  {source}  →  {translation}   (reference: {reference})")
