@@ -139,3 +139,17 @@ def test_the_overfitting_note_needs_a_rising_validation_loss_and_a_falling_train
     assert f"{model.count_params():,} parameters" in note and "kept epoch 2" in note
     path.write_text("epoch,loss,val_loss\n0,2.0,2.0\n1,1.0,1.0\n2,0.5,1.05\n3,0.3,1.08\n")
     assert overfitting_note(str(path), Policy, model) == "", "a rise under 10 % is noise"
+
+
+def test_a_tied_objective_keeps_the_later_epoch(tmp_path):
+    train, validation = _datasets()
+    scores = _Scores([0.5, 0.9, 0.9, 0.7, 0.9, 0.8])
+    report = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=6, verbose=0,
+                 objective=_objective(scores))
+    assert (report.best_epoch, report.best_value) == (5, 0.9)
+    for kept, expected in zip(_tiny_classifier_weights(tmp_path), scores.weights[4]):
+        np.testing.assert_array_equal(kept, expected)
+
+
+def _tiny_classifier_weights(workdir):
+    return keras.models.load_model(workdir / "model.keras", safe_mode=True).get_weights()

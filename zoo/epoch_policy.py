@@ -172,7 +172,7 @@ class EpochPolicy(keras.callbacks.Callback):
         entry = {"epoch": number, "value": value, "best_value": self.best_value, "best_epoch": self.best_epoch,
                  "loss": loss, "best_loss": self._last("best_loss"), "best_loss_epoch": self._last("best_loss_epoch"),
                  "last_cut": self._last("last_cut", 0), "learning_rate": learning_rate, "stopped": None}
-        if value is not None and self.objective.better(value, entry["best_value"]):
+        if value is not None and self._beats_best(value, loss, entry):
             entry.update(best_value=value, best_epoch=number)
             self._keep_best(number, value)
         elif value is None and entry["best_epoch"] is None:  # nothing to judge by yet: keep the latest
@@ -190,6 +190,12 @@ class EpochPolicy(keras.callbacks.Callback):
                       f"no improvement for {self.patience} epochs: stopping early")
         self.entries.append(entry)
         self._write()
+
+    def _beats_best(self, value, loss, entry):
+        """A better objective, or the same one later: validation can't tell tied epochs apart (an accuracy
+        on a small split ties often), and the later one has trained longer."""
+        best = entry["best_value"]
+        return self.objective.better(value, best) or value == best
 
     def _cut_on_plateau(self, entry, number, learning_rate, has_loss):
         if not self.plateau_patience or learning_rate is None:
