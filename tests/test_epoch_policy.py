@@ -153,3 +153,16 @@ def test_a_tied_objective_keeps_the_later_epoch(tmp_path):
 
 def _tiny_classifier_weights(workdir):
     return keras.models.load_model(workdir / "model.keras", safe_mode=True).get_weights()
+
+
+def test_a_learning_rate_schedule_is_left_alone(tmp_path):
+    train, validation = _datasets()
+    model = _tiny_classifier()
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-7, decay_steps=100, decay_rate=0.5)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    report = fit(model, train, validation, str(tmp_path), epochs=4, verbose=0, plateau_patience=1)
+    assert report.last_epoch == 4
+    rates = [row["learning_rate"] for row in read_history_rows(str(tmp_path / "history.csv"))]
+    expected = [float(schedule(4 * epoch)) for epoch in range(1, 5)]  # 4 steps an epoch; no cut was made
+    np.testing.assert_allclose(rates, expected, rtol=1e-5)

@@ -109,7 +109,7 @@ class EpochPolicy(keras.callbacks.Callback):
 
     The learning rate follows the validation loss (Keras' `ReduceLROnPlateau` habit): it is computed
     on every epoch and is smooth, where a recipe's own score (BLEU on a sample, accuracy on a small
-    validation split) is noisy and may skip epoch. Training goes on while either still improves, so a
+    validation split) is noisy and may skip epochs. Training goes on while either still improves, so a
     run stops early only when its validation has stopped getting better by both measures.
 
     Args:
@@ -156,8 +156,8 @@ class EpochPolicy(keras.callbacks.Callback):
         state = read_state(self.workdir) if self.workdir else None
         self.entries = [entry for entry in (state or {}).get("epochs", []) if entry.get("epoch", math.inf) <= epoch]
         self.saved_model = (state or {}).get("saved_model")
-        if self.entries and self._last("learning_rate") is not None and _has_learning_rate(self.model):
-            self.model.optimizer.learning_rate = self._last("learning_rate")
+        if self.entries and self._last("learning_rate") is not None and _learning_rate(self.model) is not None:
+            _set_learning_rate(self.model, self._last("learning_rate"))
         if self._last("stopped") == STOPPED_BY_PLATEAU:
             self.stopped = STOPPED_BY_PLATEAU
             raise AlreadyStopped(f"epoch {epoch} ended the run on a plateau")
@@ -172,7 +172,7 @@ class EpochPolicy(keras.callbacks.Callback):
         entry = {"epoch": number, "value": value, "best_value": self.best_value, "best_epoch": self.best_epoch,
                  "loss": loss, "best_loss": self._last("best_loss"), "best_loss_epoch": self._last("best_loss_epoch"),
                  "last_cut": self._last("last_cut", 0), "learning_rate": learning_rate, "stopped": None}
-        if value is not None and self._beats_best(value, loss, entry):
+        if value is not None and self._beats_best(value, entry["best_value"]):
             entry.update(best_value=value, best_epoch=number)
             self._keep_best(number, value)
         elif value is None and entry["best_epoch"] is None:  # nothing to judge by yet: keep the latest
@@ -191,10 +191,9 @@ class EpochPolicy(keras.callbacks.Callback):
         self.entries.append(entry)
         self._write()
 
-    def _beats_best(self, value, loss, entry):
+    def _beats_best(self, value, best):
         """A better objective, or the same one later: validation can't tell tied epochs apart (an accuracy
         on a small split ties often), and the later one has trained longer."""
-        best = entry["best_value"]
         return self.objective.better(value, best) or value == best
 
     def _cut_on_plateau(self, entry, number, learning_rate, has_loss):
@@ -206,8 +205,7 @@ class EpochPolicy(keras.callbacks.Callback):
             return
         floor = self._starting_learning_rate(learning_rate) * MIN_LEARNING_RATE_SHARE
         cut = max(learning_rate * self.plateau_factor, floor)
-        if cut < learning_rate:
-            self.model.optimizer.learning_rate = cut
+        if cut < learning_rate and _set_learning_rate(self.model, cut):
             entry.update(last_cut=number, learning_rate=cut)
             watched = "the validation loss" if has_loss else self.objective.label
             self._say(f"{watched} has not improved for {since} epochs: learning rate {learning_rate:.3g} → {cut:.3g}")
@@ -249,21 +247,21 @@ def _finite(value):
 
 
 def _learning_rate(model):
-    if not _has_learning_rate(model):
-        return None
-    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-
-
-def _has_learning_rate(model):
-    """Whether the optimizer's learning rate is a number the policy can change (not a schedule)."""
+    """The optimizer's current learning rate as a float, or None where there is none."""
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is None:
-        return False
     try:
-        float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    except (TypeError, ValueError):
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _set_learning_rate(model, value):
+    """Sets the optimizer's learning rate; False where it can't be set (a `LearningRateSchedule`)."""
+    try:
+        model.optimizer.learning_rate = value
+    except TypeError:  # Keras refuses to overwrite a schedule
         return False
-    return not isinstance(getattr(optimizer, "_learning_rate", None), keras.optimizers.schedules.LearningRateSchedule)
+    return True
 
 
 class HistoryLog(keras.callbacks.Callback):
