@@ -135,7 +135,6 @@ class EpochPolicy(keras.callbacks.Callback):
         self.model_path, self.verbose = model_path, verbose
         self.entries = None  # one per finished epoch, restored lazily at the first epoch of this process
         self.best_weights = None  # the best epoch's weights, when it was trained by this process
-        self.saved_model = None
         self.stopped = None
 
     # The state of the last finished epoch.
@@ -155,7 +154,6 @@ class EpochPolicy(keras.callbacks.Callback):
             return
         state = read_state(self.workdir) if self.workdir else None
         self.entries = [entry for entry in (state or {}).get("epochs", []) if entry.get("epoch", math.inf) <= epoch]
-        self.saved_model = (state or {}).get("saved_model")
         if self.entries and self._last("learning_rate") is not None and _learning_rate(self.model) is not None:
             _set_learning_rate(self.model, self._last("learning_rate"))
         if self._last("stopped") == STOPPED_BY_PLATEAU:
@@ -174,9 +172,9 @@ class EpochPolicy(keras.callbacks.Callback):
                  "last_cut": self._last("last_cut", 0), "learning_rate": learning_rate, "stopped": None}
         if value is not None and self._beats_best(value, entry["best_value"]):
             entry.update(best_value=value, best_epoch=number)
-            self._keep_best(number, value)
+            self._keep_best()
         elif value is None and entry["best_epoch"] is None:  # nothing to judge by yet: keep the latest
-            self._keep_best(number, None)
+            self._keep_best()
         if loss is not None and (entry["best_loss"] is None or loss < entry["best_loss"] * (1 - LOSS_MIN_DELTA)):
             entry.update(best_loss=loss, best_loss_epoch=number)
         self._cut_on_plateau(entry, number, learning_rate, loss is not None)
@@ -214,18 +212,17 @@ class EpochPolicy(keras.callbacks.Callback):
         first = next((entry.get("learning_rate") for entry in self.entries if entry.get("learning_rate")), None)
         return first or current
 
-    def _keep_best(self, number, value):
+    def _keep_best(self):
         self.best_weights = [weight.copy() for weight in self.model.get_weights()]
         if self.model_path:
             with atomic_file(self.model_path) as staging:
                 self.model.save(staging)
-            self.saved_model = {"epoch": number, "value": value}
 
     def _write(self):
         if not self.workdir:
             return
         state = {"objective": self.objective.name, "higher_is_better": self.objective.higher_is_better,
-                 "epochs": self.entries, "saved_model": self.saved_model}
+                 "epochs": self.entries}
         with atomic_file(os.path.join(self.workdir, STATE_FILE)) as staging, open(staging, "w") as file:
             json.dump(state, file, indent=1)
 
