@@ -143,14 +143,13 @@ class FitReport:
     """What `fit` did: the epochs run in this call (0-based first, 1-based last; None when a finished
     run was resumed and nothing was left to do), why it stopped, which epoch it kept, how long it took.
 
-    `stopped_by` is "budget" (train_minutes spent), "plateau" (the objective stopped improving for
-    `patience` epochs) or "epochs" (the upper bound reached).
+    `stopped_by` is "budget" (train_minutes spent), "plateau" (neither the objective nor the validation
+    loss improved for `patience` epochs) or "epochs" (the upper bound reached).
     """
 
     first_epoch: int | None
     last_epoch: int | None
     epochs: int
-    stopped_by_budget: bool
     seconds: float
     history: dict
     budget_minutes: float = 0.0
@@ -160,14 +159,18 @@ class FitReport:
     best_value: float | None = None
     note: str = ""
 
+    @property
+    def stopped_by_budget(self):
+        return self.stopped_by == STOPPED_BY_BUDGET
+
     def describe(self, workdir):
         """One line for the user: which epochs ran, how long, why it stopped and which epoch is kept."""
         kept = (f"; kept epoch {self.best_epoch} ({self.objective} {self.best_value:.4g})"
                 if self.best_epoch is not None and self.best_value is not None else "")
         if self.last_epoch is None:
             why = "stopped on a plateau" if self.stopped_by == STOPPED_BY_PLATEAU else f"holds all {self.epochs} epochs"
-            return (f"{workdir} already {why}; nothing left to train (raise epochs or patience to train on, or use "
-                    f"another --workdir){kept}.")
+            return (f"{workdir} already {why}; nothing left to train (raise epochs to train on after a full "
+                    f"run, delete its checkpoints/ to start over, or use another --workdir){kept}.")
         why = {STOPPED_BY_BUDGET: f"the {self.budget_minutes:g}-minute budget was spent",
                STOPPED_BY_PLATEAU: f"{self.objective} stopped improving",
                STOPPED_BY_EPOCHS: f"reached epochs = {self.epochs}"}[self.stopped_by]
@@ -275,7 +278,6 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
         first_epoch=ran[0] if ran else None,
         last_epoch=ran[-1] + 1 if ran else None,
         epochs=epochs,
-        stopped_by_budget=budget.spent,
         seconds=time.monotonic() - start,
         history=history.history if history else {},
         budget_minutes=train_minutes,
