@@ -35,9 +35,10 @@ MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedd
               "attention_units", "data", "train_images", "validation_fraction", "test_fraction", "min_token_count")
 
 
-def build_model(config, vocabulary):
+def build_model(config, vocabulary, architecture="captioner"):
+    """The recipe's model from `config`: `architecture` (a registered name) with the recipe's settings."""
     return create_model(
-        "captioner", vocab_size=vocabulary.size, image_size=config.image_size, encoder=config.encoder,
+        architecture, vocab_size=vocabulary.size, image_size=config.image_size, encoder=config.encoder,
         encoder_weights=config.encoder_weights or None, embedding_dim=config.embedding_dim, cell=config.cell,
         units=config.units, depth=config.depth, dropout=config.dropout, attention=config.attention,
         attention_units=config.attention_units, learning_rate=config.learning_rate, clipnorm=config.clipnorm,

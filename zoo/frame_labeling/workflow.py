@@ -56,7 +56,9 @@ def feature_statistics(utterances, num_mels):
     return frames.mean(0), frames.var(0)
 
 
-def build_model(name, config, num_labels, statistics=None):
+def build_model(name, config, num_labels, statistics=None, architecture="frame_tagger"):
+    """Model `name` of the recipe (see `model_names`) from `config`; the recurrent ones as `architecture`
+    (a registered name)."""
     common = dict(num_labels=num_labels, depth=config.depth, dropout=config.dropout, num_mels=config.num_mels,
                   learning_rate=config.learning_rate, clipnorm=config.clipnorm)
     if name == "mlp":
@@ -67,7 +69,7 @@ def build_model(name, config, num_labels, statistics=None):
         return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=False, streaming=True,
                             feature_mean=mean, feature_variance=variance, **common)
     bidirectional = config.bidirectional if name == MAIN else name != "unidirectional"
-    return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=bidirectional, **common)
+    return create_model(architecture, cell=cell, units=config.units, bidirectional=bidirectional, **common)
 
 
 def _fit_one(name, config, data, workdir, verbose):

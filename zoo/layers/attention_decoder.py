@@ -11,6 +11,12 @@ from zoo.layers.recurrent import Recurrent
 BRIDGES = ("mean", "final")
 
 
+def state_sizes(cell):
+    """The sizes of a Keras-protocol cell's states, as a list (`state_size` may be one int)."""
+    sizes = cell.state_size
+    return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class AttentionDecoder(keras.layers.Layer):
     """Predicts each next token from the previous ones and a memory it attends to.
@@ -75,18 +81,30 @@ class AttentionDecoder(keras.layers.Layer):
         self.bridge = checks.one_of("bridge", bridge, BRIDGES)
 
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
-        self.rnn_layers = [
-            Recurrent(make_cell(cell, units), return_sequences=True, name=f"rnn_{index}") for index in range(depth)
-        ]
+        self.rnn_layers = [self.make_recurrent_layer(cell, units, index) for index in range(depth)]
         self.state_initializers = [
             [keras.layers.Dense(size, activation="tanh", name=f"initial_state_{index}_{state}")
-             for state, size in enumerate(layer.cell.state_sizes)]
+             for state, size in enumerate(state_sizes(layer.cell))]
             for index, layer in enumerate(self.rnn_layers)
         ]
-        self.attention = None if attention is None else make_attention(attention, attention_units)
+        self.attention = None if attention is None else self.make_attention_layer(attention, attention_units)
         self.attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")
         self.output_projection = keras.layers.Dense(vocab_size, name="output_projection")
         self.dropout_layer = keras.layers.Dropout(self.dropout)
+
+    def make_recurrent_layer(self, cell, units, index):
+        """Recurrent layer `index` (bottom first): a `zoo.layers.Recurrent` of `make_cell(cell, units)`.
+
+        A subclass may return another layer that takes `initial_state` and `mask`, returns
+        sequences, and whose `cell` follows Keras' RNN-cell protocol (`state_size`, `call(inputs,
+        states, training)`): `step` runs that cell one token at a time.
+        """
+        return Recurrent(make_cell(cell, units), return_sequences=True, name=f"rnn_{index}")
+
+    def make_attention_layer(self, attention, attention_units):
+        """The attention: `zoo.layers.attention.make_attention(attention, attention_units)`. A subclass may
+        return another layer called as `(query, memory, memory_mask=None)` → `(context, weights)`."""
+        return make_attention(attention, attention_units)
 
     def build(self, tokens_shape, memory_shape, memory_mask_shape=None):
         batch, memory_dim = tokens_shape[0], memory_shape[-1]

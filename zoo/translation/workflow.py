@@ -32,9 +32,10 @@ MODEL_KEYS = ("seed", "cell", "units", "depth", "decoder_depth", "embedding_dim"
               "min_token_count", "max_source_length", "max_target_length")
 
 
-def build_model(config, data, attention):
+def build_model(config, data, attention, architecture="seq2seq"):
+    """The recipe's model from `config`: `architecture` (a registered name) with the recipe's settings."""
     return create_model(
-        "seq2seq", source_vocab_size=data.source_vocabulary.size, target_vocab_size=data.target_vocabulary.size,
+        architecture, source_vocab_size=data.source_vocabulary.size, target_vocab_size=data.target_vocabulary.size,
         embedding_dim=config.embedding_dim, cell=config.cell, units=config.units, encoder_depth=config.depth,
         decoder_depth=config.decoder_depth, dropout=config.dropout, attention=attention,
         attention_units=config.attention_units, label_smoothing=config.label_smoothing,

@@ -1,0 +1,93 @@
+"""The own-data comparison: each recipe on a corpus it was not written for, zoo's model beside its Keras
+twin, on the same budget and seeds; rows are saved as they finish, so an interrupted run resumes."""
+
+import dataclasses
+import json
+import os
+import statistics
+import time
+
+from zoo.bench.own_data import keras_models  # noqa: F401  (registers the Keras twins)
+from zoo.bench.own_data.recipes import ARCHITECTURES, RECIPES
+from zoo.tables import format_table
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    """A recipe's corpus (a path inside the corpora folder) and the budget each row trains on."""
+
+    recipe: str
+    path: str
+    minutes: float
+
+
+CORPORA = (
+    Corpus("translation", "numbers_fr.tsv", 1.0),
+    Corpus("frame_labeling", "timit_small", 0.5),
+    Corpus("captioning", "flickr_shapes", 4.0),
+)
+ROWS = ("zoo", "keras")
+ROWS_FILE = "rows.jsonl"
+
+
+def _done(out):
+    path = os.path.join(out, ROWS_FILE)
+    if not os.path.isfile(path):
+        return []
+    with open(path, encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+def run(corpora_dir, out, seeds, corpora=CORPORA, rows=ROWS):
+    """Trains and scores every (corpus, seed, row) not yet in `out/rows.jsonl`, appending each as it ends.
+
+    Returns:
+        Every row measured in `out` (earlier runs included), as dicts.
+    """
+    os.makedirs(out, exist_ok=True)
+    measured = _done(out)
+    done = {(r["recipe"], r["corpus"], r["minutes"], r["seed"], r["row"]) for r in measured}
+    for corpus in corpora:
+        for seed in seeds:
+            for row in rows:
+                if (corpus.recipe, corpus.path, corpus.minutes, seed, row) in done:
+                    continue
+                workdir = os.path.join(out, "workdirs", corpus.recipe, f"{row}-seed{seed}")
+                start = time.monotonic()
+                trained = RECIPES[corpus.recipe](os.path.join(corpora_dir, corpus.path), corpus.minutes, seed,
+                                                 ARCHITECTURES[row][corpus.recipe], workdir)
+                record = {"recipe": corpus.recipe, "corpus": corpus.path, "minutes": corpus.minutes, "seed": seed,
+                          "row": row, "wall_minutes": (time.monotonic() - start) / 60, **dataclasses.asdict(trained)}
+                with open(os.path.join(out, ROWS_FILE), "a", encoding="utf-8") as file:
+                    file.write(json.dumps(record) + "\n")
+                measured.append(record)
+                scores = ", ".join(f"{name} {value:.1f}" for name, value in trained.scores.items())
+                print(f"{corpus.recipe} {row} seed {seed}: {scores}; {trained.epochs} epochs "
+                      f"(stopped by {trained.stopped_by}, kept {trained.best_epoch}), "
+                      f"{record['wall_minutes']:.1f} min", flush=True)
+    return measured
+
+
+def _mean_sd(values):
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
+
+
+def summary(measured):
+    """The table of the comparison: per corpus and row, each score as mean ± sample sd over seeds."""
+    tables = []
+    for case in dict.fromkeys((r["recipe"], r["corpus"], r["minutes"]) for r in measured):
+        rows = [r for r in measured if (r["recipe"], r["corpus"], r["minutes"]) == case]
+        names = list(rows[0]["scores"])
+        lines = []
+        for row in dict.fromkeys(r["row"] for r in rows):
+            runs = [r for r in rows if r["row"] == row]
+            stops = ", ".join(f"{stop} {sum(r['stopped_by'] == stop for r in runs)}"
+                              for stop in dict.fromkeys(r["stopped_by"] for r in runs))
+            lines.append([row, len(runs), *[_mean_sd([r["scores"][name] for r in runs]) for name in names],
+                          _mean_sd([r["epochs"] for r in runs]), stops, runs[0]["parameters"]])
+        title = f"{case[0]}: {case[1]}, {case[2]:g} min per run"
+        tables.append(title + "\n" + format_table(["row", "seeds", *names, "epochs", "stopped by", "parameters"],
+                                                  lines))
+    return "\n\n".join(tables)

@@ -1,0 +1,97 @@
+"""One row of the own-data comparison: a recipe's model trained on a corpus within a budget and scored on
+its test split, through the recipe's own functions (data, datasets, `zoo.training.fit` with the recipe's
+objective, early stopping and kept epoch, decoding, scores); only the architecture changes."""
+
+import dataclasses
+
+import keras
+
+from zoo.config import load_config, stopping
+from zoo.generation import forget
+from zoo.training import fit
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    """What one row measured: its test scores and how its run went."""
+
+    scores: dict
+    epochs: int
+    best_epoch: int
+    stopped_by: str
+    parameters: int
+
+
+def _fit(model, datasets, objective, config, workdir):
+    return fit(model, *datasets, workdir, verbose=0, objective=objective, **stopping(config))
+
+
+def _trained(model, report, scores):
+    forget(model)  # the recipe's decoding functions compiled for this model
+    return Trained(scores, report.last_epoch, report.best_epoch, report.stopped_by, int(model.count_params()))
+
+
+def translation(corpus, minutes, seed, architecture, workdir):
+    from zoo.translation import workflow
+    from zoo.translation.config import TranslationConfig
+    from zoo.translation.data import load_data, translation_dataset
+    from zoo.translation.evaluate import evaluate
+
+    config = load_config(TranslationConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
+    data = load_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = workflow.build_model(config, data, config.attention, architecture)
+    datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
+                for split in ("train", "validation")]
+    report = _fit(model, datasets, workflow.validation_objective(data, config), config, workdir)
+    results, _ = evaluate({"model": model}, data, config)
+    beam = results[f"model, beam {config.beam_width}"] if config.beam_width > 1 else results["model, greedy"]
+    return _trained(model, report, {"BLEU": beam["bleu"], "exact %": beam["exact_match"],
+                                    "greedy BLEU": results["model, greedy"]["bleu"]})
+
+
+def captioning(corpus, minutes, seed, architecture, workdir):
+    from zoo.captioning import workflow
+    from zoo.captioning.config import CaptioningConfig
+    from zoo.captioning.data import caption_dataset, load_data
+    from zoo.captioning.evaluate import evaluate
+
+    config = load_config(CaptioningConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
+    data = load_data(config, config.data, progress=False)
+    keras.utils.set_random_seed(config.seed)
+    model = workflow.build_model(config, data.vocabulary, architecture)
+    datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
+                                shuffle=split == "train", seed=config.seed)
+                for split in ("train", "validation")]
+    report = _fit(model, datasets, workflow.validation_objective(data, config), config, workdir)
+    results, _ = evaluate(model, data, config)
+    return _trained(model, report, {"BLEU-4": results["greedy"]["bleu4"], "exact %": results["greedy"]["exact_match"],
+                                    "beam BLEU-4": results.get("beam", results["greedy"])["bleu4"]})
+
+
+def frame_labeling(corpus, minutes, seed, architecture, workdir):
+    from zoo.frame_labeling import workflow
+    from zoo.frame_labeling.config import FrameLabelingConfig
+    from zoo.frame_labeling.data import frame_dataset, load_data
+    from zoo.frame_labeling.evaluate import predict_frames, score
+    from zoo.workdir import MAIN_MODEL
+
+    config = load_config(FrameLabelingConfig,
+                         overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
+    data = load_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = workflow.build_model(MAIN_MODEL, config, len(data.labels), architecture=architecture)
+    datasets = (frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed),
+                frame_dataset(data.splits["validation"], data, config.batch_size))
+    report = _fit(model, datasets, workflow.OBJECTIVE, config, workdir)
+    test = data.splits["test"]
+    results = score([data.targets(u) for u in test], predict_frames(model, test, data, config.batch_size), data.labels)
+    return _trained(model, report, {"frame accuracy %": results["frame_accuracy"],
+                                    "phone error rate %": results["phone_error_rate"]})
+
+
+RECIPES = {"translation": translation, "captioning": captioning, "frame_labeling": frame_labeling}
+ARCHITECTURES = {  # row → the registered model of each recipe
+    "zoo": {"translation": "seq2seq", "captioning": "captioner", "frame_labeling": "frame_tagger"},
+    "keras": {"translation": "keras_seq2seq", "captioning": "keras_captioner", "frame_labeling": "keras_frame_tagger"},
+}
