@@ -11,6 +11,21 @@ def test_small_cnn_gives_an_8_by_8_grid_at_64_pixels():
     assert grid.shape == (2, 64, 128)
 
 
+def test_factored_cnn_shape_features_are_blind_to_hue_and_colour_features_to_shape():
+    encoder = image_encoder("factored_cnn", 64)
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 255, (1, 64, 64, 3)).astype("float32")
+    swapped = image[..., [1, 0, 2]]  # red ↔ green: the luminance (R + G + B) / 3 stays
+    grid, grid_swapped = np.asarray(encoder(image)), np.asarray(encoder(swapped))
+    assert grid.shape == (1, 64, 128)
+    np.testing.assert_allclose(grid_swapped[..., :96], grid[..., :96], atol=1e-4)
+    assert np.abs(grid_swapped[..., 96:] - grid[..., 96:]).max() > 1e-2
+
+    shuffled = image.reshape(1, 8, 8, 8, 8, 3)[:, :, ::-1].reshape(1, 64, 64, 3)  # rows moved within each cell
+    colour_grid = np.asarray(encoder(np.ascontiguousarray(shuffled)))[..., 96:]
+    np.testing.assert_allclose(colour_grid, grid[..., 96:], atol=1e-5)  # colour: max-pooled per cell
+
+
 def test_grid_positions_tell_cells_apart():
     layer = GridPositions()
     grid = layer(np.zeros((1, 2, 3, 4), "float32")).numpy()

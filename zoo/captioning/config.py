@@ -26,6 +26,7 @@ class CaptioningConfig(RecipeConfig):
     embedding_dim: int = 64
     attention: str = "bahdanau"
     attention_units: int = 64
+    word_dropout: float = 0.0  # share of the decoder's input words replaced by [UNK] in training
     # Decoding and evaluation.
     max_caption_length: int = 24  # tokens generated at most, [END] included
     beam_width: int = 3
@@ -53,7 +54,7 @@ class CaptioningConfig(RecipeConfig):
                      "train_images", "validation_images", "test_images", "test_seen_images",
                      "min_token_count"):
             checks.positive_int(name, getattr(self, name))
-        for name in ("validation_fraction", "test_fraction"):
+        for name in ("validation_fraction", "test_fraction", "word_dropout"):
             checks.rate(name, getattr(self, name))
         if self.length_penalty < 0:
             raise ValueError(f"`length_penalty` must be >= 0; received length_penalty={self.length_penalty}.")

@@ -10,7 +10,7 @@ import tensorflow as tf
 from zoo.data import flickr8k, scenes
 from zoo.data.cache import cached
 from zoo.data.flickr8k import CaptionedImages
-from zoo.text import Vocabulary, trim_to_longest
+from zoo.text import UNKNOWN, Vocabulary, trim_to_longest
 
 SPLITS = ("train", "validation", "test")
 TEST_SEEN = "test_seen"  # the embedded data's in-distribution test split (new scenes of seen pairs)
@@ -81,20 +81,47 @@ def pairs(data, vocabulary, max_length):
     return indices, vocabulary.encode(captions, max_length + 1)
 
 
-def caption_dataset(data, vocabulary, batch_size, max_length, shuffle=False, seed=0):
+def drop_words(tokens, rate, unknown_id, seed):
+    """Word dropout (Bowman et al., 2016): each input word of `tokens` (batch, time), [START] and padding
+    excepted, becomes [UNK] with probability `rate`, so the decoder learns to lean on the image
+    rather than on the word before."""
+    keep = tf.random.stateless_uniform(tf.shape(tokens), seed) >= rate
+    droppable = tf.logical_and(tf.not_equal(tokens, 0), tf.range(tf.shape(tokens)[1])[None, :] > 0)
+    return tf.where(tf.logical_and(droppable, tf.logical_not(keep)), tf.cast(unknown_id, tokens.dtype), tokens)
+
+
+def caption_dataset(data, vocabulary, batch_size, max_length, shuffle=False, seed=0, word_dropout=0.0):
     """A `tf.data.Dataset` of ({"image", "tokens"}, targets) batches for teacher forcing.
 
     Each element pairs an image with one of its captions: tokens are [START] w_1 ... w_n and
-    targets w_1 ... w_n [END], padded with 0 to the longest caption of the batch.
+    targets w_1 ... w_n [END], padded with 0 to the longest caption of the batch. With
+    `word_dropout`, that share of the input words is [UNK] (`drop_words`, drawn anew every epoch);
+    the targets stay whole.
     """
     indices, ids = pairs(data, vocabulary, max_length)
     images = tf.constant(data.images)
     dataset = tf.data.Dataset.from_tensor_slices((indices, ids))
     if shuffle:
         dataset = dataset.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)  # per batch, new each epoch
 
-    def to_example(index, ids):
+    def to_example(batch, batch_seed):
+        index, ids = batch
         ids = trim_to_longest(ids)
-        return {"image": tf.cast(tf.gather(images, index), tf.float32), "tokens": ids[:, :-1]}, ids[:, 1:]
+        tokens = ids[:, :-1]
+        if word_dropout > 0:
+            tokens = drop_words(tokens, word_dropout, vocabulary.ids[UNKNOWN], batch_seed)
+        return {"image": tf.cast(tf.gather(images, index), tf.float32), "tokens": tokens}, ids[:, 1:]
 
-    return dataset.batch(batch_size).map(to_example, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    batches = tf.data.Dataset.zip(dataset.batch(batch_size), seeds)
+    return batches.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def training_datasets(data, config):
+    """The (train, validation) datasets a captioner trains on, from `config` (batch size, caption
+    length, seed; word dropout on the training split only)."""
+    return tuple(
+        caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
+                        shuffle=split == "train", seed=config.seed,
+                        word_dropout=config.word_dropout if split == "train" else 0.0)
+        for split in ("train", "validation"))

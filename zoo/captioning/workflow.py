@@ -10,7 +10,7 @@ import numpy as np
 
 from zoo.captioning import plots
 from zoo.captioning.config import CaptioningConfig
-from zoo.captioning.data import TEST_SEEN, caption_dataset, load_data
+from zoo.captioning.data import TEST_SEEN, load_data, training_datasets
 from zoo.captioning.evaluate import evaluate as evaluate_model
 from zoo.captioning.evaluate import generate_captions, results_table
 from zoo.captioning.export import PARITY_IMAGES, export_captioner
@@ -64,12 +64,7 @@ def train(config, workdir, verbose=1, callbacks=()):
 
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data.vocabulary)
-    datasets = [
-        caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
-                        shuffle=split == "train", seed=config.seed)
-        for split in ("train", "validation")
-    ]
-    report = fit(model, *datasets, workdir, verbose=verbose, callbacks=callbacks,
+    report = fit(model, *training_datasets(data, config), workdir, verbose=verbose, callbacks=callbacks,
                  objective=validation_objective(data, config), **stopping(config))
     print(f"training: {report.describe(workdir)}")
     if report.last_epoch is None:
@@ -192,9 +187,7 @@ def tuning_target(data):
     from zoo.tuning.search import TuningTarget, fit_trial
 
     def train_and_score(model, config, trial_dir, fit_kwargs):
-        datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
-                                    shuffle=split == "train", seed=config.seed) for split in ("train", "validation")]
-        fit_trial(model, *datasets, config, trial_dir, fit_kwargs, objective=validation_objective(data, config))
+        fit_trial(model, *training_datasets(data, config), config, trial_dir, fit_kwargs, objective=validation_objective(data, config))
         validation = data.splits["validation"]
         captions = generate_captions(model, data.vocabulary, validation.images, config.max_caption_length)
         return score(captions, validation.references)["bleu4"]

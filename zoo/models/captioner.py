@@ -44,7 +44,8 @@ def captioner(
     Args:
         vocab_size: int, default 30. Token ids; 0 is padding.
         image_size: int, default 32. Images are (image_size, image_size, 3) with pixels in [0, 255].
-        encoder: "small_cnn" (default, trained from scratch) or "mobilenet_v3_small".
+        encoder: "small_cnn" (default, trained from scratch), "factored_cnn" (colour and shape apart, also
+            from scratch) or "mobilenet_v3_small".
         encoder_weights: optional path of a local weights file for a keras.applications encoder.
         embedding_dim, cell, units, depth, dropout, attention, attention_units: the decoder
             (see `zoo.layers.AttentionDecoder`).

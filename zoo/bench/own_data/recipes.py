@@ -53,17 +53,14 @@ def translation(corpus, minutes, seed, architecture, workdir):
 def captioning(corpus, minutes, seed, architecture, workdir):
     from zoo.captioning import workflow
     from zoo.captioning.config import CaptioningConfig
-    from zoo.captioning.data import caption_dataset, load_data
+    from zoo.captioning.data import load_data, training_datasets
     from zoo.captioning.evaluate import evaluate
 
     config = load_config(CaptioningConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config, config.data, progress=False)
     keras.utils.set_random_seed(config.seed)
     model = workflow.build_model(config, data.vocabulary, architecture)
-    datasets = [caption_dataset(data.splits[split], data.vocabulary, config.batch_size, config.max_caption_length,
-                                shuffle=split == "train", seed=config.seed)
-                for split in ("train", "validation")]
-    report = _fit(model, datasets, workflow.validation_objective(data, config), config, workdir)
+    report = _fit(model, training_datasets(data, config), workflow.validation_objective(data, config), config, workdir)
     results, _ = evaluate(model, data, config)
     return _trained(model, report, {"BLEU-4": results["greedy"]["bleu4"], "exact %": results["greedy"]["exact_match"],
                                     "beam BLEU-4": results.get("beam", results["greedy"])["bleu4"]})

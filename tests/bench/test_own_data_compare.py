@@ -1,0 +1,40 @@
+"""The own-data comparison trains both rows through the recipe's own code, saves each row as it ends, and
+does not train a saved row again."""
+
+import json
+import math
+import os
+
+import pytest
+
+from zoo.bench.own_data.compare import Corpus, run, summary
+from zoo.bench.own_data.corpora import write_corpora
+
+
+@pytest.mark.slow
+def test_both_rows_train_on_one_budget_and_a_rerun_resumes(tmp_path):
+    corpora, out = tmp_path / "corpora", tmp_path / "out"
+    write_corpora(str(corpora), scale=0.05)
+    cases = [Corpus("translation", "numbers_fr.tsv", 0.03)]
+
+    measured = run(str(corpora), str(out), seeds=[3], corpora=cases)
+
+    assert [(r["row"], r["seed"], r["recipe"]) for r in measured] == [("zoo", 3, "translation"),
+                                                                      ("keras", 3, "translation")]
+    zoo_row, keras_row = measured
+    assert zoo_row["parameters"] == keras_row["parameters"]  # the same model, other layers
+    for row in measured:
+        assert row["stopped_by"] in ("budget", "plateau")
+        assert 1 <= row["best_epoch"] <= row["epochs"] < 1000
+        assert set(row["scores"]) == {"BLEU", "exact %", "greedy BLEU"}
+        assert all(math.isfinite(v) and 0 <= v <= 100 for v in row["scores"].values())
+        assert os.path.isfile(out / "workdirs" / "translation" / f"{row['row']}-seed3" / "model.keras")
+
+    again = run(str(corpora), str(out), seeds=[3], corpora=cases)
+    with open(out / "rows.jsonl", encoding="utf-8") as file:
+        assert len(file.readlines()) == 2  # nothing trained twice
+    assert again == [json.loads(json.dumps(r)) for r in measured]
+
+    table = summary(again)
+    assert "translation: numbers_fr.tsv, 0.03 min per run" in table
+    assert [line.split()[0] for line in table.splitlines()[3:]] == ["zoo", "keras"]
