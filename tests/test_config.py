@@ -1,14 +1,31 @@
 """Recipe configs: TOML files, --set overrides, and errors that name what is wrong."""
 
 import dataclasses
+import os
 
 import pytest
 
 from zoo.captioning.config import CaptioningConfig
+from zoo.forecasting.config import ForecastingConfig
+from zoo.frame_labeling.config import FrameLabelingConfig
+from zoo.language_model.config import LanguageModelConfig
+from zoo.long_memory.config import LongMemoryConfig
+from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.translation.config import TranslationConfig
 from zoo.config import load_config, parse_override, read_saved_config, replace_values, save_config, saved_recipe
 from zoo.config import with_overrides
 from zoo.recipes.cli import default_config_path
+
+
+RECIPE_CONFIGS = {
+    "captioning": CaptioningConfig,
+    "forecasting": ForecastingConfig,
+    "frame_labeling": FrameLabelingConfig,
+    "language_model": LanguageModelConfig,
+    "long_memory": LongMemoryConfig,
+    "sequence_classification": SequenceClassificationConfig,
+    "translation": TranslationConfig,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,11 +76,33 @@ def test_a_missing_config_file_is_named():
         load_config(Toy, "/nonexistent.toml")
 
 
-@pytest.mark.parametrize("name, config_class", [("captioning", CaptioningConfig), ("translation", TranslationConfig)])
-def test_the_recipe_toml_holds_the_dataclass_defaults(name, config_class):
+KNOWN_TOML_DISAGREEMENTS = {
+    "long_memory": "recipes/long_memory.toml pins [tune] depth to 1 (the probe has one layer); "
+                   "LongMemoryConfig's tune default is {} (the search space's depth 1 to 4)",
+}
+
+
+@pytest.mark.parametrize("name", RECIPE_CONFIGS)
+def test_the_recipe_toml_holds_the_dataclass_defaults(name, request):
+    if name in KNOWN_TOML_DISAGREEMENTS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_TOML_DISAGREEMENTS[name]))
+    config_class = RECIPE_CONFIGS[name]
     path = default_config_path(name)
     assert path is not None
     assert load_config(config_class, path) == config_class()
+
+
+WITH_DATA = [c for c in RECIPE_CONFIGS.values() if "data" in {field.name for field in dataclasses.fields(c)}]
+
+
+@pytest.mark.parametrize("config_class", WITH_DATA)
+def test_a_relative_data_path_is_saved_absolute_so_other_directories_find_it(config_class, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(config_class, None, ["data=corpus/pairs.tsv"])
+    expected = os.path.abspath(os.path.join("corpus", "pairs.tsv"))
+    save_config(config, "config.json", "recipe")
+    monkeypatch.chdir(tmp_path.parent)  # evaluate, run from another directory
+    assert read_saved_config(config_class, str(tmp_path / "config.json")).data == expected
 
 
 def test_config_values_are_validated():

@@ -3,7 +3,7 @@
 import dataclasses
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 from zoo.encoders.image import BACKBONES
 from zoo.layers.attention import ATTENTIONS
 
@@ -48,6 +48,7 @@ class CaptioningConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        absolute_data_path(self)
         checks.one_of("encoder", self.encoder, BACKBONES)
         checks.one_of("attention", self.attention, tuple(ATTENTIONS))
         for name in ("image_size", "embedding_dim", "attention_units", "max_caption_length", "beam_width",

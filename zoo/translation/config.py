@@ -4,7 +4,7 @@ import dataclasses
 import typing
 
 from zoo import checks
-from zoo.config import RecipeConfig
+from zoo.config import RecipeConfig, absolute_data_path
 from zoo.data.phrases import TARGET_LANGUAGES
 
 ATTENTIONS = ("bahdanau", "luong", "none")
@@ -58,6 +58,7 @@ class TranslationConfig(RecipeConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        absolute_data_path(self)
         checks.one_of("attention", self.attention, ATTENTIONS)
         checks.one_of("target_lang", self.target_lang, TARGET_LANGUAGES)
         for name in ("decoder_depth", "train_pairs", "validation_pairs", "test_pairs", "vocab_size", "min_token_count",
