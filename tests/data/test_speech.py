@@ -7,10 +7,9 @@ from zoo.data.utterances import SAMPLE_RATE
 
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
-    import os
-
-    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return {split: speech.generate(split, 24, seed=3) for split in ("train", "validation", "test")}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield {split: speech.generate(split, 24, seed=3) for split in ("train", "validation", "test")}
 
 
 def test_utterances_are_labelled_end_to_end_with_known_labels(splits):

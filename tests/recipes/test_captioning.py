@@ -37,12 +37,13 @@ TINY = [
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """The default run (train, evaluate, export) of a tiny captioner, shared by this module's tests."""
-    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    workdir = tmp_path_factory.mktemp("captioning")
-    assert main(recipe_arguments(workdir, TINY)) == 0
-    config, model, vocabulary = workflow.load_trained(str(workdir))
-    test = workflow.load_data(config).splits["test"]
-    return workdir, config, model, vocabulary, test
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+        workdir = tmp_path_factory.mktemp("captioning")
+        assert main(recipe_arguments(workdir, TINY)) == 0
+        config, model, vocabulary = workflow.load_trained(str(workdir))
+        test = workflow.load_data(config).splits["test"]
+        yield workdir, config, model, vocabulary, test
 
 
 def test_the_default_run_leaves_every_artifact(trained):

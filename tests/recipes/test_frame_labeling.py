@@ -30,11 +30,12 @@ TINY = [
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    workdir = tmp_path_factory.mktemp("frame_labeling")
-    assert main(recipe_arguments(workdir, TINY)) == 0
-    config, models, labels = workflow.load_trained(str(workdir))
-    return workdir, config, models, load_data(config)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+        workdir = tmp_path_factory.mktemp("frame_labeling")
+        assert main(recipe_arguments(workdir, TINY)) == 0
+        config, models, labels = workflow.load_trained(str(workdir))
+        yield workdir, config, models, load_data(config)
 
 
 def test_the_default_run_leaves_every_artifact(trained):

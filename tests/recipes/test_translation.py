@@ -33,12 +33,13 @@ TINY = [
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    os.environ["ZOO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    workdir = tmp_path_factory.mktemp("translation")
-    assert main(recipe_arguments(workdir, TINY)) == 0
-    config, models, vocabularies = workflow.load_trained(str(workdir))
-    data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
-    return workdir, config, models, data
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+        workdir = tmp_path_factory.mktemp("translation")
+        assert main(recipe_arguments(workdir, TINY)) == 0
+        config, models, vocabularies = workflow.load_trained(str(workdir))
+        data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
+        yield workdir, config, models, data
 
 
 def test_the_default_run_leaves_every_artifact(trained):
