@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
+from zoo.export.atomic import atomic_file
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
@@ -76,11 +77,12 @@ def _fit_one(name, config, data, workdir, verbose):
 
 
 def _save_vocabularies(data, workdir):
-    with open(os.path.join(workdir, LABELS_FILE), "w", encoding="utf-8") as file:
+    with atomic_file(os.path.join(workdir, LABELS_FILE)) as staging, open(staging, "w", encoding="utf-8") as file:
         file.write("\n".join(data.labels) + "\n")
     write_json(os.path.join(workdir, "labels.json"), list(data.labels))
     if data.vocabulary is not None:
-        data.vocabulary.save(os.path.join(workdir, VOCABULARY_FILE))
+        with atomic_file(os.path.join(workdir, VOCABULARY_FILE)) as staging:
+            data.vocabulary.save(staging)
 
 
 def train(config, workdir, verbose=1):

@@ -1,0 +1,26 @@
+"""What train writes beside the models (labels, vocabulary) is written whole or not at all."""
+
+import os
+import types
+
+import pytest
+
+from zoo.sequence_classification import workflow
+from zoo.text import Vocabulary
+
+
+class BrokenVocabulary(Vocabulary):
+    def save(self, path):
+        with open(path, "w", encoding="utf-8") as file:
+            file.write("[PAD]\n")
+        raise OSError("disk full")
+
+
+def test_a_failed_vocabulary_write_keeps_the_previous_file_whole(tmp_path):
+    workflow._save_vocabularies(types.SimpleNamespace(labels=["no", "yes"], vocabulary=Vocabulary(["good"])), tmp_path)
+    before = (tmp_path / workflow.VOCABULARY_FILE).read_text()
+    broken = types.SimpleNamespace(labels=["no", "yes"], vocabulary=BrokenVocabulary(["bad"]))
+    with pytest.raises(OSError, match="disk full"):
+        workflow._save_vocabularies(broken, tmp_path)
+    assert (tmp_path / workflow.VOCABULARY_FILE).read_text() == before
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".")], "no staging file left behind"
