@@ -1,4 +1,5 @@
-"""The cell contract of DESIGN.md, checked for every zoo cell."""
+"""The contract every zoo cell keeps (the README's "Cells" section: the Keras RNN-cell protocol, `project_inputs`
+and `step`, dropout masks, serialization), checked for each of them."""
 
 import keras
 import numpy as np
