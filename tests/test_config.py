@@ -76,16 +76,10 @@ def test_a_missing_config_file_is_named():
         load_config(Toy, "/nonexistent.toml")
 
 
-KNOWN_TOML_DISAGREEMENTS = {
-    "long_memory": "recipes/long_memory.toml pins [tune] depth to 1 (the probe has one layer); "
-                   "LongMemoryConfig's tune default is {} (the search space's depth 1 to 4)",
-}
 
 
 @pytest.mark.parametrize("name", RECIPE_CONFIGS)
-def test_the_recipe_toml_holds_the_dataclass_defaults(name, request):
-    if name in KNOWN_TOML_DISAGREEMENTS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_TOML_DISAGREEMENTS[name]))
+def test_the_recipe_toml_holds_the_dataclass_defaults(name):
     config_class = RECIPE_CONFIGS[name]
     path = default_config_path(name)
     assert path is not None

@@ -16,6 +16,7 @@ from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.epoch_policy import Objective
+from zoo.export.atomic import atomic_file
 from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
 RECIPE = "forecasting"
@@ -145,7 +146,7 @@ def anomalies(data, model, config, test_forecasts, test_targets, test_origins):
 
 
 def _write_anomalies(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as file:
+    with atomic_file(path) as staging, open(staging, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["time", "value", "forecast", "residual"])
         writer.writerows(rows)

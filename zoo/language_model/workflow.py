@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from zoo.config import read_saved_config, replace_values, with_overrides
 from zoo.data.text_corpus import SPLITS, load_corpus
+from zoo.export.atomic import atomic_file
 from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.language_model.data import CharacterVocabulary, input_positions, stream_windows, window_dataset
 from zoo.language_model.ngram import KneserNeyModel
@@ -75,7 +76,8 @@ def train(config, workdir, verbose=1):
     os.makedirs(workdir, exist_ok=True)
     data = load_data(config)
     print(data.summary())
-    data.vocabulary.save(os.path.join(workdir, VOCABULARY_FILE))
+    with atomic_file(os.path.join(workdir, VOCABULARY_FILE)) as staging:
+        data.vocabulary.save(staging)
     model = train_in_workdir(workdir, config, RECIPE, LanguageModelConfig, MODEL_KEYS,
                              lambda: build_model(config, data.vocabulary.size), lambda: training_datasets(data, config),
                              f"{config.cell} language model", verbose, callbacks=[ResetStates()])  # fmt: skip

@@ -21,6 +21,7 @@ class LongMemoryConfig(RecipeConfig):
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 40  # epochs = "auto" on the embedded data
     learning_rate: float = 1e-2
     train_minutes: float = 0.5
+    tune: dict = dataclasses.field(default_factory=lambda: {"min_depth": 1, "max_depth": 1})  # the probe has one layer
     # The sweep.
     cells: tuple[str, ...] = ("simple_rnn", "gru", "lstm", "layernorm_lstm")
     adding_lengths: tuple[int, ...] = (10, 50, 100, 200)
