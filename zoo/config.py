@@ -20,6 +20,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from zoo import checks
+from zoo.atomic import atomic_file
+from zoo.cells import CELLS
+from zoo.tuning.space import SearchSpace
+
 
 @dataclasses.dataclass(frozen=True)
 class RecipeConfig:
@@ -67,10 +72,6 @@ class RecipeConfig:
     DATA_EPOCHS: typing.ClassVar[int] = 1000
 
     def __post_init__(self):
-        from zoo import checks
-        from zoo.tuning.space import SearchSpace
-        from zoo.cells import CELLS
-
         checks.one_of("cell", self.cell, tuple(CELLS))
         for name in ("units", "depth", "batch_size"):
             checks.positive_int(name, getattr(self, name))
@@ -212,7 +213,6 @@ def load_config(config_class, path=None, overrides=()):
 
 def save_config(config, path, recipe):
     """Writes `config` as JSON with the name of its recipe (the config.json beside an artifact)."""
-    from zoo.export.atomic import atomic_file
 
     with atomic_file(path) as staging, open(staging, "w") as file:
         json.dump({"recipe": recipe, **dataclasses.asdict(config)}, file, indent=2, sort_keys=True)

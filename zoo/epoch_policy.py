@@ -23,7 +23,7 @@ from typing import Callable
 
 import keras
 
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 
 STATE_FILE = "training_state.json"
 SCORE_SHARE = 0.1  # most of a run's time spent computing a recipe's own validation score

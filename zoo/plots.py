@@ -9,7 +9,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from zoo.export.atomic import atomic_file  # noqa: E402
+from zoo.atomic import atomic_file  # noqa: E402
 
 
 def save_figure(figure, path):

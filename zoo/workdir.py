@@ -8,7 +8,7 @@ import time
 import keras
 
 from zoo.config import read_saved_config, save_config
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 
 
 def check_resumable(config, workdir, config_class, model_keys):

@@ -18,7 +18,8 @@ import tensorflow as tf
 from zoo.captioning.evaluate import generate_captions, generate_ids
 from zoo.captioning.generate import caption_ids_function
 from zoo.data.images import decode_image
-from zoo.export import atomic, exporter, parity
+from zoo import atomic
+from zoo.export import exporter, parity
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
 from zoo.text import START, ids_to_text
 

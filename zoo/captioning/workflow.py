@@ -18,7 +18,7 @@ from zoo.config import read_saved_config, save_config, stopping
 from zoo.epoch_policy import Objective
 from zoo.workdir import check_resumable, load_keras_model, write_json
 from zoo.data.images import read_image_file
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.text import Vocabulary

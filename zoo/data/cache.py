@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 
 
 def cache_directory():

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from zoo.export.exporter import tflite_file_name
+from zoo.export.tflite_files import tflite_file_name
 from zoo.export.tflite_model import TFLiteModel
 from zoo.text import END, START, Vocabulary
 

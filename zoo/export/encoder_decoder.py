@@ -16,7 +16,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import atomic, exporter, parity, tflite_model
+from zoo import atomic
+from zoo.export import exporter, parity, tflite_files, tflite_model
 from zoo.export.decoder_runner import DecoderRunner, state_name
 from zoo.export.errors import ExportError
 from zoo.text import END, START
@@ -162,13 +163,13 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
 
     rows = []
     for quantization in ("none",) + tuple(quantizations):
-        names = [exporter.tflite_file_name(stem, quantization) for stem in ("encoder", "decoder_step")]
+        names = [tflite_files.tflite_file_name(stem, quantization) for stem in ("encoder", "decoder_step")]
         try:
             files, reports = [], []
             for signature, name, inputs, expected in (("encoder", names[0], encoder_inputs, encoder_expected),
                                                       ("decoder_step", names[1], step_inputs, step_expected)):
                 samples = calibration[signature] if quantization == "full_int8" else None
-                data, ops = exporter.convert_built_in(source, signature, name, quantization, scratch,
+                data, ops = tflite_files.convert_built_in(source, signature, name, quantization, scratch,
                                                       samples)
                 interpreter = tflite_model.TFLiteModel(data)
                 actual = interpreter(**inputs)
@@ -178,7 +179,7 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
                     check = {"max_abs_diff": max(float(np.max(np.abs(expected[k] - actual[k]))) for k in expected)}
                 files.append(data)
                 reports.append(dict(artifact=name, bytes=len(data), ops=ops, **check,
-                                    latency_ms=exporter.latency_ms(lambda: interpreter(**inputs))))
+                                    latency_ms=tflite_files.latency_ms(lambda: interpreter(**inputs))))
             runner = DecoderRunner(files[0], files[1], vocabulary, max_length)
             outputs, tokens = runner_agreement(runner, examples, keras_ids, vocabulary.ids[END])
             if quantization == "none" and outputs < 1.0:
@@ -187,7 +188,7 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
             if tokens < agreement_threshold:
                 raise ExportError(f"{names[1]}: picks the Keras model's token at {tokens:.1%} of the steps of "
                                   f"{len(examples)} test inputs, below {agreement_threshold:.1%}")
-            decode_latency = exporter.latency_ms(lambda: runner.ids(encoder_inputs), repeats=3)
+            decode_latency = tflite_files.latency_ms(lambda: runner.ids(encoder_inputs), repeats=3)
             for name, data, report in zip(names, files, reports):
                 atomic.write_bytes(os.path.join(workdir, name), data)
                 report.update(argmax_agreement=tokens, output_agreement=outputs, decode_latency_ms=decode_latency)

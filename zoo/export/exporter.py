@@ -3,21 +3,20 @@
 import json
 import os
 import tempfile
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import atomic, convert, parity, saved_model, tflite_model
+from zoo import atomic
+from zoo.export import parity, saved_model
 from zoo.export.fused import export_fused_lstm_tflite
+from zoo.export.tflite_files import (TFLITE_SIGNATURE, convert_built_in, latency_ms, prove_and_write_tflite,
+                                     tflite_file_name)
 from zoo.export.gpu_delegate import export_gpu_delegate_tflite
 from zoo.export.unrolled import save_unrolled
 from zoo.export.errors import ExportError
 from zoo.tables import format_table
-
-TFLITE_SIGNATURE = "tflite"
-
 
 def _as_input_dict(model, example_inputs):
     names = [saved_model.input_name(t) for t in model.inputs]
@@ -30,17 +29,6 @@ def _as_input_dict(model, example_inputs):
     if len(arrays) != len(names):
         raise ValueError(f"`example_inputs` must hold {len(names)} array(s), one per model input {names}.")
     return {n: np.asarray(a) for n, a in zip(names, arrays)}
-
-
-def latency_ms(function, repeats=5):
-    """Median milliseconds of `repeats` calls of `function`, after one warm-up call."""
-    function()
-    durations = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - start)
-    return float(np.median(durations)) * 1000
 
 
 def _directory_size(path):
@@ -98,57 +86,6 @@ def export_saved_model(model, workdir, inputs, expected, tolerance):
         return parity.check_float("serving/1 (SavedModel)", expected, actual, tolerance), lambda: serve(**tensors)
 
     return write_saved_model(workdir, lambda directory: saved_model.save(model, directory, signatures), check)
-
-
-def tflite_file_name(stem, quantization):
-    """model.tflite, model_fp16.tflite, model_int8.tflite (or another stem: encoder_fp16.tflite, ...)."""
-    return stem + {"none": "", "float16": "_fp16", "int8": "_int8", "full_int8": "_full_int8"}[quantization] + ".tflite"
-
-
-def convert_built_in(source, signature, name, quantization, scratch, representative=None):
-    """Converts one signature of the SavedModel `source` to TFLite in a subprocess.
-
-    `representative` (a list of dicts input name → array) calibrates "full_int8".
-
-    Returns:
-        `(data, ops)`: the file's bytes and the ops of every subgraph. Raises ExportError (naming
-        `name`) if the converter fails or the file holds non-built-in ops.
-    """
-    converted = os.path.join(scratch, name)
-    representative_path = None
-    if representative is not None:
-        representative_path = os.path.join(scratch, f"{name}.representative.npz")
-        convert.save_representative(representative, representative_path)
-    try:
-        convert.convert_in_subprocess(source, signature, quantization, converted,
-                                      representative_path=representative_path)
-    except ExportError as error:
-        raise ExportError(f"{name}: {error}") from error
-    with open(converted, "rb") as file:
-        data = file.read()
-    ops = tflite_model.operator_names(data)
-    custom = [op for op in ops if op.startswith("CUSTOM")]
-    if custom:
-        raise ExportError(f"{name}: holds non-built-in ops {custom}")
-    return data, ops
-
-
-def prove_and_write_tflite(workdir, name, data, ops, inputs, check, run=None):
-    """Runs the TFLite file `data` on `inputs` with ai-edge-litert (or `run(runner)`, e.g. a step at a
-    time), checks its outputs with `check(actual)` (a `zoo.export.parity` check: raises ExportError,
-    else returns its dict), times it, and only then writes `<workdir>/<name>` atomically. Returns the
-    report row."""
-    runner = tflite_model.TFLiteModel(data)
-    run = run or (lambda runner: runner(**inputs))
-    try:
-        actual = run(runner)
-    except (RuntimeError, ValueError) as error:
-        raise ExportError(f"{name}: the TFLite runtime could not run it: {error}") from error
-    result = check(actual)
-    latency = latency_ms(lambda: run(runner))
-    atomic.write_bytes(os.path.join(workdir, name), data)
-    return dict(artifact=name, bytes=len(data), ops=ops, subgraphs=tflite_model.subgraph_count(data), **result,
-                latency_ms=latency)
 
 
 def write_tflite_files(source, signature, stem, workdir, inputs, expected, tolerance, agreement_threshold,

@@ -4,6 +4,7 @@ import os
 
 from zoo.export import parity, saved_model
 from zoo.export.errors import ExportError
+from zoo.export.tflite_files import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 from zoo.layers.fused_lstm import fused_lstm_tracing
 
 FUSED_LSTM_FILE = "model_fused_lstm.tflite"
@@ -20,7 +21,6 @@ def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratc
     Returns:
         The report row.
     """
-    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 
     fixed = {name: value.shape for name, value in inputs.items()}
     signature = saved_model.numeric_function(model, saved_model.input_specs(model, fixed_shapes=fixed))

@@ -11,6 +11,7 @@ import os
 
 from zoo.export import parity
 from zoo.export.errors import ExportError
+from zoo.export.tflite_files import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 from zoo.export.unrolled import save_unrolled
 
 GPU_DELEGATE_FILE = "model_gpu.tflite"
@@ -46,7 +47,6 @@ def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scra
     Returns:
         The report row.
     """
-    from zoo.export.exporter import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
 
     source = os.path.join(scratch, "gpu_source")
     try:

@@ -16,7 +16,7 @@ from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.epoch_policy import Objective
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
 RECIPE = "forecasting"

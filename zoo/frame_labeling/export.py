@@ -21,7 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.encoders.audio import frame_counts
-from zoo.export import atomic, exporter, parity
+from zoo import atomic
+from zoo.export import exporter, parity
 from zoo.export.errors import ExportError
 from zoo.frame_labeling.data import frame_dataset
 

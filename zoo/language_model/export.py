@@ -20,7 +20,7 @@ from functools import partial
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import exporter, parity, saved_model
+from zoo.export import exporter, parity, saved_model, tflite_files
 from zoo.language_model.sampling import TextGenerator, continue_with
 from zoo.models.char_language_model import zero_states
 
@@ -57,17 +57,17 @@ def export_step_tflite(generator, workdir, ids, config, scratch):
     fixed = {"characters": (1, 1), **{name: (1, state.shape[-1]) for name, state in zip(names, states)}}
     source = os.path.join(scratch, "step_source")
     signature = saved_model.numeric_function(generator, saved_model.input_specs(generator, fixed_shapes=fixed))
-    saved_model.save(generator, source, {exporter.TFLITE_SIGNATURE: signature})
+    saved_model.save(generator, source, {tflite_files.TFLITE_SIGNATURE: signature})
     rows = []
     for quantization in ("none", *config.quantizations):
-        name = exporter.tflite_file_name("model", quantization)
+        name = tflite_files.tflite_file_name("model", quantization)
         if quantization == "none":
             check = partial(parity.check_float, name, expected, tolerance=config.export_tolerance)
         else:
             check = partial(parity.check_agreement, name, expected, threshold=config.agreement_threshold)
         try:
-            data, ops = exporter.convert_built_in(source, exporter.TFLITE_SIGNATURE, name, quantization, scratch)
-            rows.append(exporter.prove_and_write_tflite(
+            data, ops = tflite_files.convert_built_in(source, tflite_files.TFLITE_SIGNATURE, name, quantization, scratch)
+            rows.append(tflite_files.prove_and_write_tflite(
                 workdir, name, data, ops, None, check,
                 run=lambda runner: run_a_character_at_a_time(runner, characters, states, names)))  # fmt: skip
         except exporter.ExportError as error:

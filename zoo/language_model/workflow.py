@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from zoo.config import read_saved_config, replace_values, with_overrides
 from zoo.data.text_corpus import SPLITS, load_corpus
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.language_model.data import CharacterVocabulary, input_positions, stream_windows, window_dataset
 from zoo.language_model.ngram import KneserNeyModel

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig

@@ -18,7 +18,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import atomic, exporter, parity
+from zoo import atomic
+from zoo.export import exporter, parity
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
 from zoo.models.seq2seq import source_encoder
 from zoo.subwords import ids_to_text

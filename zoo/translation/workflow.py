@@ -10,7 +10,7 @@ import keras
 
 from zoo.config import read_saved_config, save_config, stopping
 from zoo.epoch_policy import Objective
-from zoo.export.atomic import atomic_file
+from zoo.atomic import atomic_file
 from zoo.plots import plot_training_curves
 from zoo.registry import create_model
 from zoo.subwords import SubwordVocabulary

@@ -1,11 +1,13 @@
 """What a sweep leaves behind: the trials table (CSV and markdown), a plot, and the best config."""
 
 import csv
+import dataclasses
 import os
 
-from zoo.export.atomic import atomic_file
+import tomli_w
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
+from zoo.atomic import atomic_file
 from zoo.plots import plt, save_figure
 
 SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate", "bidirectional")
@@ -70,8 +72,6 @@ def plot_trials(rows, objective, path):
 def write_results(tuner, target, config, directory):
     """Writes trials.csv, trials.md, tuning.png and best.toml into `directory`, prints the table;
     returns the rows."""
-    from zoo.tuning.search import write_best_config
-
     rows = trial_rows(tuner, target.objective)
     if rows:
         with atomic_file(os.path.join(directory, "trials.csv")) as staging, open(staging, "w", newline="") as file:
@@ -88,3 +88,11 @@ def write_results(tuner, target, config, directory):
     if rows:
         print(f"best: {os.path.join(directory, 'best.toml')} (train it with --config)")
     return rows
+
+
+def write_best_config(config, values, path):
+    """best.toml: `config` with the winning `values`, loadable with `--config`."""
+    best = dataclasses.asdict(dataclasses.replace(config, **values))
+    best = {key: list(value) if isinstance(value, tuple) else value for key, value in best.items()}
+    with atomic_file(path) as staging, open(staging, "wb") as file:
+        tomli_w.dump(best, file)

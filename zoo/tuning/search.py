@@ -17,10 +17,10 @@ import time
 from typing import Callable
 
 import keras_tuner as kt
-import tomli_w
 
 from zoo.generation import forget
 from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
+from zoo.tuning.results import write_results
 from zoo.tuning.space import SearchSpace
 
 TUNERS = ("random", "bayesian", "hyperband")
@@ -166,8 +166,6 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
     if distributed and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", ""):
         print(f"tuner {os.environ.get('KERASTUNER_TUNER_ID')}: no trials left; the chief writes the results.")
         return []
-    from zoo.tuning.results import write_results
-
     return write_results(tuner, target, config, directory)
 
 
@@ -175,13 +173,3 @@ def _hyperband_epochs(config):
     """Hyperband's most epochs per model: `config.epochs`, or for "auto" the recipe's embedded count (the
     thousand epochs "auto" allows with --data would make its brackets enormous)."""
     return config.EMBEDDED_EPOCHS if config.epochs == "auto" else config.epochs
-
-
-def write_best_config(config, values, path):
-    """best.toml: `config` with the winning `values`, loadable with `--config`."""
-    from zoo.export.atomic import atomic_file
-
-    best = dataclasses.asdict(dataclasses.replace(config, **values))
-    best = {key: list(value) if isinstance(value, tuple) else value for key, value in best.items()}
-    with atomic_file(path) as staging, open(staging, "wb") as file:
-        tomli_w.dump(best, file)

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from zoo.export.atomic import atomic_directory, atomic_file, write_bytes
+from zoo.atomic import atomic_directory, atomic_file, write_bytes
 
 
 def test_a_failed_directory_write_keeps_the_previous_one(tmp_path):
