@@ -21,6 +21,8 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from zoo._internals import clear_restored_epoch, restored_epoch
+
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
 
@@ -179,13 +181,14 @@ def fit_multi_worker(model, train_data, validation_data, epochs, callbacks, init
         [*callbacks, history, *([progress] if progress else [])], model=model, verbose=verbose, epochs=epochs,
         steps=int(train_data.cardinality()) if int(train_data.cardinality()) > 0 else None)
     model.stop_training = False
-    model._initial_epoch = None
+    clear_restored_epoch(model)
     with strategy.scope():  # every worker creates the same variables, in the same order
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
     callback_list.on_train_begin()  # the chief's BackupAndRestore loads its checkpoint here
     with strategy.scope():
-        epoch_variable = tf.Variable(float(model._initial_epoch if model._initial_epoch is not None else initial_epoch))
+        restored = restored_epoch(model)
+        epoch_variable = tf.Variable(float(restored if restored is not None else initial_epoch))
     copy_from_chief(strategy, [*model.variables, *model.optimizer.variables, epoch_variable])
     first = int(epoch_variable.numpy())
     distributed = strategy.experimental_distribute_dataset(_sharded_by_data(train_data))

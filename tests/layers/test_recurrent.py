@@ -121,7 +121,7 @@ def test_rejects_the_wrong_number_of_initial_states():
 
 @pytest.mark.parametrize("name", ["lstm", "gru"])
 def test_training_under_xla_computes_the_same_gradients(name):
-    """Under jit_compile the loop is left to autodiff (see recurrent.in_xla_context)."""
+    """Under jit_compile the loop is left to autodiff (see zoo._internals.in_xla_context)."""
     x = tf.constant(random_sequences())
     layer = Recurrent(make_cell(name, 4), return_sequences=True)
     layer(x)

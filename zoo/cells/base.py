@@ -13,12 +13,12 @@ so every zoo cell also runs inside `keras.layers.RNN`.
 
 import keras
 from keras import ops
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 from zoo import checks
+from zoo._internals import RNN_CELL_DROPOUT_MIXIN
 
 
-class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
+class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
     """Base class of zoo's cells (not a cell itself).
 
     Subclasses set `gate_count` (how many `units`-wide blocks the kernels hold) and write

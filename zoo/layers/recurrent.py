@@ -3,25 +3,11 @@
 import keras
 import tensorflow as tf
 
+from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.fused_lstm import can_fuse, fused_call
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
-
-
-def in_xla_context():
-    """Whether the code is being traced for XLA (`jit_compile=True`).
-
-    Under XLA on CPU, autodiff of the loop was faster than zoo's own training loop (measured with
-    `python -m zoo.bench`), so `Recurrent` leaves the loop to autodiff there. The check uses
-    TensorFlow's own helper, which is not public API; if it moves, the fused path is kept.
-    """
-    try:
-        from tensorflow.python.framework import ops
-        from tensorflow.python.ops import control_flow_util
-    except ImportError:
-        return False
-    return control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph())
 
 
 def sequence_rank_check(layer_name, shape):

@@ -10,6 +10,8 @@ import contextlib
 
 import tensorflow as tf
 
+from zoo._internals import gradient_registry
+
 
 def masked_step(step_result, keep_t, last_output, states, zero_output):
     """Applies a time step's mask to what the cell returned.
@@ -25,14 +27,6 @@ def masked_step(step_result, keep_t, last_output, states, zero_output):
         return output, output, list(new_states)
     new_states = [tf.where(keep_t, new, old) for new, old in zip(new_states, states)]
     return tf.where(keep_t, output, zero_output), tf.where(keep_t, output, last_output), new_states
-
-
-def _gradient_registry():
-    """TensorFlow's process-wide table of gradient functions (private; None if it moved)."""
-    from tensorflow.python.framework import ops
-
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    return registry if isinstance(registry, dict) else None
 
 
 @contextlib.contextmanager
@@ -54,13 +48,13 @@ def released_gradient_functions():
 
 def gradient_function_names():
     """The names in TensorFlow's gradient table now (see `released_gradient_functions`)."""
-    return frozenset(_gradient_registry() or ())
+    return frozenset(gradient_registry())
 
 
 def release_gradient_functions(keep):
     """Unregisters the custom gradients registered since `keep = gradient_function_names()`."""
-    registry = _gradient_registry()
-    for name in [name for name in registry or () if name.startswith("CustomGradient-") and name not in keep]:
+    registry = gradient_registry()
+    for name in [name for name in registry if name.startswith("CustomGradient-") and name not in keep]:
         del registry[name]
 
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 import keras_tuner as kt
 
+from zoo._internals import stop_search_after
 from zoo.generation import forget
 from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
 from zoo.tuning.results import write_results
@@ -111,7 +112,7 @@ def make_tuner(name, hypermodel, objective, directory, max_trials, seed, max_epo
     if name == "bayesian":
         return kt.BayesianOptimization(hypermodel, max_trials=max_trials, **common)
     tuner = kt.Hyperband(hypermodel, max_epochs=max_epochs, factor=3, **common)
-    tuner.oracle.max_trials = max_trials  # Hyperband has no bound of its own on the models it trains
+    stop_search_after(tuner.oracle, max_trials)  # Hyperband has no bound of its own on the models it trains
     return tuner
 
 
@@ -155,7 +156,7 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
 
     def stop_when_spent():
         if budget_minutes and time.monotonic() - start >= budget_minutes * 60:
-            tuner.oracle.max_trials = len(tuner.oracle.trials)  # the oracle then stops the search
+            stop_search_after(tuner.oracle, len(tuner.oracle.trials))
 
     hypermodel = RecipeHyperModel(target, config, space, directory, stop_when_spent)
     tuner = make_tuner(tuner_name, hypermodel, target.objective, directory, max_trials, config.seed,
