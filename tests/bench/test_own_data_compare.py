@@ -5,6 +5,7 @@ import json
 import math
 import os
 
+import numpy as np
 import pytest
 
 from zoo.bench.own_data.compare import Corpus, run, summary
@@ -28,7 +29,7 @@ def test_both_rows_train_on_one_budget_and_a_rerun_resumes(tmp_path):
         assert 1 <= row["best_epoch"] <= row["epochs"] < 1000
         assert set(row["scores"]) == {"BLEU", "exact %", "greedy BLEU"}
         assert all(math.isfinite(v) and 0 <= v <= 100 for v in row["scores"].values())
-        assert os.path.isfile(out / "workdirs" / "translation" / f"{row['row']}-seed3" / "model.keras")
+        assert os.path.isfile(out / "workdirs" / "translation" / f"paired-{row['row']}-seed3" / "model.keras")
 
     again = run(str(corpora), str(out), seeds=[3], corpora=cases)
     with open(out / "rows.jsonl", encoding="utf-8") as file:
@@ -36,5 +37,17 @@ def test_both_rows_train_on_one_budget_and_a_rerun_resumes(tmp_path):
     assert again == [json.loads(json.dumps(r)) for r in measured]
 
     table = summary(again)
-    assert "translation: numbers_fr.tsv, 0.03 min per run" in table
+    assert "translation: numbers_fr.tsv, 0.03 min per run, paired initial weights" in table
     assert [line.split()[0] for line in table.splitlines()[3:]] == ["zoo", "keras"]
+
+
+def test_a_paired_keras_row_starts_from_the_zoo_rows_weights():
+    from zoo.bench.own_data.keras_models import weight_pairs
+    from zoo.bench.own_data.recipes import _model
+    from zoo.registry import create_model
+
+    zoo_model = _model(create_model, "seq2seq", seed=4, paired=True)
+    paired = _model(create_model, "keras_seq2seq", seed=4, paired=True)
+    own = _model(create_model, "keras_seq2seq", seed=4, paired=False)
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in weight_pairs(zoo_model, paired))
+    assert not all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in weight_pairs(zoo_model, own))

@@ -4,7 +4,7 @@ weights they compute zoo's outputs, and the recipes' decoding runs on them uncha
 import numpy as np
 import pytest
 
-from zoo.bench.own_data import keras_models  # noqa: F401  (registers the twins)
+from zoo.bench.own_data.keras_models import copy_weights, weight_pairs
 from zoo.generation import decode_memory
 from zoo.models.seq2seq import source_encoder
 from zoo.registry import create_model, example_batch
@@ -14,24 +14,11 @@ TWINS = {"seq2seq": {}, "captioner": {}, "frame_tagger": {"cell": "gru"}}
 PADDING = {"seq2seq": 0, "captioner": 0, "frame_tagger": -1}  # the target of a step that adds no loss
 
 
-# zoo's BahdanauAttention weight → the Keras twin's (Dense projections and AdditiveAttention's scale)
-ATTENTION_WEIGHTS = {"query_kernel": "query_projection/kernel", "bias": "query_projection/bias",
-                     "memory_kernel": "memory_projection/kernel", "score_vector": "additive/scale"}
-
-
 def _twins(name, **settings):
-    """A zoo model and its Keras twin holding the same weights: every weight outside the attention in
-    the same order and shape; the attention's by name."""
+    """A zoo model and its Keras twin holding the same weights."""
     zoo_model = create_model(name, **settings)
     keras_model = create_model(f"keras_{name}", **settings)
-    attention = {w.path.rsplit("attention/", 1)[1]: w for w in keras_model.weights if "attention/" in w.path}
-    others = [w for w in keras_model.weights if "attention/" not in w.path]
-    zoo_others = [w for w in zoo_model.weights if "bahdanau_attention" not in w.path]
-    assert [w.shape for w in others] == [w.shape for w in zoo_others]
-    for target, source in zip(others, zoo_others):
-        target.assign(source)
-    for source in (w for w in zoo_model.weights if "bahdanau_attention" in w.path):
-        attention[ATTENTION_WEIGHTS[source.path.rsplit("/", 1)[1]]].assign(source)
+    copy_weights(zoo_model, keras_model)
     return zoo_model, keras_model
 
 
@@ -73,3 +60,18 @@ def test_twin_refuses_what_it_does_not_copy():
         create_model("keras_captioner", attention="luong")
     with pytest.raises(ValueError, match="recurrent frame tagger"):
         create_model("keras_frame_tagger", network="mlp")
+
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_twin_from_zoo_weights_trains_to_zoo_weights(name):
+    """Same start, same batches, same optimizer: after a few Adam steps both hold the same weights, so
+    the rows differ only by their random initial weights (and by speed)."""
+    zoo_model, keras_model = _twins(name, **TWINS[name])
+    inputs, targets = example_batch(name, zoo_model, batch_size=4, seed=9)
+    initial = [np.asarray(w) for w in zoo_model.weights]
+    for model in (zoo_model, keras_model):
+        model.fit(inputs, targets, epochs=5, batch_size=4, verbose=0, shuffle=False)
+    for zoo_weight, keras_weight in weight_pairs(zoo_model, keras_model):
+        np.testing.assert_allclose(np.asarray(keras_weight), np.asarray(zoo_weight), atol=5e-5, err_msg=keras_weight.path)
+    assert max(np.abs(np.asarray(w) - start).max() for w, start in zip(zoo_model.weights, initial)) > 1e-3  # trained

@@ -3,7 +3,7 @@
 import argparse
 import os
 
-from zoo.bench.own_data.compare import CORPORA, ROWS, run, summary
+from zoo.bench.own_data.compare import CORPORA, INITS, ROWS, run, summary
 from zoo.bench.own_data.corpora import write_corpora
 
 
@@ -23,6 +23,9 @@ def parse_args(argv=None):
     parser.add_argument("--recipes", nargs="+", choices=[c.recipe for c in CORPORA],
                         default=[c.recipe for c in CORPORA], help="recipes to run (default: all)")
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS), help="rows to run (default: all)")
+    parser.add_argument("--init", choices=INITS, default="paired",
+                        help="paired: the Keras row of a seed starts from the zoo row's initial weights, so the rows "
+                             "differ only in their layers; own: it draws its own (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=None,
                         help="budget of every run in minutes (default: each corpus' own: "
                              + ", ".join(f"{c.recipe} {c.minutes:g}" for c in CORPORA) + ")")
@@ -36,7 +39,7 @@ def main(argv=None):
             print(line)
     corpora = [c if args.minutes is None else type(c)(c.recipe, c.path, args.minutes)
                for c in CORPORA if c.recipe in args.recipes]
-    measured = run(args.corpora, args.out, args.seeds, corpora, args.rows)
+    measured = run(args.corpora, args.out, args.seeds, corpora, args.rows, args.init)
     table = summary([r for r in measured if r["recipe"] in args.recipes])
     print(table)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as file:

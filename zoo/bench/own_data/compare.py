@@ -28,6 +28,7 @@ CORPORA = (
 )
 ROWS = ("zoo", "keras")
 ROWS_FILE = "rows.jsonl"
+INITS = ("paired", "own")  # the Keras row starts from the zoo row's initial weights, or from its own draw
 
 
 def _done(out):
@@ -38,31 +39,40 @@ def _done(out):
         return [json.loads(line) for line in file if line.strip()]
 
 
-def run(corpora_dir, out, seeds, corpora=CORPORA, rows=ROWS):
+def _key(record):
+    return (record["recipe"], record["corpus"], record["minutes"], record.get("init", "own"), record["seed"],
+            record["row"])
+
+
+def run(corpora_dir, out, seeds, corpora=CORPORA, rows=ROWS, init="paired"):
     """Trains and scores every (corpus, seed, row) not yet in `out/rows.jsonl`, appending each as it ends.
+
+    With `init="paired"` the Keras row of a seed starts from the weights the zoo row of that seed starts
+    from (the rows then differ only in their layers); with "own" it draws its own.
 
     Returns:
         Every row measured in `out` (earlier runs included), as dicts.
     """
     os.makedirs(out, exist_ok=True)
     measured = _done(out)
-    done = {(r["recipe"], r["corpus"], r["minutes"], r["seed"], r["row"]) for r in measured}
+    done = {_key(r) for r in measured}
     for corpus in corpora:
         for seed in seeds:
             for row in rows:
-                if (corpus.recipe, corpus.path, corpus.minutes, seed, row) in done:
+                record = {"recipe": corpus.recipe, "corpus": corpus.path, "minutes": corpus.minutes, "init": init,
+                          "seed": seed, "row": row}
+                if _key(record) in done:
                     continue
-                workdir = os.path.join(out, "workdirs", corpus.recipe, f"{row}-seed{seed}")
+                workdir = os.path.join(out, "workdirs", corpus.recipe, f"{init}-{row}-seed{seed}")
                 start = time.monotonic()
                 trained = RECIPES[corpus.recipe](os.path.join(corpora_dir, corpus.path), corpus.minutes, seed,
-                                                 ARCHITECTURES[row][corpus.recipe], workdir)
-                record = {"recipe": corpus.recipe, "corpus": corpus.path, "minutes": corpus.minutes, "seed": seed,
-                          "row": row, "wall_minutes": (time.monotonic() - start) / 60, **dataclasses.asdict(trained)}
+                                                 ARCHITECTURES[row][corpus.recipe], workdir, paired=init == "paired")
+                record.update(wall_minutes=(time.monotonic() - start) / 60, **dataclasses.asdict(trained))
                 with open(os.path.join(out, ROWS_FILE), "a", encoding="utf-8") as file:
                     file.write(json.dumps(record) + "\n")
                 measured.append(record)
                 scores = ", ".join(f"{name} {value:.1f}" for name, value in trained.scores.items())
-                print(f"{corpus.recipe} {row} seed {seed}: {scores}; {trained.epochs} epochs "
+                print(f"{corpus.recipe} {row} ({init} init) seed {seed}: {scores}; {trained.epochs} epochs "
                       f"(stopped by {trained.stopped_by}, kept {trained.best_epoch}), "
                       f"{record['wall_minutes']:.1f} min", flush=True)
     return measured
@@ -77,8 +87,8 @@ def _mean_sd(values):
 def summary(measured):
     """The table of the comparison: per corpus and row, each score as mean ± sample sd over seeds."""
     tables = []
-    for case in dict.fromkeys((r["recipe"], r["corpus"], r["minutes"]) for r in measured):
-        rows = [r for r in measured if (r["recipe"], r["corpus"], r["minutes"]) == case]
+    for case in dict.fromkeys(_key(r)[:4] for r in measured):
+        rows = [r for r in measured if _key(r)[:4] == case]
         names = list(rows[0]["scores"])
         lines = []
         for row in dict.fromkeys(r["row"] for r in rows):
@@ -87,7 +97,7 @@ def summary(measured):
                               for stop in dict.fromkeys(r["stopped_by"] for r in runs))
             lines.append([row, len(runs), *[_mean_sd([r["scores"][name] for r in runs]) for name in names],
                           _mean_sd([r["epochs"] for r in runs]), stops, runs[0]["parameters"]])
-        title = f"{case[0]}: {case[1]}, {case[2]:g} min per run"
+        title = f"{case[0]}: {case[1]}, {case[2]:g} min per run, {case[3]} initial weights"
         tables.append(title + "\n" + format_table(["row", "seeds", *names, "epochs", "stopped by", "parameters"],
                                                   lines))
     return "\n\n".join(tables)

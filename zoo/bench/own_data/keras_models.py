@@ -22,6 +22,9 @@ from zoo.registry import example_batch, register_model
 from zoo.training import MaskedTokenAccuracy, TokenCrossEntropy, default_optimizer, masked_token_accuracy
 
 KERAS_RNNS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple_rnn": keras.layers.SimpleRNN}
+# zoo's BahdanauAttention weight → the twin's (Dense projections and AdditiveAttention's scale)
+ATTENTION_WEIGHTS = {"query_kernel": "query_projection/kernel", "bias": "query_projection/bias",
+                     "memory_kernel": "memory_projection/kernel", "score_vector": "additive/scale"}
 
 
 def keras_rnn(cell, units, **kwargs):
@@ -188,3 +191,23 @@ def keras_frame_tagger(num_labels=5, network="rnn", cell="lstm", units=16, depth
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_LABEL),
                   metrics=[MaskedTokenAccuracy(pad_id=PAD_LABEL, name="frame_accuracy")])
     return model
+
+
+def weight_pairs(zoo_model, twin):
+    """`(zoo weight, the twin's weight)` for every weight: those outside the attention in the same order
+    and shape, the attention's by name (see `ATTENTION_WEIGHTS`)."""
+    attention = {w.path.rsplit("attention/", 1)[1]: w for w in twin.weights if "attention/" in w.path}
+    others = [w for w in twin.weights if "attention/" not in w.path]
+    zoo_others = [w for w in zoo_model.weights if "bahdanau_attention" not in w.path]
+    if [w.shape for w in others] != [w.shape for w in zoo_others]:
+        raise ValueError(f"{twin.name} does not hold {zoo_model.name}'s weights in the same shapes and order.")
+    pairs = list(zip(zoo_others, others))
+    for source in (w for w in zoo_model.weights if "bahdanau_attention" in w.path):
+        pairs.append((source, attention[ATTENTION_WEIGHTS[source.path.rsplit("/", 1)[1]]]))
+    return pairs
+
+
+def copy_weights(zoo_model, twin):
+    """Gives `twin` the weights of `zoo_model` (the model it copies): with them it computes zoo's outputs."""
+    for source, target in weight_pairs(zoo_model, twin):
+        target.assign(source)

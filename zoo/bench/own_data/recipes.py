@@ -6,9 +6,12 @@ import dataclasses
 
 import keras
 
+from zoo.bench.own_data.keras_models import copy_weights
 from zoo.config import load_config, stopping
 from zoo.generation import forget
 from zoo.training import fit
+
+TWIN_PREFIX = "keras_"  # "keras_seq2seq" is the Keras twin of "seq2seq"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +25,18 @@ class Trained:
     parameters: int
 
 
+def _model(build, architecture, seed, paired):
+    """The row's model, `build(architecture)` after seeding; with `paired`, a Keras twin starts from the
+    weights the zoo model of the same seed starts from, so the two rows differ only in their layers."""
+    keras.utils.set_random_seed(seed)
+    if not (paired and architecture.startswith(TWIN_PREFIX)):
+        return build(architecture)
+    start = build(architecture.removeprefix(TWIN_PREFIX))
+    twin = build(architecture)
+    copy_weights(start, twin)
+    return twin
+
+
 def _fit(model, datasets, objective, config, workdir):
     return fit(model, *datasets, workdir, verbose=0, objective=objective, **stopping(config))
 
@@ -31,7 +46,7 @@ def _trained(model, report, scores):
     return Trained(scores, report.last_epoch, report.best_epoch, report.stopped_by, int(model.count_params()))
 
 
-def translation(corpus, minutes, seed, architecture, workdir):
+def translation(corpus, minutes, seed, architecture, workdir, paired=True):
     from zoo.translation import workflow
     from zoo.translation.config import TranslationConfig
     from zoo.translation.data import load_data, translation_dataset
@@ -39,8 +54,7 @@ def translation(corpus, minutes, seed, architecture, workdir):
 
     config = load_config(TranslationConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config)
-    keras.utils.set_random_seed(config.seed)
-    model = workflow.build_model(config, data, config.attention, architecture)
+    model = _model(lambda name: workflow.build_model(config, data, config.attention, name), architecture, seed, paired)
     datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                 for split in ("train", "validation")]
     report = _fit(model, datasets, workflow.validation_objective(data, config), config, workdir)
@@ -50,7 +64,7 @@ def translation(corpus, minutes, seed, architecture, workdir):
                                     "greedy BLEU": results["model, greedy"]["bleu"]})
 
 
-def captioning(corpus, minutes, seed, architecture, workdir):
+def captioning(corpus, minutes, seed, architecture, workdir, paired=True):
     from zoo.captioning import workflow
     from zoo.captioning.config import CaptioningConfig
     from zoo.captioning.data import load_data, training_datasets
@@ -58,15 +72,14 @@ def captioning(corpus, minutes, seed, architecture, workdir):
 
     config = load_config(CaptioningConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config, config.data, progress=False)
-    keras.utils.set_random_seed(config.seed)
-    model = workflow.build_model(config, data.vocabulary, architecture)
+    model = _model(lambda name: workflow.build_model(config, data.vocabulary, name), architecture, seed, paired)
     report = _fit(model, training_datasets(data, config), workflow.validation_objective(data, config), config, workdir)
     results, _ = evaluate(model, data, config)
     return _trained(model, report, {"BLEU-4": results["greedy"]["bleu4"], "exact %": results["greedy"]["exact_match"],
                                     "beam BLEU-4": results.get("beam", results["greedy"])["bleu4"]})
 
 
-def frame_labeling(corpus, minutes, seed, architecture, workdir):
+def frame_labeling(corpus, minutes, seed, architecture, workdir, paired=True):
     from zoo.frame_labeling import workflow
     from zoo.frame_labeling.config import FrameLabelingConfig
     from zoo.frame_labeling.data import frame_dataset, load_data
@@ -76,8 +89,8 @@ def frame_labeling(corpus, minutes, seed, architecture, workdir):
     config = load_config(FrameLabelingConfig,
                          overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config)
-    keras.utils.set_random_seed(config.seed)
-    model = workflow.build_model(MAIN_MODEL, config, len(data.labels), architecture=architecture)
+    model = _model(lambda name: workflow.build_model(MAIN_MODEL, config, len(data.labels), architecture=name),
+                   architecture, seed, paired)
     datasets = (frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed),
                 frame_dataset(data.splits["validation"], data, config.batch_size))
     report = _fit(model, datasets, workflow.OBJECTIVE, config, workdir)
