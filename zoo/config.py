@@ -258,6 +258,25 @@ def with_overrides(config, overrides, allowed):
     return config_from_dict(type(config), values, "--set")
 
 
+def typed_overrides(config_class, overrides, allowed, verb):
+    """`overrides` ("key=value", as `--set` takes them) as a dict key → value of `config_class`'s types,
+    for a verb that changes only the keys `allowed` of a trained model's saved config.
+
+    Raises:
+        ValueError naming the override whose key is not `allowed` or whose value has the wrong type.
+    """
+    types_, values = _field_types(config_class), {}
+    for override in overrides:
+        key_path, value = parse_override(override)
+        key = ".".join(key_path)
+        if key not in allowed:
+            takes = f"only --set {', '.join(allowed)}" if allowed else "no --set"
+            raise ValueError(f"--set {override}: {verb} takes {takes}; the other settings are the trained model's.")
+        check_keys_and_types(config_class, {key: value}, f"--set {override}")
+        values[key] = _coerce(types_[key], value)
+    return values
+
+
 def replace_values(config, values):
     """`config` with `values` (a dict key → value) in place of its own, checked again.
 

@@ -17,3 +17,53 @@ def test_tune_options():
     args = cli.parser("toy", "a toy recipe", VERBS, "inputs").parse_args(
         ["tune", "--tuner", "hyperband", "--max-trials", "3", "--budget-minutes", "2.5"])
     assert (args.tuner, args.max_trials, args.budget_minutes) == ("hyperband", 3, 2.5)
+
+
+class RecordingWorkflow:
+    """Stands in for a recipe's workflow module: records what the verbs were given."""
+
+    def __init__(self):
+        self.calls = []
+
+    def evaluate(self, workdir):
+        self.calls.append(("evaluate", workdir))
+
+    def export(self, workdir, overrides=None):
+        self.calls.append(("export", workdir, overrides))
+
+
+def _run(argv, predict_keys=()):
+    from zoo.captioning.config import CaptioningConfig
+
+    workflow = RecordingWorkflow()
+    args = cli.parser("toy", "a toy recipe", {"evaluate": "e", "export": "x", "predict": "p"}, "inputs").parse_args(argv)
+    status = cli.run_verb("toy", args, workflow, CaptioningConfig, lambda: workflow.calls.append(("predict",)),
+                          predict_keys)
+    return status, workflow.calls
+
+
+def test_export_takes_the_export_settings_of_set(capsys):
+    status, calls = _run(["export", "--workdir", "W", "--set", "quantizations=[]", "--set", "agreement_threshold=1"])
+    assert status == 0
+    assert calls == [("export", "W", {"quantizations": (), "agreement_threshold": 1.0})]
+
+
+def test_verbs_of_a_trained_model_refuse_what_they_would_ignore(capsys):
+    refusals = {
+        ("evaluate", "--set", "units=8"): "--set units=8: evaluate takes no --set",
+        ("export", "--set", "units=8"): "--set units=8: export takes only --set quantizations, agreement_threshold, "
+                                         "export_tolerance",
+        ("export", "--set", "agreement_threshold=\"high\""): "has the wrong type",
+        ("predict", "x.png", "--set", "beam_width=0"): "--set beam_width=0: predict takes no --set",
+        ("evaluate", "--data", "elsewhere"): "--data apply to train, tune and the default run",
+        ("export", "--config", "other.toml"): "--config apply to train, tune and the default run",
+    }
+    for argv, message in refusals.items():
+        status, calls = _run(list(argv))
+        assert (status, calls) == (2, []), argv
+        assert message in capsys.readouterr().err, argv
+
+
+def test_predict_takes_the_keys_its_recipe_lets_it_change():
+    status, calls = _run(["predict", "x.png", "--set", "beam_width=2"], predict_keys=("beam_width",))
+    assert (status, calls) == (0, [("predict",)])

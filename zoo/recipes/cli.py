@@ -5,15 +5,18 @@
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import pathlib
 import shutil
 import sys
 
-from zoo.config import load_config
+from zoo.config import load_config, typed_overrides
 
 REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
+# The settings `export --set` may change: how the artifacts are written and proved, not the model.
+EXPORT_KEYS = ("quantizations", "agreement_threshold", "export_tolerance", "quantized_tolerance")
 
 
 def default_config_path(name):
@@ -115,15 +118,41 @@ def run_command(function):
         return 130
 
 
-def run_verb(name, args, workflow, config_class, predict):
+def trained_model_overrides(args, config_class, allowed):
+    """`--set` of a verb that reads a trained model's saved config (evaluate, export, predict), as a dict
+    key → value.
+
+    Raises:
+        ValueError naming the option: `--config` and `--data` (the trained model's config.json holds
+        them), or a `--set` key outside `allowed` or of the wrong type.
+    """
+    given = [option for option, value in (("--config", args.config), ("--data", args.data)) if value]
+    if given:
+        raise ValueError(f"{args.verb} reads the settings train saved in {os.path.join(args.workdir, 'config.json')}; "
+                         f"{' and '.join(given)} apply to train, tune and the default run.")
+    return typed_overrides(config_class, args.overrides, allowed, args.verb)
+
+
+def run_verb(name, args, workflow, config_class, predict, predict_keys=()):
     """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run) and
-    `predict` (a callable returning the number of inputs that failed); returns the exit status."""
+    `predict` (a callable returning the number of inputs that failed); returns the exit status.
+
+    evaluate, export and predict read the trained model's config: they refuse `--config` and `--data`,
+    and take `--set` only for `EXPORT_KEYS` the recipe has (export) or `predict_keys` (predict).
+    """
 
     def command():
         if args.verb == "predict":
+            trained_model_overrides(args, config_class, predict_keys)
             return 1 if predict() else 0
-        if args.verb in ("evaluate", "export"):
-            getattr(workflow, args.verb)(args.workdir)
+        if args.verb == "evaluate":
+            trained_model_overrides(args, config_class, ())
+            workflow.evaluate(args.workdir)
+            return 0
+        if args.verb == "export":
+            fields = {field.name for field in dataclasses.fields(config_class)}
+            allowed = [key for key in EXPORT_KEYS if key in fields]
+            workflow.export(args.workdir, overrides=trained_model_overrides(args, config_class, allowed))
             return 0
         from zoo import distribute
 

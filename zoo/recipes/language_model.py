@@ -30,10 +30,10 @@ def main(argv=None):
         sys.argv[1:] if argv is None else argv)  # fmt: skip
 
     from zoo.language_model import workflow
-    from zoo.language_model.config import LanguageModelConfig
+    from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 
     return cli.run_verb("language_model", args, workflow, LanguageModelConfig,
-                        lambda: workflow.predict(args.workdir, args.inputs, args.overrides))
+                        lambda: workflow.predict(args.workdir, args.inputs, args.overrides), predict_keys=SAMPLING_KEYS)
 
 
 if __name__ == "__main__":
