@@ -2,18 +2,20 @@
 
 import keras
 
+from zoo.errors import UsageError
+
 
 def positive_int(name, value):
     """Returns `value` if it is an int >= 1, else raises ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; received {name}={value!r}.")
+        raise UsageError(f"`{name}` must be a positive integer; received {name}={value!r}.")
     return value
 
 
 def rate(name, value):
     """Returns `value` as a float if it lies in [0, 1), else raises ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ValueError(f"`{name}` must be a float in [0, 1); received {name}={value!r}.")
+        raise UsageError(f"`{name}` must be a float in [0, 1); received {name}={value!r}.")
     return float(value)
 
 
@@ -21,7 +23,7 @@ def one_of(name, value, allowed):
     """Returns `value` if it is in `allowed`, else raises ValueError listing the choices."""
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"`{name}` must be one of {choices}; received {name}={value!r}.")
+        raise UsageError(f"`{name}` must be one of {choices}; received {name}={value!r}.")
     return value
 
 
@@ -30,7 +32,7 @@ def activation(name, value):
     try:
         return keras.activations.get(value)
     except (ValueError, TypeError) as error:
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be a Keras activation (e.g. 'tanh', 'relu', 'sigmoid'); "
             f"received {name}={value!r}."
         ) from error
@@ -39,5 +41,5 @@ def activation(name, value):
 def split_fractions(validation_fraction, test_fraction):
     """Raises ValueError unless both fractions lie in (0, 1) and leave a training share (sum below 1)."""
     if not (0 < validation_fraction < 1 and 0 < test_fraction < 1 and validation_fraction + test_fraction < 1):
-        raise ValueError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
+        raise UsageError("validation_fraction and test_fraction must lie in (0, 1) with a sum below 1; received "
                          f"{validation_fraction} and {test_fraction}.")

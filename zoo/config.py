@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.atomic import atomic_file
 from zoo.cells import CELLS
@@ -79,12 +80,12 @@ class RecipeConfig:
             checks.positive_int("epochs", self.epochs)
         for name in ("patience", "plateau_patience"):
             if isinstance(getattr(self, name), bool) or getattr(self, name) < 0:
-                raise ValueError(f"`{name}` must be an integer >= 0 (0 = off); received {name}={getattr(self, name)!r}.")
+                raise UsageError(f"`{name}` must be an integer >= 0 (0 = off); received {name}={getattr(self, name)!r}.")
         if not 0 < self.plateau_factor < 1:
-            raise ValueError(f"`plateau_factor` must lie in (0, 1); received plateau_factor={self.plateau_factor!r}.")
+            raise UsageError(f"`plateau_factor` must lie in (0, 1); received plateau_factor={self.plateau_factor!r}.")
         checks.rate("dropout", self.dropout)
         if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0:
-            raise ValueError(
+            raise UsageError(
                 "train_minutes must be >= 0, learning_rate and clipnorm > 0; received "
                 f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
             )
@@ -152,7 +153,7 @@ def parse_override(text):
     key, separator, raw = text.partition("=")
     key = key.strip()
     if not separator or not key:
-        raise ValueError(f"--set {text!r}: expected key=value, e.g. --set units=128.")
+        raise UsageError(f"--set {text!r}: expected key=value, e.g. --set units=128.")
     try:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
@@ -165,7 +166,7 @@ def _set_nested(values, path, value):
     for part in path[:-1]:
         table = table.setdefault(part, {})
         if not isinstance(table, dict):
-            raise ValueError(f"--set {'.'.join(path)}: {part} is not a table.")
+            raise UsageError(f"--set {'.'.join(path)}: {part} is not a table.")
     table[path[-1]] = value
 
 
@@ -174,10 +175,10 @@ def check_keys_and_types(config_class, values, source):
     types_ = _field_types(config_class)
     unknown = sorted(set(values) - set(types_))
     if unknown:
-        raise ValueError(f"{source}: unknown key(s) {unknown}; known keys: {', '.join(sorted(types_))}.")
+        raise UsageError(f"{source}: unknown key(s) {unknown}; known keys: {', '.join(sorted(types_))}.")
     for key, value in values.items():
         if not _accepts(types_[key], value):
-            raise ValueError(f"{source}: {key} = {value!r} has the wrong type; expected {types_[key]}.")
+            raise UsageError(f"{source}: {key} = {value!r} has the wrong type; expected {types_[key]}.")
 
 
 def config_from_dict(config_class, values, source):
@@ -196,12 +197,12 @@ def load_config(config_class, path=None, overrides=()):
     values = {}
     if path is not None:
         if not os.path.isfile(path):
-            raise ValueError(f"--config {path}: no such file.")
+            raise UsageError(f"--config {path}: no such file.")
         with open(path, "rb") as file:
             try:
                 values = tomllib.load(file)
             except tomllib.TOMLDecodeError as error:
-                raise ValueError(f"{path}: not valid TOML ({error}).") from error
+                raise UsageError(f"{path}: not valid TOML ({error}).") from error
         check_keys_and_types(config_class, values, path)
     for override in overrides:
         key_path, value = parse_override(override)
@@ -233,7 +234,7 @@ def read_saved_config(config_class, path):
         ValueError naming the file if it is missing or is not a config of `config_class`.
     """
     if not os.path.isfile(path):
-        raise ValueError(f"{path} not found: train a model into this workdir first.")
+        raise UsageError(f"{path} not found: train a model into this workdir first.")
     with open(path) as file:
         values = json.load(file)
     values.pop("recipe", None)
@@ -251,7 +252,7 @@ def with_overrides(config, overrides, allowed):
     for override in overrides:
         key_path, value = parse_override(override)
         if ".".join(key_path) not in allowed:
-            raise ValueError(f"--set {override}: this verb takes only {', '.join(allowed)}; the others are fixed "
+            raise UsageError(f"--set {override}: this verb takes only {', '.join(allowed)}; the others are fixed "
                              "by the trained model.")
         _set_nested(values, key_path, value)
         check_keys_and_types(type(config), values, f"--set {override}")
@@ -271,7 +272,7 @@ def typed_overrides(config_class, overrides, allowed, verb):
         key = ".".join(key_path)
         if key not in allowed:
             takes = f"only --set {', '.join(allowed)}" if allowed else "no --set"
-            raise ValueError(f"--set {override}: {verb} takes {takes}; the other settings are the trained model's.")
+            raise UsageError(f"--set {override}: {verb} takes {takes}; the other settings are the trained model's.")
         check_keys_and_types(config_class, {key: value}, f"--set {override}")
         values[key] = _coerce(types_[key], value)
     return values
@@ -285,5 +286,5 @@ def replace_values(config, values):
     """
     unknown = sorted(set(values) - {field.name for field in dataclasses.fields(config)})
     if unknown:
-        raise ValueError(f"{', '.join(unknown)} do(es) not apply to {type(config).__name__}.")
+        raise UsageError(f"{', '.join(unknown)} do(es) not apply to {type(config).__name__}.")
     return dataclasses.replace(config, **values)

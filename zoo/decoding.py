@@ -12,6 +12,7 @@ same at every step (an image's feature grid, an encoded source sentence). Both r
 
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo import checks
 
 PAD_ID = 0
@@ -98,7 +99,7 @@ def beam_search(step_fn, initial_state, context, batch_size, start_id, end_id, m
     checks.positive_int("max_length", max_length)
     checks.positive_int("beam_width", beam_width)
     if length_penalty < 0:
-        raise ValueError(f"`length_penalty` must be >= 0; received length_penalty={length_penalty!r}.")
+        raise UsageError(f"`length_penalty` must be >= 0; received length_penalty={length_penalty!r}.")
     k = beam_width
     state = _repeat_beams(initial_state, k)
     context = _repeat_beams(context, k)

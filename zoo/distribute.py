@@ -21,6 +21,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo._internals import clear_restored_epoch, restored_epoch
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -29,7 +30,7 @@ STRATEGIES = ("default", "mirrored", "multi_worker")
 def make_strategy(name):
     """The `tf.distribute` strategy called `name`: "default", "mirrored" or "multi_worker"."""
     if name not in STRATEGIES:
-        raise ValueError(f"`strategy` must be one of {', '.join(STRATEGIES)}; received strategy={name!r}.")
+        raise UsageError(f"`strategy` must be one of {', '.join(STRATEGIES)}; received strategy={name!r}.")
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -42,15 +43,15 @@ def read_tf_config():
     """The cluster and task of $TF_CONFIG; ValueError with an example if it is missing or not JSON."""
     config = os.environ.get("TF_CONFIG")
     if not config:
-        raise ValueError("--strategy multi_worker reads the cluster from $TF_CONFIG, which is not set; e.g. "
+        raise UsageError("--strategy multi_worker reads the cluster from $TF_CONFIG, which is not set; e.g. "
                          'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                          '"task": {"type": "worker", "index": 0}}\' on the first worker.')
     try:
         values = json.loads(config)
     except json.JSONDecodeError as error:
-        raise ValueError(f"$TF_CONFIG is not valid JSON ({error}); received {config!r}.") from error
+        raise UsageError(f"$TF_CONFIG is not valid JSON ({error}); received {config!r}.") from error
     if not isinstance(values, dict) or "cluster" not in values or "task" not in values:
-        raise ValueError(f"$TF_CONFIG must hold a \"cluster\" and a \"task\"; received {config!r}.")
+        raise UsageError(f"$TF_CONFIG must hold a \"cluster\" and a \"task\"; received {config!r}.")
     return values
 
 
@@ -70,7 +71,7 @@ def keras_tuner_environment(tf_config):
     chief_type = "chief" if cluster.get("chief") else "worker"
     host, _, port = cluster[chief_type][0].rpartition(":")
     if not host or not port.isdigit():
-        raise ValueError(f"$TF_CONFIG: the {chief_type} address {cluster[chief_type][0]!r} is not host:port.")
+        raise UsageError(f"$TF_CONFIG: the {chief_type} address {cluster[chief_type][0]!r} is not host:port.")
     task_type, index = task.get("type", "worker"), int(task.get("index", 0))
     tuner_id = "chief" if (task_type, index) == (chief_type, 0) else f"tuner_{task_type}{index}"
     return {"KERASTUNER_TUNER_ID": tuner_id, "KERASTUNER_ORACLE_IP": host, "KERASTUNER_ORACLE_PORT": port}

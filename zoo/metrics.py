@@ -4,6 +4,8 @@ import collections
 
 import sacrebleu
 
+from zoo.errors import UsageError
+
 
 def _reference_streams(references):
     """sacrebleu's layout: stream k holds every example's k-th reference ('' where it has fewer)."""
@@ -25,7 +27,7 @@ def bleu_scores(hypotheses, references, max_order=4):
         `{"bleu1": float, ..., f"bleu{max_order}": float}`.
     """
     if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(f"need one list of references per hypothesis; got {len(hypotheses)} and {len(references)}.")
+        raise UsageError(f"need one list of references per hypothesis; got {len(hypotheses)} and {len(references)}.")
     streams = _reference_streams(references)
     return {
         f"bleu{order}": sacrebleu.BLEU(max_ngram_order=order).corpus_score(list(hypotheses), streams).score
@@ -36,7 +38,7 @@ def bleu_scores(hypotheses, references, max_order=4):
 def chrf(hypotheses, references):
     """Corpus chrF (Popović, 2015), sacrebleu's `CHRF()`, 0–100, against several references per example."""
     if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(f"need one list of references per hypothesis; got {len(hypotheses)} and {len(references)}.")
+        raise UsageError(f"need one list of references per hypothesis; got {len(hypotheses)} and {len(references)}.")
     return sacrebleu.CHRF().corpus_score(list(hypotheses), _reference_streams(references)).score
 
 

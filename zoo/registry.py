@@ -14,6 +14,8 @@ fit the model, so a registered model can be built and trained one step with noth
 import dataclasses
 from typing import Callable
 
+from zoo.errors import UsageError
+
 _MODELS = {}
 
 
@@ -39,7 +41,7 @@ def register_model(name, example_batch):
 
     def decorator(build):
         if name in _MODELS:
-            raise ValueError(f"A model named {name!r} is already registered ({_MODELS[name].build.__module__}).")
+            raise UsageError(f"A model named {name!r} is already registered ({_MODELS[name].build.__module__}).")
         _MODELS[name] = ModelEntry(name, build, example_batch)
         return build
 
@@ -48,7 +50,7 @@ def register_model(name, example_batch):
 
 def _entry(name):
     if name not in _MODELS:
-        raise ValueError(f"Unknown model {name!r}; registered models: {', '.join(list_models())}.")
+        raise UsageError(f"Unknown model {name!r}; registered models: {', '.join(list_models())}.")
     return _MODELS[name]
 
 

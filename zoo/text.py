@@ -11,6 +11,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from zoo.errors import UsageError
+
 PAD, UNKNOWN, START, END = "[PAD]", "[UNK]", "[START]", "[END]"
 RESERVED = (PAD, UNKNOWN, START, END)  # ids 0, 1, 2, 3
 
@@ -60,7 +62,7 @@ class Vocabulary:
         tokens = list(tokens)
         clashes = [t for t in tokens if t in RESERVED]
         if clashes or len(set(tokens)) != len(tokens):
-            raise ValueError(f"`tokens` must be unique and exclude the reserved {RESERVED}; received {clashes or 'duplicates'}.")
+            raise UsageError(f"`tokens` must be unique and exclude the reserved {RESERVED}; received {clashes or 'duplicates'}.")
         self.tokens = list(RESERVED) + tokens
         self.ids = {token: index for index, token in enumerate(self.tokens)}
 
@@ -123,9 +125,9 @@ class Vocabulary:
     @classmethod
     def load(cls, path):
         if not os.path.isfile(path):
-            raise ValueError(f"vocabulary file {path} not found.")
+            raise UsageError(f"vocabulary file {path} not found.")
         with open(path, encoding="utf-8") as file:
             tokens = [line.rstrip("\n") for line in file if line.rstrip("\n")]
         if tuple(tokens[: len(RESERVED)]) != RESERVED:
-            raise ValueError(f"{path}: expected the reserved tokens {RESERVED} on its first lines.")
+            raise UsageError(f"{path}: expected the reserved tokens {RESERVED} on its first lines.")
         return cls(tokens[len(RESERVED) :])

@@ -13,6 +13,7 @@ import time
 
 import keras
 
+from zoo.errors import UsageError
 from zoo.epoch_policy import (
     STOPPED_BY_BUDGET,
     STOPPED_BY_EPOCHS,
@@ -41,7 +42,7 @@ def default_optimizer(learning_rate=1e-3, clipnorm=DEFAULT_CLIPNORM):
         A `keras.optimizers.Adam`.
     """
     if clipnorm is not None and not clipnorm > 0:
-        raise ValueError(f"`clipnorm` must be a positive float or None; received clipnorm={clipnorm!r}.")
+        raise UsageError(f"`clipnorm` must be a positive float or None; received clipnorm={clipnorm!r}.")
     return keras.optimizers.Adam(learning_rate=learning_rate, global_clipnorm=clipnorm)
 
 

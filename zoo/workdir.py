@@ -7,6 +7,7 @@ import time
 
 import keras
 
+from zoo.errors import UsageError
 from zoo.config import read_saved_config, save_config
 from zoo.atomic import atomic_file
 
@@ -24,7 +25,7 @@ def check_resumable(config, workdir, config_class, model_keys):
     changed = [f"{key} {getattr(previous, key)!r} → {getattr(config, key)!r}" for key in model_keys
                if getattr(previous, key) != getattr(config, key)]
     if changed:
-        raise ValueError(
+        raise UsageError(
             f"{workdir} holds the checkpoints of a run with other settings ({'; '.join(changed)}); resuming would "
             f"mix them. Use another --workdir, or delete {os.path.join(workdir, 'checkpoints')} to start over."
         )
@@ -34,7 +35,7 @@ def load_keras_model(workdir, recipe):
     """`workdir/model.keras`, loaded with Keras' safe mode; a clear error if train has not run."""
     path = os.path.join(workdir, "model.keras")
     if not os.path.isfile(path):
-        raise ValueError(f"{path} not found: run `python -m zoo.recipes.{recipe} train` first.")
+        raise UsageError(f"{path} not found: run `python -m zoo.recipes.{recipe} train` first.")
     return keras.models.load_model(path, safe_mode=True)
 
 
@@ -47,7 +48,7 @@ def write_json(path, value):
 def read_json(path, what):
     """The JSON in `path`; ValueError naming the file and `what` wrote it if it is missing."""
     if not os.path.isfile(path):
-        raise ValueError(f"{path} not found: it is written by {what}.")
+        raise UsageError(f"{path} not found: it is written by {what}.")
     with open(path, encoding="utf-8") as file:
         return json.load(file)
 
@@ -75,7 +76,7 @@ def load_trained(workdir, recipe, config_class, model_names):
 def check_same_labels(data_labels, trained_labels):
     """Raises ValueError unless the data's labels are those the model was trained with."""
     if tuple(data_labels) != tuple(trained_labels):
-        raise ValueError(f"the data's labels {list(data_labels)} differ from the trained model's "
+        raise UsageError(f"the data's labels {list(data_labels)} differ from the trained model's "
                          f"{list(trained_labels)}; use the data it was trained on.")
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from zoo.recipes import cli
 
 VERBS = {"train": "t", "predict": "p", "tune": "u"}
@@ -67,3 +69,18 @@ def test_verbs_of_a_trained_model_refuse_what_they_would_ignore(capsys):
 def test_predict_takes_the_keys_its_recipe_lets_it_change():
     status, calls = _run(["predict", "x.png", "--set", "beam_width=2"], predict_keys=("beam_width",))
     assert (status, calls) == (0, [("predict",)])
+
+
+def test_a_usage_error_is_one_line_and_status_2_while_a_bug_keeps_its_traceback(capsys):
+    from zoo.errors import UsageError
+
+    def bad_setting():
+        raise UsageError("--set units=0: units must be a positive integer.")
+
+    def bug():
+        raise ValueError("operands could not be broadcast together")
+
+    assert cli.run_command(bad_setting) == 2
+    assert capsys.readouterr().err == "error: --set units=0: units must be a positive integer.\n"
+    with pytest.raises(ValueError, match="broadcast"):
+        cli.run_command(bug)

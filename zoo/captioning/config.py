@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
 from zoo.encoders.image import BACKBONES
@@ -58,6 +59,6 @@ class CaptioningConfig(RecipeConfig):
         for name in ("validation_fraction", "test_fraction", "word_dropout"):
             checks.rate(name, getattr(self, name))
         if self.length_penalty < 0:
-            raise ValueError(f"`length_penalty` must be >= 0; received length_penalty={self.length_penalty}.")
+            raise UsageError(f"`length_penalty` must be >= 0; received length_penalty={self.length_penalty}.")
         for quantization in self.quantizations:
             checks.one_of("quantizations", quantization, ("float16", "int8", "full_int8"))

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo.data import flickr8k, scenes
 from zoo.data.cache import cached
 from zoo.data.flickr8k import CaptionedImages
@@ -60,7 +61,7 @@ def load_data(config, data_path=None, progress=True, vocabulary=None):
         splits = flickr8k.split(everything, config.validation_fraction, config.test_fraction)
         empty = [name for name in SPLITS if not splits[name].references]
         if empty:
-            raise ValueError(
+            raise UsageError(
                 f"--data {data_path}: the {' and '.join(empty)} split(s) of its {len(everything.names)} images are "
                 "empty; give more images or larger validation_fraction / test_fraction."
             )

@@ -8,6 +8,7 @@ import time
 import keras
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.captioning import plots
 from zoo.captioning.config import CaptioningConfig
 from zoo.captioning.data import TEST_SEEN, load_data, training_datasets
@@ -166,7 +167,7 @@ def export(workdir, model=None, vocabulary=None, config=None, verbose=True, over
         config = dataclasses.replace(config, **overrides)
     path = os.path.join(workdir, EXPORT_IMAGES)
     if not os.path.isfile(path):
-        raise ValueError(f"{path} not found: it is written by train; run train into this workdir first.")
+        raise UsageError(f"{path} not found: it is written by train; run train into this workdir first.")
     with np.load(path) as archive:
         test_images, calibration_images = archive["test"], archive["calibration"]
     return export_captioner(model, vocabulary, config, workdir, test_images, calibration_images, verbose=verbose)

@@ -14,6 +14,7 @@ so every zoo cell also runs inside `keras.layers.RNN`.
 import keras
 from keras import ops
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo._internals import RNN_CELL_DROPOUT_MIXIN
 
@@ -96,7 +97,7 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
     def build(self, input_shape):
         input_dim = input_shape[-1]
         if input_dim is None:
-            raise ValueError(
+            raise UsageError(
                 f"{type(self).__name__} needs a known feature dimension; received input "
                 f"shape {tuple(input_shape)}."
             )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from zoo.errors import UsageError
 from zoo.cells.lstm import LSTMCell
 
 
@@ -48,7 +49,7 @@ class LayerNormLSTMCell(LSTMCell):
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon <= 0:
-            raise ValueError(f"`epsilon` must be a positive float; received epsilon={epsilon!r}.")
+            raise UsageError(f"`epsilon` must be a positive float; received epsilon={epsilon!r}.")
         self.epsilon = float(epsilon)
 
     def build(self, input_shape):

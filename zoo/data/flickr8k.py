@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.data.images import read_image_file
 from zoo.data.skipped import SkippedLines
 from zoo.data.splits import assign_splits, describe_moves
@@ -43,15 +44,15 @@ def read_captions(directory, skip):
     """`{image name: [captions]}` from `directory/captions.txt`, in file order."""
     path = os.path.join(directory, "captions.txt")
     if not os.path.isfile(path):
-        raise ValueError(f"{path}: not found; a Flickr8k folder holds Images/ and captions.txt (CSV image,caption).")
+        raise UsageError(f"{path}: not found; a Flickr8k folder holds Images/ and captions.txt (CSV image,caption).")
     captions = collections.OrderedDict()
     with open(path, newline="", encoding="utf-8", errors="replace") as file:
         rows = csv.reader(file)
         header = next(rows, None)
         if header is None:
-            raise ValueError(f"{path}: the file is empty; expected a header line 'image,caption' and caption rows.")
+            raise UsageError(f"{path}: the file is empty; expected a header line 'image,caption' and caption rows.")
         if [h.strip().lower() for h in header] != HEADER:
-            raise ValueError(f"{path}:1: expected the header 'image,caption'; found {','.join(header)!r}.")
+            raise UsageError(f"{path}:1: expected the header 'image,caption'; found {','.join(header)!r}.")
         for line, row in enumerate(rows, start=2):
             if not row:
                 continue
@@ -66,7 +67,7 @@ def read_captions(directory, skip):
             else:
                 captions.setdefault(name, []).append(caption)
     if not captions:
-        raise ValueError(f"{path}: no usable caption rows (see the skipped rows above).")
+        raise UsageError(f"{path}: no usable caption rows (see the skipped rows above).")
     return captions
 
 
@@ -88,7 +89,7 @@ def read_flickr8k(directory, image_size, progress=True, stream=sys.stderr):
     import keras
 
     if not os.path.isdir(directory):
-        raise ValueError(f"--data {directory}: not a directory; expected a folder with Images/ and captions.txt.")
+        raise UsageError(f"--data {directory}: not a directory; expected a folder with Images/ and captions.txt.")
     skip = SkippedLines(stream)
     captions = read_captions(directory, skip)
     images, references, names = [], [], []
@@ -105,7 +106,7 @@ def read_flickr8k(directory, image_size, progress=True, stream=sys.stderr):
         if bar is not None:
             bar.update(index + 1)
     if not images:
-        raise ValueError(f"{directory}: none of the images could be read.")
+        raise UsageError(f"{directory}: none of the images could be read.")
     everything = CaptionedImages(np.stack(images), references, names)
     return everything, skip.counts
 

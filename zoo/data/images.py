@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from zoo.errors import UsageError
+
 
 def decode_image(image_bytes, image_size):
     """Encoded PNG/JPEG/GIF/BMP bytes → float32 (image_size, image_size, 3), pixels in [0, 255].
@@ -32,8 +34,8 @@ def read_image_file(path, image_size):
     except tf.errors.OpError as error:
         reasons = {tf.errors.NotFoundError: "no such file", tf.errors.PermissionDeniedError: "permission denied",
                    tf.errors.FailedPreconditionError: "not a file"}
-        raise ValueError(f"{path}: {reasons.get(type(error), 'cannot be read')}.") from None
+        raise UsageError(f"{path}: {reasons.get(type(error), 'cannot be read')}.") from None
     try:
         return decode_image(data, image_size).numpy()
     except tf.errors.OpError:
-        raise ValueError(f"{path}: not a readable PNG/JPEG/GIF/BMP image.") from None
+        raise UsageError(f"{path}: not a readable PNG/JPEG/GIF/BMP image.") from None

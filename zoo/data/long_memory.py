@@ -10,6 +10,8 @@
 
 import numpy as np
 
+from zoo.errors import UsageError
+
 ADDING_BASELINE_MSE = 1.0 / 6.0  # the variance of the sum of two uniform values: MSE of always answering 1.0
 BLANK = 0  # the copy task's token ids: 0 blank, 1 delimiter, 2.. the symbols
 DELIMITER = 1
@@ -18,7 +20,7 @@ DELIMITER = 1
 def adding_problem(count, length, rng):
     """`(inputs float32 (count, length, 2), targets float32 (count,))`."""
     if length < 2:
-        raise ValueError(f"the adding problem needs length >= 2; received {length}.")
+        raise UsageError(f"the adding problem needs length >= 2; received {length}.")
     inputs = np.zeros((count, length, 2), np.float32)
     inputs[..., 0] = rng.random((count, length))
     rows = np.arange(count)
@@ -34,7 +36,7 @@ def copy_task(count, length, rng, symbols=5, alphabet=8):
     Targets: blanks, then the symbols over the last `symbols` steps.
     """
     if length < 1 or symbols < 1 or alphabet < 2:
-        raise ValueError(f"the copy task needs length >= 1, symbols >= 1, alphabet >= 2; received {length}, "
+        raise UsageError(f"the copy task needs length >= 1, symbols >= 1, alphabet >= 2; received {length}, "
                          f"{symbols}, {alphabet}.")
     steps = 2 * symbols + length
     sequence = rng.integers(2, alphabet + 2, size=(count, symbols)).astype(np.int32)

@@ -16,6 +16,8 @@ import datetime
 
 import numpy as np
 
+from zoo.errors import UsageError
+
 TARGET_LANGUAGES = ("ru", "de", "fr", "es")
 SPLITS = ("train", "validation", "test")
 VERSION = 1  # bump when generation changes: it keys the cache
@@ -93,9 +95,9 @@ def generate(split, count, target="ru", seed=0):
         A list of `(source, target)` string pairs.
     """
     if split not in SPLITS:
-        raise ValueError(f"`split` must be one of {SPLITS}; received split={split!r}.")
+        raise UsageError(f"`split` must be one of {SPLITS}; received split={split!r}.")
     if target not in TARGET_LANGUAGES:
-        raise ValueError(f"`target_lang` must be one of {TARGET_LANGUAGES}; received {target!r}.")
+        raise UsageError(f"`target_lang` must be one of {TARGET_LANGUAGES}; received {target!r}.")
     rng = np.random.default_rng([seed, SPLITS.index(split)])
     pairs = []
     while len(pairs) < count:

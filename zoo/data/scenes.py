@@ -18,6 +18,8 @@ import itertools
 import numpy as np
 from PIL import Image, ImageDraw
 
+from zoo.errors import UsageError
+
 SHAPES = ("circle", "square", "triangle", "diamond")
 COLOURS = {
     "red": (220, 40, 40),
@@ -58,7 +60,7 @@ def _pairs_for(split):
 def random_scene(rng, split):
     """1–3 objects, left to right; a test scene contains at least one held-out pair."""
     if split not in SPLITS:
-        raise ValueError(f"`split` must be one of {SPLITS}; received split={split!r}.")
+        raise UsageError(f"`split` must be one of {SPLITS}; received split={split!r}.")
     allowed, required = _pairs_for(split)
     count = int(rng.integers(1, 4))
     pairs = [allowed[i] for i in rng.integers(0, len(allowed), size=count)]
@@ -130,7 +132,7 @@ def generate(split, count, seed=0, image_size=64):
         image_size: int, default 64.
     """
     if split not in SPLITS:
-        raise ValueError(f"`split` must be one of {SPLITS}; received split={split!r}.")
+        raise UsageError(f"`split` must be one of {SPLITS}; received split={split!r}.")
     rng = np.random.default_rng([seed, SPLITS.index(split)])
     images, references = [], []
     for _ in range(count):

@@ -8,6 +8,7 @@ counted. A missing file, or one with no usable line, is an error.
 import os
 import sys
 
+from zoo.errors import UsageError
 from zoo.data.skipped import SkippedLines
 
 
@@ -27,7 +28,7 @@ def read_sentence_pairs(path, reverse=False, stream=sys.stderr):
         ValueError naming the file if it is missing or holds no usable pair.
     """
     if not os.path.isfile(path):
-        raise ValueError(f"--data {path}: no such file; expected tab-separated pairs (source<TAB>target).")
+        raise UsageError(f"--data {path}: no such file; expected tab-separated pairs (source<TAB>target).")
     skip, pairs, seen = SkippedLines(stream), [], set()
     with open(path, "rb") as file:
         for number, raw in enumerate(file, start=1):
@@ -55,5 +56,5 @@ def read_sentence_pairs(path, reverse=False, stream=sys.stderr):
             seen.add((source, target))
             pairs.append((source, target))
     if not pairs:
-        raise ValueError(f"{path}: no usable sentence pairs (see the skipped lines above).")
+        raise UsageError(f"{path}: no usable sentence pairs (see the skipped lines above).")
     return pairs, skip.counts

@@ -22,6 +22,7 @@ import dataclasses
 
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.data.cache import cached
 from zoo.data.utterances import SAMPLE_RATE, Utterance
 
@@ -218,7 +219,7 @@ def generate(split, count, seed=0):
         list of `zoo.data.utterances.Utterance`; waveforms at 16 kHz, labels from `LABELS`.
     """
     if split not in SPLIT_SPEAKERS:
-        raise ValueError(f"`split` must be one of {tuple(SPLIT_SPEAKERS)}; received split={split!r}.")
+        raise UsageError(f"`split` must be one of {tuple(SPLIT_SPEAKERS)}; received split={split!r}.")
     arrays, extras = cached(f"speech-v{VERSION}-seed{seed}-{split}-{count}", lambda: _build(split, count, seed))
     offsets, table = arrays["offsets"], arrays["segments"]
     utterances = []

@@ -7,6 +7,7 @@ import os
 import random
 import sysconfig
 
+from zoo.errors import UsageError
 from zoo.data.skipped import SkippedLines
 
 SPLITS = ("train", "validation", "test")
@@ -62,11 +63,11 @@ def text_files_at(path):
     if os.path.isfile(path):
         return [path]
     if not os.path.isdir(path):
-        raise ValueError(f"--data {path}: no such file or folder; expected a .txt file or a folder of .txt files.")
+        raise UsageError(f"--data {path}: no such file or folder; expected a .txt file or a folder of .txt files.")
     files = sorted(os.path.join(root, name) for root, _, names in os.walk(path) for name in names
                    if name.endswith(".txt"))  # fmt: skip
     if not files:
-        raise ValueError(f"--data {path}: the folder holds no .txt files.")
+        raise UsageError(f"--data {path}: the folder holds no .txt files.")
     return files
 
 
@@ -132,5 +133,5 @@ def load_corpus(data, validation_fraction, test_fraction, seed, max_characters=0
     short = [name for name in SPLITS if len(split_texts[name]) < 2]
     if short:
         where = f"--data {data}" if data else source
-        raise ValueError(f"{where}: too little text; the {', '.join(short)} split(s) would be empty.")
+        raise UsageError(f"{where}: too little text; the {', '.join(short)} split(s) would be empty.")
     return Corpus(split_texts, source, files, sum(skipped.counts.values()))

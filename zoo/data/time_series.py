@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.data.skipped import SkippedLines
 
 MISSING = {"", "nan", "na", "n/a", "null", "none", "?"}
@@ -46,7 +47,7 @@ def fill_gaps(values):
     values = np.asarray(values, np.float64)
     missing = np.isnan(values)
     if missing.all():
-        raise ValueError("the series holds no numbers.")
+        raise UsageError("the series holds no numbers.")
     known = np.flatnonzero(~missing)
     filled = values.copy()
     filled[missing] = np.interp(np.flatnonzero(missing), known, values[known])
@@ -102,9 +103,9 @@ def read_series_csv(path, season=1, stream=None):
             delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
             rows = list(csv.reader(file, delimiter=delimiter))
     except FileNotFoundError:
-        raise ValueError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
+        raise UsageError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
     except UnicodeDecodeError as error:
-        raise ValueError(f"--data {path}: not UTF-8 text ({error.reason}).") from None
+        raise UsageError(f"--data {path}: not UTF-8 text ({error.reason}).") from None
     rows = [(number, row) for number, row in enumerate(rows, 1) if row and any(field.strip() for field in row)]
     if rows:
         try:
@@ -124,7 +125,7 @@ def read_series_csv(path, season=1, stream=None):
         times.append(row[0].strip() if width > 1 else str(len(times)))
         values.append(np.nan if value is None else value)
     if np.sum(~np.isnan(np.asarray(values, np.float64))) < 3:
-        raise ValueError(f"--data {path}: fewer than 3 numbers; expected a CSV of time,value rows.")
+        raise UsageError(f"--data {path}: fewer than 3 numbers; expected a CSV of time,value rows.")
     filled_values, filled = fill_gaps(values)
     return Series(filled_values, times, path, season=season, filled=filled, skipped=sum(skipped.counts.values()))
 

@@ -13,6 +13,7 @@ import wave
 
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.data.skipped import SkippedLines
 from zoo.data.splits import assign_splits, describe_moves, empty_splits
 from zoo.data.utterances import Utterance
@@ -47,7 +48,7 @@ def fold_timit_39(label):
         ValueError if `label` is not one of the 61 TIMIT phones.
     """
     if label not in _TIMIT_61:
-        raise ValueError(f"label {label} is not a TIMIT phone; fold_timit_39 needs TIMIT labels")
+        raise UsageError(f"label {label} is not a TIMIT phone; fold_timit_39 needs TIMIT labels")
     return _FOLD.get(label, label)
 
 
@@ -58,22 +59,22 @@ def _read_riff(path):
         with open(path, "rb") as file:
             head = file.read(8)
         if not head:
-            raise ValueError(f"{path}: the file is empty; {expected}.")
+            raise UsageError(f"{path}: the file is empty; {expected}.")
         if head.startswith(b"NIST_1A"):
-            raise ValueError(f"{path}: a NIST SPHERE file (original TIMIT audio), not RIFF; convert it to RIFF "
+            raise UsageError(f"{path}: a NIST SPHERE file (original TIMIT audio), not RIFF; convert it to RIFF "
                              f"first, e.g. `sox in.WAV out.wav`.")
         with wave.open(path, "rb") as audio:
             channels, width, rate = audio.getnchannels(), audio.getsampwidth(), audio.getframerate()
             frames = audio.readframes(audio.getnframes())
     except (OSError, EOFError, wave.Error) as error:
-        raise ValueError(f"{path}: not a readable RIFF/WAVE file ({error}); {expected}.") from None
+        raise UsageError(f"{path}: not a readable RIFF/WAVE file ({error}); {expected}.") from None
     if channels != 1:
-        raise ValueError(f"{path}: {channels} channels; {expected} (mono, one channel).")
+        raise UsageError(f"{path}: {channels} channels; {expected} (mono, one channel).")
     if width != 2:
-        raise ValueError(f"{path}: {8 * width}-bit samples; {expected} (16-bit PCM).")
+        raise UsageError(f"{path}: {8 * width}-bit samples; {expected} (16-bit PCM).")
     samples = np.frombuffer(frames[:len(frames) // 2 * 2], dtype="<i2")
     if samples.size == 0:
-        raise ValueError(f"{path}: no samples; {expected}.")
+        raise UsageError(f"{path}: no samples; {expected}.")
     return samples.astype(np.float32) / 32768.0, rate
 
 
@@ -119,20 +120,20 @@ def read_phn(path, num_samples):
                 continue
             where = f"{path}:{number}"
             if len(fields) != 3 or not (fields[0].isdecimal() and fields[1].isdecimal()):
-                raise ValueError(f"{where}: expected 'start_sample end_sample label' with non-negative integer "
+                raise UsageError(f"{where}: expected 'start_sample end_sample label' with non-negative integer "
                                  f"samples; found {line.strip()!r}.")
             start, end, label = int(fields[0]), int(fields[1]), fields[2]
             if start >= end:
-                raise ValueError(f"{where}: expected start < end; found {start} {end}.")
+                raise UsageError(f"{where}: expected start < end; found {start} {end}.")
             if end > num_samples:
-                raise ValueError(f"{where}: range {start}-{end} ends past the audio ({num_samples} samples).")
+                raise UsageError(f"{where}: range {start}-{end} ends past the audio ({num_samples} samples).")
             if segments and start != segments[-1][1]:
                 problem = "overlaps" if start < segments[-1][1] else "leaves a gap after"
-                raise ValueError(f"{where}: range {start}-{end} {problem} the previous one, which ends at "
+                raise UsageError(f"{where}: range {start}-{end} {problem} the previous one, which ends at "
                                  f"{segments[-1][1]}; ranges must be contiguous.")
             segments.append((start, end, label))
     if not segments:
-        raise ValueError(f"{path}: the file is empty; expected lines 'start_sample end_sample label'.")
+        raise UsageError(f"{path}: the file is empty; expected lines 'start_sample end_sample label'.")
     return segments
 
 
@@ -217,7 +218,7 @@ def split_utterances(utterances, validation_fraction=0.1, test_fraction=0.1, spl
         recipe refuses that, naming the setting that fixes it.
     """
     if split_by not in SPLIT_UNITS:
-        raise ValueError(f"split_by must be one of {SPLIT_UNITS}; received {split_by!r}.")
+        raise UsageError(f"split_by must be one of {SPLIT_UNITS}; received {split_by!r}.")
     notes = []
     if split_by in ("auto", "speaker"):
         speakers = {u.speaker for u in utterances}
@@ -271,7 +272,7 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None, validation_f
         ValueError naming `directory` if it is not a folder or yields no usable utterance.
     """
     if not os.path.isdir(directory):
-        raise ValueError(f"{directory}: not a directory; expected a folder of .wav files, each with a .phn beside it.")
+        raise UsageError(f"{directory}: not a directory; expected a folder of .wav files, each with a .phn beside it.")
     skip = SkippedLines() if skip is None else skip
     counts = collections.Counter()
 
@@ -321,7 +322,7 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None, validation_f
         utterances.append(utterance)
         labels.update(label for _, _, label in segments)
     if not labels:
-        raise ValueError(f"{directory}: no usable utterance ({sum(counts.values())} skipped; see the messages above).")
+        raise UsageError(f"{directory}: no usable utterance ({sum(counts.values())} skipped; see the messages above).")
     officials = {u.name: _official_split(u.name) for u in utterances}
     splits, unit, notes = split_utterances(
         [_WithOfficial(u, officials[u.name]) for u in utterances], validation_fraction, test_fraction, split_by)

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW
 
@@ -57,7 +58,7 @@ class LogMelFrontEnd(keras.layers.Layer):
         self.window = checks.positive_int("window", window)
         self.hop = checks.positive_int("hop", hop)
         if not 0 <= lower_hz < upper_hz <= sample_rate / 2:
-            raise ValueError(f"Expected 0 <= lower_hz < upper_hz <= sample_rate / 2; received lower_hz={lower_hz}, "
+            raise UsageError(f"Expected 0 <= lower_hz < upper_hz <= sample_rate / 2; received lower_hz={lower_hz}, "
                              f"upper_hz={upper_hz}, sample_rate={sample_rate}.")
         self.lower_hz, self.upper_hz = float(lower_hz), float(upper_hz)
         self.fft_length = 1 << (self.window - 1).bit_length()

@@ -5,6 +5,7 @@ import os
 import keras
 from keras import ops
 
+from zoo.errors import UsageError
 from zoo import checks
 
 BACKBONES = ("small_cnn", "factored_cnn", "mobilenet_v3_small")
@@ -106,7 +107,7 @@ def mobilenet_v3_small(image_size=224, weights_path=None, name="image_encoder"):
         name: str, the model's name.
     """
     if weights_path is not None and not os.path.isfile(weights_path):
-        raise ValueError(f"encoder_weights: {weights_path} is not a file; give the path of a local weights file.")
+        raise UsageError(f"encoder_weights: {weights_path} is not a file; give the path of a local weights file.")
     image = keras.Input((image_size, image_size, 3), name="image")
     backbone = keras.applications.MobileNetV3Small(
         input_shape=(image_size, image_size, 3), include_top=False, weights=None, include_preprocessing=True
@@ -121,6 +122,6 @@ def image_encoder(backbone="small_cnn", image_size=64, weights_path=None):
     checks.one_of("encoder", backbone, BACKBONES)
     if backbone in ("small_cnn", "factored_cnn"):
         if weights_path is not None:
-            raise ValueError(f"encoder_weights applies to a keras.applications backbone, not to {backbone}.")
+            raise UsageError(f"encoder_weights applies to a keras.applications backbone, not to {backbone}.")
         return small_cnn(image_size) if backbone == "small_cnn" else factored_cnn(image_size)
     return mobilenet_v3_small(image_size, weights_path)

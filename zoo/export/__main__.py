@@ -74,7 +74,10 @@ def export_recipe_workdir(module_name, args):
         overrides["quantizations"] = ()
     try:
         importlib.import_module(module_name).export(args.workdir, overrides=overrides)
-    except (ExportError, ValueError) as error:
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
@@ -96,6 +99,7 @@ def main(argv=None):
     import keras
 
     import zoo  # noqa: F401  (registers zoo's layers for loading)
+    from zoo.errors import UsageError
     from zoo.export import ExportError, export_model
 
     model = keras.models.load_model(model_path, safe_mode=True)
@@ -118,7 +122,10 @@ def main(argv=None):
             quantizations=quantizations, gpu_delegate=args.gpu_delegate, fused_lstm=args.fused_lstm,
             representative_inputs=representative,
         )
-    except (ExportError, ValueError) as error:
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

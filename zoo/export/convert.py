@@ -9,6 +9,7 @@ import argparse
 import subprocess
 import sys
 
+from zoo.errors import UsageError
 from zoo.export.errors import ExportError
 
 QUANTIZATIONS = ("none", "float16", "int8", "full_int8")
@@ -59,7 +60,7 @@ def convert(saved_model_dir, signature, quantization="none", representative_path
         converter.target_spec.supported_types = [tf.float16]
     if quantization == "full_int8":
         if representative_path is None:
-            raise ValueError("full_int8 quantization needs a representative dataset (--representative NPZ).")
+            raise UsageError("full_int8 quantization needs a representative dataset (--representative NPZ).")
         samples = representative_samples(representative_path)
         # Samples are dicts by input name: the converter matches them to the signature's inputs.
         converter.representative_dataset = lambda: iter(samples)

@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.export.tflite_files import tflite_file_name
 from zoo.export.tflite_model import TFLiteModel
 from zoo.text import END, START, Vocabulary
@@ -48,7 +49,7 @@ class DecoderRunner:
         for stem in ("encoder", "decoder_step"):
             path = os.path.join(workdir, tflite_file_name(stem, quantization))
             if not os.path.isfile(path):
-                raise ValueError(f"{path} not found: run the recipe's export first.")
+                raise UsageError(f"{path} not found: run the recipe's export first.")
             with open(path, "rb") as file:
                 files.append(file.read())
         return cls(files[0], files[1], vocabulary_class.load(os.path.join(workdir, vocabulary_file)), max_length)

@@ -183,10 +183,10 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
             runner = DecoderRunner(files[0], files[1], vocabulary, max_length)
             outputs, tokens = runner_agreement(runner, examples, keras_ids, vocabulary.ids[END])
             if quantization == "none" and outputs < 1.0:
-                raise ExportError(f"{names[1]}: the TFLite runner's greedy outputs differ from the Keras model's "
+                raise ExportError(artifact=names[1], reason=f"the TFLite runner's greedy outputs differ from the Keras model's "
                                   f"on {1 - outputs:.1%} of {len(examples)} test inputs")
             if tokens < agreement_threshold:
-                raise ExportError(f"{names[1]}: picks the Keras model's token at {tokens:.1%} of the steps of "
+                raise ExportError(artifact=names[1], reason=f"picks the Keras model's token at {tokens:.1%} of the steps of "
                                   f"{len(examples)} test inputs, below {agreement_threshold:.1%}")
             decode_latency = tflite_files.latency_ms(lambda: runner.ids(encoder_inputs), repeats=3)
             for name, data, report in zip(names, files, reports):

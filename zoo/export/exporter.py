@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo import atomic
 from zoo.export import parity, saved_model
 from zoo.export.fused import export_fused_lstm_tflite
@@ -23,11 +24,11 @@ def _as_input_dict(model, example_inputs):
     if isinstance(example_inputs, dict):
         missing = [n for n in names if n not in example_inputs]
         if missing:
-            raise ValueError(f"`example_inputs` lacks model input(s) {missing}; it has {sorted(example_inputs)}.")
+            raise UsageError(f"`example_inputs` lacks model input(s) {missing}; it has {sorted(example_inputs)}.")
         return {n: np.asarray(example_inputs[n]) for n in names}
     arrays = list(example_inputs) if isinstance(example_inputs, (list, tuple)) else [example_inputs]
     if len(arrays) != len(names):
-        raise ValueError(f"`example_inputs` must hold {len(names)} array(s), one per model input {names}.")
+        raise UsageError(f"`example_inputs` must hold {len(names)} array(s), one per model input {names}.")
     return {n: np.asarray(a) for n, a in zip(names, arrays)}
 
 
@@ -69,7 +70,7 @@ def write_saved_model(workdir, save, check):
         save(staging)
         ops = saved_model.graph_op_types(staging)
         if saved_model.cudnn_ops(ops):
-            raise ExportError(f"serving/1: the graph holds cuDNN ops {saved_model.cudnn_ops(ops)}")
+            raise ExportError(artifact="serving/1", reason=f"the graph holds cuDNN ops {saved_model.cudnn_ops(ops)}")
         result, run = check(tf.saved_model.load(staging))
         latency = latency_ms(run)
     return dict(artifact="serving/1", bytes=_directory_size(target), ops=ops, **result, latency_ms=latency)
@@ -136,7 +137,7 @@ def calibration_batches(model, representative_inputs, inputs):
     batch = next(iter(inputs.values())).shape[0]
     for name, values in arrays.items():
         if values.shape[1:] != inputs[name].shape[1:] or len(values) < batch:
-            raise ValueError(
+            raise UsageError(
                 f"`representative_inputs` {name!r} must hold at least {batch} rows of shape "
                 f"{inputs[name].shape[1:]} (the example inputs' fixed shape); received {values.shape}."
             )
@@ -151,13 +152,13 @@ def export_full_int8(model, workdir, inputs, expected, agreement_threshold, repr
     WHILE loop), checked by argmax agreement before it is written."""
     name = tflite_file_name("model", "full_int8")
     if not representative:
-        raise ExportError(f"{name}: full-integer quantization needs `representative_inputs` (training data) "
-                          "to calibrate on")
+        raise ExportError(artifact=name, reason="full-integer quantization needs `representative_inputs` (training "
+                          "data) to calibrate on")
     source = os.path.join(scratch, "full_int8_source")
     try:
         save_unrolled(model, inputs, source, TFLITE_SIGNATURE)
     except ExportError as error:
-        raise ExportError(f"{name}: {error}") from error
+        raise ExportError(artifact=name, reason=error.reason) from error
     data, ops = convert_built_in(source, TFLITE_SIGNATURE, name, "full_int8", scratch, representative=representative)
     return prove_and_write_tflite(workdir, name, data, ops, inputs,
                                   lambda actual: parity.check_agreement(name, expected, actual, agreement_threshold))
@@ -190,8 +191,8 @@ def export_keras_and_serving(model, workdir, example, write_serving):
 
 
 def refusal_row(error):
-    """The report row of an artifact refused by `error` (its message starts with the artifact's name)."""
-    return dict(artifact=str(error).split(":")[0], refused=str(error))
+    """The report row of the artifact `error` (an `ExportError`) refused."""
+    return dict(artifact=error.artifact, refused=str(error))
 
 
 def export_model(

@@ -52,10 +52,10 @@ def export_gpu_delegate_tflite(model, workdir, inputs, expected, tolerance, scra
     try:
         save_unrolled(model, inputs, source, TFLITE_SIGNATURE)
     except ExportError as error:
-        raise ExportError(f"{GPU_DELEGATE_FILE}: {error}") from error
+        raise ExportError(artifact=GPU_DELEGATE_FILE, reason=error.reason) from error
     data, ops = convert_built_in(source, TFLITE_SIGNATURE, GPU_DELEGATE_FILE, "none", scratch)
     outside = unsupported_ops(ops)
     if outside:
-        raise ExportError(f"{GPU_DELEGATE_FILE}: ops the TFLite GPU delegate does not run: {outside}")
+        raise ExportError(artifact=GPU_DELEGATE_FILE, reason=f"ops the TFLite GPU delegate does not run: {outside}")
     return prove_and_write_tflite(workdir, GPU_DELEGATE_FILE, data, ops, inputs,
                                   lambda actual: parity.check_float(GPU_DELEGATE_FILE, expected, actual, tolerance))

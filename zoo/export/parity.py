@@ -27,23 +27,23 @@ def check_float(artifact, expected, actual, tolerance, argmax=True):
     for name in expected:
         reference, candidate = np.asarray(expected[name]), np.asarray(actual[name])
         if reference.shape != candidate.shape:
-            raise ExportError(f"{artifact}: output '{name}' has shape {candidate.shape}, expected {reference.shape}")
+            raise ExportError(artifact=artifact, reason=f"output '{name}' has shape {candidate.shape}, expected {reference.shape}")
         if not np.issubdtype(reference.dtype, np.floating):
             if not np.array_equal(reference, candidate):
-                raise ExportError(f"{artifact}: output '{name}' differs from the Keras model")
+                raise ExportError(artifact=artifact, reason=f"output '{name}' differs from the Keras model")
             continue
         difference = float(np.max(np.abs(reference.astype(np.float64) - candidate)))
         worst = max(worst, difference)
         if difference > tolerance:
             raise ExportError(
-                f"{artifact}: output '{name}' differs from the Keras model by {difference:.3g} "
+                artifact=artifact, reason=f"output '{name}' differs from the Keras model by {difference:.3g} "
                 f"(tolerance {tolerance:g})"
             )
         if argmax and reference.shape[-1] > 1:
             same = np.argmax(reference, -1) == np.argmax(candidate, -1)
             decisive = _top_two_margin(reference) > tolerance
             if not same[decisive].all():
-                raise ExportError(f"{artifact}: output '{name}' picks a different argmax where the margin is clear")
+                raise ExportError(artifact=artifact, reason=f"output '{name}' picks a different argmax where the margin is clear")
             agreements.append(float(same.mean()))
     if not argmax:
         return {"max_abs_diff": worst, "argmax_agreement": None}
@@ -67,7 +67,7 @@ def check_agreement(artifact, expected, actual, threshold):
     rate = min(rates) if rates else 1.0
     if rate < threshold:
         raise ExportError(
-            f"{artifact}: agrees with the Keras model's argmax on {rate:.1%} of positions, below the "
+            artifact=artifact, reason=f"agrees with the Keras model's argmax on {rate:.1%} of positions, below the "
             f"threshold {threshold:.1%} (max abs difference {worst:.3g})"
         )
     return {"max_abs_diff": worst, "argmax_agreement": rate}
@@ -85,7 +85,7 @@ def check_texts(artifact, expected, actual, what):
     differing = [(e, a) for e, a in zip(expected, actual) if e != a]
     if differing or len(expected) != len(actual):
         example = f", e.g. {differing[0][1]!r} instead of {differing[0][0]!r}" if differing else ""
-        raise ExportError(f"{artifact}: {len(differing)} of {len(expected)} {what} differ from the Keras model's"
+        raise ExportError(artifact=artifact, reason=f"{len(differing)} of {len(expected)} {what} differ from the Keras model's"
                           f"{example}")
     return {"max_abs_diff": 0.0, "argmax_agreement": 1.0}
 

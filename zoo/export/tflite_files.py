@@ -48,13 +48,13 @@ def convert_built_in(source, signature, name, quantization, scratch, representat
         convert.convert_in_subprocess(source, signature, quantization, converted,
                                       representative_path=representative_path)
     except ExportError as error:
-        raise ExportError(f"{name}: {error}") from error
+        raise ExportError(artifact=name, reason=error.reason) from error
     with open(converted, "rb") as file:
         data = file.read()
     ops = tflite_model.operator_names(data)
     custom = [op for op in ops if op.startswith("CUSTOM")]
     if custom:
-        raise ExportError(f"{name}: holds non-built-in ops {custom}")
+        raise ExportError(artifact=name, reason=f"holds non-built-in ops {custom}")
     return data, ops
 
 
@@ -68,7 +68,7 @@ def prove_and_write_tflite(workdir, name, data, ops, inputs, check, run=None):
     try:
         actual = run(runner)
     except (RuntimeError, ValueError) as error:
-        raise ExportError(f"{name}: the TFLite runtime could not run it: {error}") from error
+        raise ExportError(artifact=name, reason=f"the TFLite runtime could not run it: {error}") from error
     result = check(actual)
     latency = latency_ms(lambda: run(runner))
     atomic.write_bytes(os.path.join(workdir, name), data)

@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
 from zoo.data.time_series import EMBEDDED
@@ -52,7 +53,7 @@ class ForecastingConfig(RecipeConfig):
             checks.one_of("quantizations", quantization, ("float16", "int8"))
         if self.season < 0 or not 0 < self.anomaly_quantile < 1 or self.export_tolerance <= 0 \
                 or self.quantized_tolerance <= 0:
-            raise ValueError("season must be >= 0, anomaly_quantile in (0, 1), export_tolerance and "
+            raise UsageError("season must be >= 0, anomaly_quantile in (0, 1), export_tolerance and "
                              f"quantized_tolerance > 0; received {self.season}, {self.anomaly_quantile}, "
                              f"{self.export_tolerance} and {self.quantized_tolerance}.")
         checks.split_fractions(self.validation_fraction, self.test_fraction)

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
+from zoo.errors import UsageError
 from zoo.config import read_saved_config, replace_values
 from zoo.data.time_series import load_series, read_series_csv
 from zoo.forecasting.config import ForecastingConfig
@@ -58,7 +59,7 @@ def load_data(config, stream=None):
     validation_end = int(length * (1 - config.test_fraction))
     if train_end < config.window + config.horizon or min(validation_end - train_end, length - validation_end) < \
             config.horizon:  # fmt: skip
-        raise ValueError(f"{series.name}: {length} values are too few for a window of {config.window} and a horizon "
+        raise UsageError(f"{series.name}: {length} values are too few for a window of {config.window} and a horizon "
                          f"of {config.horizon} in each split; lower window / horizon or use a longer series.")
     scale = float(np.std(series.values[:train_end])) or 1.0
     return ForecastData(series, train_end, validation_end, scale)
@@ -192,11 +193,11 @@ def history_from(inputs, window):
         values = np.array([float(text) for text in inputs])
     except ValueError:
         if len(inputs) != 1:
-            raise ValueError("predict takes numbers (the latest values, oldest first) or one CSV file of "
+            raise UsageError("predict takes numbers (the latest values, oldest first) or one CSV file of "
                              f"time,value rows; received {inputs}.") from None
         values = read_series_csv(inputs[0]).values
     if len(values) < 2:
-        raise ValueError(f"predict needs at least 2 values of history; received {len(values)}.")
+        raise UsageError(f"predict needs at least 2 values of history; received {len(values)}.")
     return values[-window:]
 
 

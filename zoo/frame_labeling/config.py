@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
 
@@ -63,4 +64,4 @@ class FrameLabelingConfig(RecipeConfig):
             checks.one_of("quantizations", quantization, ("float16", "int8"))
         checks.rate("agreement_threshold", self.agreement_threshold)
         if self.tflite_seconds <= 0.025:
-            raise ValueError(f"tflite_seconds must exceed one 25 ms window; received {self.tflite_seconds}.")
+            raise UsageError(f"tflite_seconds must exceed one 25 ms window; received {self.tflite_seconds}.")

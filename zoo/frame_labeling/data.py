@@ -7,6 +7,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo.data import speech
 from zoo.data.skipped import SkippedLines
 from zoo.data.utterances import SAMPLE_RATE, WINDOW, frame_count, frame_labels
@@ -75,7 +76,7 @@ def load_data(config):
     empty = [split for split in SPLITS if not timit.splits[split]]
     if empty:
         unit = "speakers" if timit.split_unit == "speaker" else "utterances"
-        raise ValueError(
+        raise UsageError(
             f"{config.data}: no usable utterance in the {' and '.join(empty)} split(s): too few {unit} "
             f"(split_by={config.split_by!r}, validation_fraction={config.validation_fraction}, test_fraction="
             f"{config.test_fraction}; a TEST folder is the test split). Add {unit}"

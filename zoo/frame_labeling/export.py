@@ -63,7 +63,7 @@ def keras_label_ids(model, utterances, data):
 def _agreement(name, expected, actual):
     if expected.shape != actual.shape or not np.array_equal(expected, actual):
         same = float(np.mean(expected == actual)) if expected.shape == actual.shape else 0.0
-        raise ExportError(f"{name}: frame labels differ from the Keras model's ({100 * same:.2f} % equal)")
+        raise ExportError(artifact=name, reason=f"frame labels differ from the Keras model's ({100 * same:.2f} % equal)")
     return {"max_abs_diff": None, "argmax_agreement": 1.0}
 
 

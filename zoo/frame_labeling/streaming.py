@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from zoo.errors import UsageError
 from zoo.encoders.audio import LogMelFrontEnd
 from zoo.layers import Recurrent, Stacked
 
@@ -18,7 +19,7 @@ def stateful_network(model):
     layers = []
     for layer in trained.rnn_layers:
         if not isinstance(layer, Recurrent):
-            raise ValueError(f"{model.name}: a streaming model needs unidirectional layers; found {layer.name}.")
+            raise UsageError(f"{model.name}: a streaming model needs unidirectional layers; found {layer.name}.")
         cell = type(layer.cell).from_config(layer.cell.get_config())
         layers.append(Recurrent(cell, return_sequences=True, stateful=True))
     stack = Stacked(layers, residual=trained.residual)
@@ -47,7 +48,7 @@ class StreamingLabeler:
     def __init__(self, model):
         front_end = model.get_layer("front_end")
         if front_end.deltas or front_end.normalization != "none":
-            raise ValueError(f"{model.name}: its front end reads the future (deltas or per-utterance statistics); "
+            raise UsageError(f"{model.name}: its front end reads the future (deltas or per-utterance statistics); "
                              "streaming needs a model built with streaming=True.")
         self.front_end = LogMelFrontEnd.from_config(front_end.get_config())
         self.network = stateful_network(model)

@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
 
@@ -61,9 +62,9 @@ class LanguageModelConfig(RecipeConfig):
             checks.one_of("quantizations", quantization, ("float16", "int8"))
         checks.rate("agreement_threshold", self.agreement_threshold)
         if self.max_characters < 0 or self.top_k < 0 or self.temperature < 0 or not 0 < self.top_p <= 1:
-            raise ValueError("max_characters, top_k and temperature must be >= 0 and top_p in (0, 1]; received "
+            raise UsageError("max_characters, top_k and temperature must be >= 0 and top_p in (0, 1]; received "
                              f"{self.max_characters}, {self.top_k}, {self.temperature} and {self.top_p}.")
         if self.max_vocabulary < 3:
-            raise ValueError("max_vocabulary must be >= 3 (padding, unknown, a character); received "
+            raise UsageError("max_vocabulary must be >= 3 (padding, unknown, a character); received "
                              f"{self.max_vocabulary}.")
         checks.split_fractions(self.validation_fraction, self.test_fraction)

@@ -8,6 +8,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
+
 PAD, UNKNOWN = 0, 1
 UNKNOWN_SHOWN = "\ufffd"  # how an unknown character prints
 
@@ -28,7 +30,7 @@ class CharacterVocabulary:
     def __init__(self, characters):
         characters = list(characters)
         if any(not isinstance(c, str) or len(c) != 1 for c in characters) or len(set(characters)) != len(characters):
-            raise ValueError("`characters` must be distinct strings of one character each.")
+            raise UsageError("`characters` must be distinct strings of one character each.")
         self.characters = characters
         self.ids = {c: i + 2 for i, c in enumerate(characters)}
 
@@ -70,7 +72,7 @@ class CharacterVocabulary:
     @classmethod
     def load(cls, path):
         if not os.path.isfile(path):
-            raise ValueError(f"{path} not found: it is written by train.")
+            raise UsageError(f"{path} not found: it is written by train.")
         with open(path, encoding="utf-8") as file:
             return cls(json.load(file))
 
@@ -80,7 +82,7 @@ def input_positions(length, streams, window):
     stretch by stretch; the characters it predicts are those one position on."""
     steps = (length - 1) // streams // window * window
     if steps == 0:
-        raise ValueError(f"a text of {length} characters is too short for {streams} streams of windows of {window}.")
+        raise UsageError(f"a text of {length} characters is too short for {streams} streams of windows of {window}.")
     starts = np.arange(streams) * ((length - 1) // streams)
     return starts[:, None] + np.arange(steps)[None, :]
 

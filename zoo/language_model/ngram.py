@@ -3,6 +3,8 @@ over character ids, counted and scored with numpy (a few seconds on millions of 
 
 import numpy as np
 
+from zoo.errors import UsageError
+
 MIN_DISCOUNT = 0.1  # Ney's estimate is 0 when no n-gram was seen once; a zero discount would give zero probabilities
 
 
@@ -31,9 +33,9 @@ class KneserNeyModel:
 
     def __init__(self, order, vocab_size):
         if order < 1 or vocab_size < 2:
-            raise ValueError(f"order must be >= 1 and vocab_size >= 2; received {order} and {vocab_size}.")
+            raise UsageError(f"order must be >= 1 and vocab_size >= 2; received {order} and {vocab_size}.")
         if float(vocab_size) ** order >= 2**62:
-            raise ValueError(f"order {order} over {vocab_size} characters does not fit 64-bit n-gram codes.")
+            raise UsageError(f"order {order} over {vocab_size} characters does not fit 64-bit n-gram codes.")
         self.order, self.vocab_size = order, vocab_size
         self.levels = []
 
@@ -48,7 +50,7 @@ class KneserNeyModel:
         """Counts the n-grams of `ids` (int array); returns self."""
         ids = np.asarray(ids, np.int64)
         if len(ids) < self.order + 1:
-            raise ValueError(f"{len(ids)} characters are too few to count {self.order}-grams.")
+            raise UsageError(f"{len(ids)} characters are too few to count {self.order}-grams.")
         self.levels = []
         for n in range(1, self.order + 1):
             if n == self.order:
@@ -81,7 +83,7 @@ class KneserNeyModel:
             float64 (N,).
         """
         if not self.levels:
-            raise ValueError("fit the model first.")
+            raise UsageError("fit the model first.")
         contexts = np.asarray(contexts, np.int64).reshape(len(targets), self.order - 1)
         targets = np.asarray(targets, np.int64)
         probability = np.full(len(targets), 1.0 / self.vocab_size)

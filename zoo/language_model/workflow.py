@@ -8,6 +8,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo.config import read_saved_config, replace_values, with_overrides
 from zoo.data.text_corpus import SPLITS, load_corpus
 from zoo.atomic import atomic_file
@@ -95,7 +96,7 @@ def load_trained(workdir):
 def evaluation_layout(length, streams, window):
     """(streams, window) fitting a text of `length` characters: fewer streams or a shorter window if short."""
     if length < 3:
-        raise ValueError(f"a text of {length} characters is too short to score.")
+        raise UsageError(f"a text of {length} characters is too short to score.")
     streams = max(1, min(streams, (length - 1) // 2))
     return streams, max(1, min(window, (length - 1) // streams))
 

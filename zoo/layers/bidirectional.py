@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.layers.recurrent import Recurrent
 from zoo.layers.time_loop import reverse_time
@@ -58,14 +59,14 @@ class Bidirectional(keras.layers.Layer):
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(layer, Recurrent):
-            raise ValueError(f"`layer` must be a zoo.layers.Recurrent; received layer={layer!r}.")
+            raise UsageError(f"`layer` must be a zoo.layers.Recurrent; received layer={layer!r}.")
         self.merge_mode = checks.one_of("merge_mode", merge_mode, MERGE_MODES)
         if backward_layer is None:
             config = layer.get_config()
             config.update(name=f"backward_{layer.name}", go_backwards=not layer.go_backwards)
             backward_layer = Recurrent.from_config(config)
         elif not isinstance(backward_layer, Recurrent) or backward_layer.go_backwards == layer.go_backwards:
-            raise ValueError(
+            raise UsageError(
                 "`backward_layer` must be a zoo.layers.Recurrent running opposite to `layer` "
                 f"(go_backwards={not layer.go_backwards}); received backward_layer={backward_layer!r}."
             )
@@ -88,7 +89,7 @@ class Bidirectional(keras.layers.Layer):
         if initial_state is not None:
             initial_state = list(initial_state)
             if len(initial_state) != 2 * self.state_count:
-                raise ValueError(
+                raise UsageError(
                     f"{self.name}: `initial_state` must hold {2 * self.state_count} tensors (forward "
                     f"states, then backward states); received {len(initial_state)}."
                 )

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.fused_lstm import can_fuse, fused_call
@@ -13,12 +14,12 @@ from zoo.layers.time_loop import reverse_time, run_steps
 def sequence_rank_check(layer_name, shape):
     """Raises ValueError unless `shape` is (batch, time, features) with known features."""
     if len(shape) != 3:
-        raise ValueError(
+        raise UsageError(
             f"{layer_name} expects `inputs` of rank 3 (batch, time, features); received "
             f"shape {tuple(shape)}."
         )
     if shape[-1] is None:
-        raise ValueError(f"{layer_name} needs a known feature dimension; received shape {tuple(shape)}.")
+        raise UsageError(f"{layer_name} needs a known feature dimension; received shape {tuple(shape)}.")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -71,7 +72,7 @@ class Recurrent(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if not isinstance(cell, RecurrentCell):
-            raise ValueError(
+            raise UsageError(
                 "`cell` must be a zoo cell (a zoo.cells.RecurrentCell such as "
                 f"zoo.cells.LSTMCell(64)); received cell={cell!r}."
             )
@@ -87,7 +88,7 @@ class Recurrent(keras.layers.Layer):
     def build(self, input_shape):
         sequence_rank_check(self.name, input_shape)
         if self.unroll and input_shape[1] is None:
-            raise ValueError(
+            raise UsageError(
                 f"{self.name}: `unroll=True` needs a fixed number of time steps; received input "
                 f"shape {tuple(input_shape)}. Give the Input a time dimension or use unroll=False."
             )
@@ -95,7 +96,7 @@ class Recurrent(keras.layers.Layer):
             self.cell.build((input_shape[0], input_shape[-1]))
         if self.stateful:
             if input_shape[0] is None:
-                raise ValueError(
+                raise UsageError(
                     f"{self.name}: a stateful layer needs a fixed batch size; received input "
                     f"shape {tuple(input_shape)}. Give the Input a batch_size."
                 )
@@ -118,7 +119,7 @@ class Recurrent(keras.layers.Layer):
             return self.cell.get_initial_state(tf.shape(inputs)[0])
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         if len(states) != len(self.cell.state_sizes):
-            raise ValueError(
+            raise UsageError(
                 f"{self.name}: `initial_state` must hold {len(self.cell.state_sizes)} tensor(s), "
                 f"one per state of {type(self.cell).__name__}; received {len(states)}."
             )

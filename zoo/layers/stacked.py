@@ -2,6 +2,7 @@
 
 import keras
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.cells import make_cell
 from zoo.layers.bidirectional import Bidirectional
@@ -36,16 +37,16 @@ class Stacked(keras.layers.Layer):
         super().__init__(**kwargs)
         layers = list(layers) if isinstance(layers, (list, tuple)) else layers
         if not isinstance(layers, list) or not layers:
-            raise ValueError(f"`layers` must be a non-empty list of recurrent layers; received layers={layers!r}.")
+            raise UsageError(f"`layers` must be a non-empty list of recurrent layers; received layers={layers!r}.")
         for index, layer in enumerate(layers):
             if not isinstance(layer, (Recurrent, Bidirectional)):
-                raise ValueError(
+                raise UsageError(
                     f"`layers[{index}]` must be a zoo.layers.Recurrent or Bidirectional; received {layer!r}."
                 )
             if layer.return_state:
-                raise ValueError(f"`layers[{index}]` returns states; layers of a Stacked must not.")
+                raise UsageError(f"`layers[{index}]` returns states; layers of a Stacked must not.")
             if index < len(layers) - 1 and not layer.return_sequences:
-                raise ValueError(
+                raise UsageError(
                     f"`layers[{index}]` must have return_sequences=True: it feeds layers[{index + 1}]."
                 )
         self.rnn_layers = layers
@@ -134,7 +135,7 @@ def stacked_rnn(
     """
     checks.positive_int("depth", depth)
     if stateful and bidirectional:
-        raise ValueError("A bidirectional RNN can't be stateful: its backward direction reads the whole sequence; "
+        raise UsageError("A bidirectional RNN can't be stateful: its backward direction reads the whole sequence; "
                          "received stateful=True and bidirectional=True.")
     layers = []
     for index in range(depth):

@@ -10,6 +10,7 @@ import contextlib
 
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo._internals import gradient_registry
 
 
@@ -100,7 +101,7 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     if unroll:
         time_steps = projected.shape[0]
         if time_steps is None:
-            raise ValueError("`unroll=True` needs a fixed number of time steps; the input's is None.")
+            raise UsageError("`unroll=True` needs a fixed number of time steps; the input's is None.")
         states, last_output, outputs = list(initial_states), zero_output, []
         for t in range(time_steps):
             keep_t = None if keep_masks is None else keep_masks[t]

@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig
 
@@ -60,9 +61,9 @@ class LongMemoryConfig(RecipeConfig):
                      "clipping_steps", "main_length"):
             checks.positive_int(name, getattr(self, name))
         if min(self.adding_lengths + (self.main_length, self.gradient_length, self.clipping_length)) < 2:
-            raise ValueError("adding-problem lengths must be at least 2 (one marker in each half).")
+            raise UsageError("adding-problem lengths must be at least 2 (one marker in each half).")
         if self.copy_alphabet < 2 or self.seconds_per_run <= 0 or self.clipping_learning_rate <= 0:
-            raise ValueError("copy_alphabet must be >= 2, seconds_per_run and clipping_learning_rate > 0; received "
+            raise UsageError("copy_alphabet must be >= 2, seconds_per_run and clipping_learning_rate > 0; received "
                              f"{self.copy_alphabet}, {self.seconds_per_run}, {self.clipping_learning_rate}.")
         checks.rate("copy_threshold", self.copy_threshold)
         checks.rate("adding_threshold", self.adding_threshold)

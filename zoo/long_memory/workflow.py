@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo.config import read_saved_config, replace_values
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.long_memory import experiments, plots
@@ -147,11 +148,11 @@ def read_sequence(path):
         with open(path, newline="") as file:
             values = np.array([[float(field) for field in row] for row in csv.reader(file) if row], np.float32)
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path}: expected rows of value,marker numbers ({error})") from error
+        raise UsageError(f"{path}: expected rows of value,marker numbers ({error})") from error
     if values.ndim != 2 or values.shape[1] != 2 or values.shape[0] < 2:
-        raise ValueError(f"{path}: expected at least 2 rows of value,marker; read shape {values.shape}")
+        raise UsageError(f"{path}: expected at least 2 rows of value,marker; read shape {values.shape}")
     if sorted(set(values[:, 1].tolist())) != [0.0, 1.0] or values[:, 1].sum() != 2:
-        raise ValueError(f"{path}: the marker column must hold exactly two 1s and otherwise 0s")
+        raise UsageError(f"{path}: the marker column must hold exactly two 1s and otherwise 0s")
     return values
 
 

@@ -12,6 +12,7 @@ import pathlib
 import shutil
 import sys
 
+from zoo.errors import UsageError
 from zoo.config import load_config, typed_overrides
 
 REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
@@ -100,14 +101,15 @@ def verbosity(args):
 
 
 def run_command(function):
-    """Runs a verb: a `ValueError` (bad input, named) becomes a one-line error and exit status 2, a
-    refused export (the other artifacts are written) or a diverged training run exit status 1."""
+    """Runs a verb: a `UsageError` (bad input or a bad setting, named) becomes a one-line error and exit
+    status 2, a refused export (the other artifacts are written) or a diverged training run exit status
+    1; any other exception is a bug and keeps its traceback."""
     from zoo.export.errors import ExportError
     from zoo.training import TrainingDiverged
 
     try:
         return function() or 0
-    except ValueError as error:
+    except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (ExportError, TrainingDiverged) as error:
@@ -128,7 +130,7 @@ def trained_model_overrides(args, config_class, allowed):
     """
     given = [option for option, value in (("--config", args.config), ("--data", args.data)) if value]
     if given:
-        raise ValueError(f"{args.verb} reads the settings train saved in {os.path.join(args.workdir, 'config.json')}; "
+        raise UsageError(f"{args.verb} reads the settings train saved in {os.path.join(args.workdir, 'config.json')}; "
                          f"{' and '.join(given)} apply to train, tune and the default run.")
     return typed_overrides(config_class, args.overrides, allowed, args.verb)
 

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from zoo.errors import UsageError
+
 DIGIT_LEVELS = 16.0  # the digits' pixels are counts 0..16 of an 8x8 downsampling
 
 
@@ -69,7 +71,7 @@ def read_labeled_text(path):
     or label, is skipped and reported on stderr with its line number.
     """
     if not os.path.isfile(path):
-        raise ValueError(f"--data {path}: not found; expected a CSV or TSV file of text,label rows.")
+        raise UsageError(f"--data {path}: not found; expected a CSV or TSV file of text,label rows.")
     delimiter = "," if path.lower().endswith(".csv") else "\t"
     texts, labels, skipped = [], [], 0
     with open(path, encoding="utf-8", errors="replace", newline="") as file:
@@ -84,7 +86,7 @@ def read_labeled_text(path):
             texts.append(row[0].strip())
             labels.append(row[1].strip())
     if not texts:
-        raise ValueError(f"--data {path}: no usable text,label rows ({skipped} skipped).")
+        raise UsageError(f"--data {path}: no usable text,label rows ({skipped} skipped).")
     return texts, labels, skipped
 
 
@@ -95,7 +97,7 @@ def load_text(config):
     texts, names, skipped = read_labeled_text(config.data)
     labels = tuple(sorted(set(names)))
     if len(labels) < 2:
-        raise ValueError(f"--data {config.data}: needs at least 2 labels; found {list(labels)}.")
+        raise UsageError(f"--data {config.data}: needs at least 2 labels; found {list(labels)}.")
     targets = np.array([labels.index(name) for name in names], np.int32)
     indices = np.arange(len(texts))
     splits = split_three(indices, targets, config.validation_fraction, config.test_fraction, config.seed)

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
+from zoo.errors import UsageError
 from zoo.atomic import atomic_file
 from zoo.plots import plot_confusion, plot_training_curves
 from zoo.registry import create_model
@@ -203,7 +204,7 @@ def digit_image(path):
         with Image.open(path) as image:
             grey = np.asarray(image.convert("L").resize((8, 8), Image.Resampling.BOX), np.float32) / 255.0
     except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{path}: not a readable image ({error})") from error
+        raise UsageError(f"{path}: not a readable image ({error})") from error
     return 1.0 - grey if grey.mean() > 0.5 else grey  # the digits' ink is high, their background 0
 
 

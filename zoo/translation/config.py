@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
 from zoo.data.phrases import TARGET_LANGUAGES
@@ -67,10 +68,10 @@ class TranslationConfig(RecipeConfig):
         for name in ("validation_fraction", "test_fraction", "label_smoothing"):
             checks.rate(name, getattr(self, name))
         if self.baseline_minutes != "same" and (isinstance(self.baseline_minutes, str) or self.baseline_minutes < 0):
-            raise ValueError('baseline_minutes must be "same" (train_minutes) or a number of minutes >= 0; received '
+            raise UsageError('baseline_minutes must be "same" (train_minutes) or a number of minutes >= 0; received '
                              f"{self.baseline_minutes!r}.")
         if min(self.baseline_minutes_or_budget, self.length_penalty) < 0:
-            raise ValueError("baseline_minutes and length_penalty must be >= 0; received "
+            raise UsageError("baseline_minutes and length_penalty must be >= 0; received "
                              f"{self.baseline_minutes} and {self.length_penalty}.")
         for quantization in self.quantizations:
             # full_int8 is left out: TF 2.21's calibrator crashes on the encoder's WHILE loop.

@@ -6,6 +6,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from zoo.errors import UsageError
 from zoo.data import phrases
 from zoo.data.cache import cached
 from zoo.data.sentence_pairs import read_sentence_pairs
@@ -96,7 +97,7 @@ def load_data(config, vocabularies=None):
     data.splits = {name: _drop_long(pairs, data, config, skipped) for name, pairs in splits.items()}
     empty = [name for name in SPLITS if not data.splits[name]]
     if empty:
-        raise ValueError(f"{origin}: the {' and '.join(empty)} split(s) hold no pair within max_source_length / "
+        raise UsageError(f"{origin}: the {' and '.join(empty)} split(s) hold no pair within max_source_length / "
                          "max_target_length; give more data, larger fractions or longer limits.")
     return data
 

@@ -8,6 +8,7 @@ import time
 
 import keras
 
+from zoo.errors import UsageError
 from zoo.config import read_saved_config, save_config, stopping
 from zoo.epoch_policy import Objective
 from zoo.atomic import atomic_file
@@ -114,7 +115,7 @@ def load_trained(workdir):
     config = read_saved_config(TranslationConfig, os.path.join(workdir, "config.json"))
     vocabularies = _saved_vocabularies(workdir)
     if vocabularies is None:
-        raise ValueError(f"{workdir}: source_vocabulary.txt / target_vocabulary.txt not found; run train first.")
+        raise UsageError(f"{workdir}: source_vocabulary.txt / target_vocabulary.txt not found; run train first.")
     models = {"no attention" if config.attention == "none" else "attention": load_keras_model(workdir, RECIPE)}
     if config.attention != "none" and os.path.isfile(os.path.join(workdir, BASELINE, "model.keras")):
         models["no attention"] = load_keras_model(os.path.join(workdir, BASELINE), RECIPE)

@@ -18,6 +18,7 @@ from typing import Callable
 
 import keras_tuner as kt
 
+from zoo.errors import UsageError
 from zoo._internals import stop_search_after
 from zoo.generation import forget
 from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
@@ -142,12 +143,12 @@ def search(target, config, workdir, tuner_name="random", max_trials=10, budget_m
         parameters, minutes).
     """
     if tuner_name not in TUNERS:
-        raise ValueError(f"--tuner must be one of {TUNERS}; received {tuner_name!r}.")
+        raise UsageError(f"--tuner must be one of {TUNERS}; received {tuner_name!r}.")
     if max_trials < 1:
-        raise ValueError(f"--max-trials must be at least 1; received {max_trials}.")
+        raise UsageError(f"--max-trials must be at least 1; received {max_trials}.")
     distributed = "KERASTUNER_ORACLE_IP" in os.environ  # keras-tuner's chief / worker mode
     if distributed and budget_minutes:
-        raise ValueError("--budget-minutes can't stop a distributed search (a worker that left early would keep the "
+        raise UsageError("--budget-minutes can't stop a distributed search (a worker that left early would keep the "
                          "chief waiting); bound it with --max-trials.")
     space = SearchSpace.from_table(config.tune)
     directory = os.path.join(workdir, "tuning")

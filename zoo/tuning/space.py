@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from zoo.errors import UsageError
 from zoo import checks
 from zoo.cells import CELLS
 
@@ -38,18 +39,18 @@ class SearchSpace:
         for cell in self.cells:
             checks.one_of("tune.cells", cell, tuple(CELLS))
         if not self.cells:
-            raise ValueError("`tune.cells` must name at least one cell.")
+            raise UsageError("`tune.cells` must name at least one cell.")
         for low, high in (("min_depth", "max_depth"), ("min_units", "max_units")):
             checks.positive_int(f"tune.{low}", getattr(self, low))
             checks.positive_int(f"tune.{high}", getattr(self, high))
         for low, high in (("min_depth", "max_depth"), ("min_units", "max_units"), ("min_dropout", "max_dropout"),
                           ("min_learning_rate", "max_learning_rate")):
             if getattr(self, low) > getattr(self, high):
-                raise ValueError(f"`tune.{low}` ({getattr(self, low)}) is above `tune.{high}` ({getattr(self, high)}).")
+                raise UsageError(f"`tune.{low}` ({getattr(self, low)}) is above `tune.{high}` ({getattr(self, high)}).")
         if not self.bidirectional or any(not isinstance(value, bool) for value in self.bidirectional):
-            raise ValueError(f"`tune.bidirectional` must list true and/or false; received {self.bidirectional!r}.")
+            raise UsageError(f"`tune.bidirectional` must list true and/or false; received {self.bidirectional!r}.")
         if not 0 <= self.min_dropout <= self.max_dropout < 1 or self.min_learning_rate <= 0:
-            raise ValueError("tune: dropout must lie in [0, 1) and learning rates be positive.")
+            raise UsageError("tune: dropout must lie in [0, 1) and learning rates be positive.")
 
     @classmethod
     def from_table(cls, table):
@@ -57,7 +58,7 @@ class SearchSpace:
         fields = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(table) - fields)
         if unknown:
-            raise ValueError(f"unknown key(s) {['tune.' + k for k in unknown]}; known: {sorted(fields)}.")
+            raise UsageError(f"unknown key(s) {['tune.' + k for k in unknown]}; known: {sorted(fields)}.")
         values = dict(table)
         for key in ("cells", "bidirectional"):
             if key in values:

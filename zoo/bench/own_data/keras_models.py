@@ -15,6 +15,7 @@ They are registered as "keras_seq2seq", "keras_captioner" and "keras_frame_tagge
 
 import keras
 
+from zoo.errors import UsageError
 from zoo.encoders import FrameMask, LogMelFrontEnd, image_encoder
 from zoo.layers import AttentionDecoder
 from zoo.models.frame_tagger import PAD_LABEL
@@ -30,7 +31,7 @@ ATTENTION_WEIGHTS = {"query_kernel": "query_projection/kernel", "bias": "query_p
 def keras_rnn(cell, units, **kwargs):
     """Keras' built-in layer for a zoo cell name ("lstm", "gru", "simple_rnn")."""
     if cell not in KERAS_RNNS:
-        raise ValueError(f"No Keras built-in layer for cell={cell!r}; the twins cover {', '.join(KERAS_RNNS)}.")
+        raise UsageError(f"No Keras built-in layer for cell={cell!r}; the twins cover {', '.join(KERAS_RNNS)}.")
     return KERAS_RNNS[cell](units, zero_output_for_mask=True, **kwargs)  # zeros at padded steps, as zoo's
 
 
@@ -125,7 +126,7 @@ class KerasAttentionDecoder(AttentionDecoder):
 
     def make_attention_layer(self, attention, attention_units):
         if attention != "bahdanau":
-            raise ValueError(f"The Keras twin has additive (bahdanau) attention only; received attention={attention!r}.")
+            raise UsageError(f"The Keras twin has additive (bahdanau) attention only; received attention={attention!r}.")
         return KerasAdditiveAttention(attention_units, name="attention")
 
 
@@ -178,7 +179,7 @@ def keras_frame_tagger(num_labels=5, network="rnn", cell="lstm", units=16, depth
                        num_mels=16, learning_rate=1e-3, clipnorm=1.0):
     """`zoo.models.frame_tagger` (not streaming, `network="rnn"`) with Keras' layers."""
     if network != "rnn":
-        raise ValueError(f"The Keras twin is the recurrent frame tagger; received network={network!r}.")
+        raise UsageError(f"The Keras twin is the recurrent frame tagger; received network={network!r}.")
     waveform = keras.Input((None,), name="waveform")
     num_samples = keras.Input((), dtype="int32", name="num_samples")
     features = LogMelFrontEnd(num_mels, name="front_end")(waveform, num_samples)
@@ -200,7 +201,7 @@ def weight_pairs(zoo_model, twin):
     others = [w for w in twin.weights if "attention/" not in w.path]
     zoo_others = [w for w in zoo_model.weights if "bahdanau_attention" not in w.path]
     if [w.shape for w in others] != [w.shape for w in zoo_others]:
-        raise ValueError(f"{twin.name} does not hold {zoo_model.name}'s weights in the same shapes and order.")
+        raise UsageError(f"{twin.name} does not hold {zoo_model.name}'s weights in the same shapes and order.")
     pairs = list(zip(zoo_others, others))
     for source in (w for w in zoo_model.weights if "bahdanau_attention" in w.path):
         pairs.append((source, attention[ATTENTION_WEIGHTS[source.path.rsplit("/", 1)[1]]]))

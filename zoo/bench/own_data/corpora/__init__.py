@@ -16,6 +16,7 @@ Every corpus is synthetic and follows from a fixed seed: the same call writes th
 import os
 import shutil
 
+from zoo.errors import UsageError
 from zoo.bench.own_data.corpora.numbers_tsv import write_numbers_tsv
 from zoo.bench.own_data.corpora.pattern_pictures import write_pattern_pictures
 from zoo.bench.own_data.corpora.synthetic_speech import UTTERANCES, write_synthetic_speech
@@ -35,7 +36,7 @@ def scaled_counts(scale):
     Example: `scaled_counts(0.05)` is `{"pairs": 40, "images": 30, "utterances_per_speaker": 3}`.
     """
     if not 0 < scale <= 1:
-        raise ValueError(f"scale must be in (0, 1]; received {scale}.")
+        raise UsageError(f"scale must be in (0, 1]; received {scale}.")
     return {name: max(MINIMUM_COUNTS[name], round(full * scale)) for name, full in FULL_COUNTS.items()}
 
 

@@ -16,6 +16,8 @@ import wave
 
 import numpy as np
 
+from zoo.errors import UsageError
+
 SAMPLE_RATE = 16000
 # speaker → (TIMIT folder, pitch in Hz, formant scale: shorter vocal tracts have higher formants)
 SPEAKERS = {
@@ -108,7 +110,7 @@ def synthesize_phone(rng, phone, length, pitch, formant_scale, start_time):
         decay = np.exp(-np.arange(burst) / (0.008 * SAMPLE_RATE))
         signal[closure:] = 0.35 * (_band_noise(rng, burst, *STOP_BURST_BANDS[phone]) * decay)
         return signal * _fade(length, 2)
-    raise ValueError(f"phone must be one of {PHONES} or {SILENCE!r}; received {phone!r}.")
+    raise UsageError(f"phone must be one of {PHONES} or {SILENCE!r}; received {phone!r}.")
 
 
 def phone_sequence(rng, count):
@@ -183,9 +185,9 @@ def write_synthetic_speech(directory, utterances_per_speaker=10, layout="timit",
         `zoo.data.timit.read_timit("timit_flat")`.
     """
     if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {LAYOUTS}; received {layout!r}.")
+        raise UsageError(f"layout must be one of {LAYOUTS}; received {layout!r}.")
     if not 1 <= utterances_per_speaker <= len(UTTERANCES):
-        raise ValueError(f"utterances_per_speaker must be 1 to {len(UTTERANCES)}; received {utterances_per_speaker}.")
+        raise UsageError(f"utterances_per_speaker must be 1 to {len(UTTERANCES)}; received {utterances_per_speaker}.")
     rng = np.random.default_rng(seed)
     shared = {name: phone_sequence(rng, count) for name, count in SHARED_LENGTHS.items()}
     count, seconds = 0, 0.0
