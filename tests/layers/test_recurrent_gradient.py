@@ -44,7 +44,7 @@ def loss_and_gradients(cell, options, hand_made):
         if hand_made:
             kernel, bias = tf.convert_to_tensor(cell.recurrent_kernel), cell.recurrent_bias
             last, outputs, final = run_steps_with_gradient(
-                cell.step_given_recurrent_product, projected, states, cell.output_size, kernel,
+                lambda projected_t, product, states: cell.step(projected_t, states, recurrent=product), projected, states, cell.output_size, kernel,
                 recurrent_bias=None if bias is None else tf.convert_to_tensor(bias), recurrent_mask=recurrent_mask, mask=mask, return_sequences=return_sequences,
             )  # fmt: skip
         else:

@@ -145,37 +145,38 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
             recurrent_mask = self._create_dropout_mask(state, self.recurrent_dropout)
         return input_mask, recurrent_mask
 
-    # True where `zoo.layers.Recurrent` trains the cell with its hand-made loop gradient
-    # (zoo/layers/recurrent_gradient.py). It needs a `step` that uses U only through one call of
-    # `self.recurrent_product(states[0], recurrent_mask)`; it is set where it was measured faster
-    # than autodiff of the loop (`python -m zoo.bench`).
+    # True where `zoo.layers.Recurrent(implementation="auto")` trains the cell with its hand-made loop
+    # gradient (zoo/layers/recurrent_gradient.py), which needs a `step` that uses U only through
+    # `recurrent_product`; it is set where that was measured faster than autodiff (`python -m zoo.bench`).
     recomputed_gradient = False
-    _given_recurrent_product = None
+
+    @property
+    def single_recurrent_product(self):
+        """Whether `step` uses U only through one `recurrent_product` call: what the loop gradient needs."""
+        return True
 
     @property
     def recurrent_bias(self):
         """The bias added to U h_{t-1} inside the recurrent product (GRU with `reset_after`), or None."""
         return None
 
-    def recurrent_product(self, state, recurrent_mask=None):
-        """U h_{t-1} (+ `recurrent_bias`), h_{t-1} dropped out under recurrent dropout: (batch, gates * units)."""
-        if self._given_recurrent_product is not None:
-            return self._given_recurrent_product
+    def recurrent_product(self, state, recurrent_mask=None, given=None):
+        """U h_{t-1} (+ `recurrent_bias`), h_{t-1} dropped out under recurrent dropout: (batch, gates * units);
+        `given` instead when the runner computed it (`step`'s `recurrent` argument)."""
+        if given is not None:
+            return given
         product = ops.matmul(self.drop_state(state, recurrent_mask), self.recurrent_kernel)
         return product if self.recurrent_bias is None else product + self.recurrent_bias
-
-    def step_given_recurrent_product(self, projected, product, states):
-        """`step` with U h_{t-1} supplied by the caller (the runner computes it and its gradient)."""
-        self._given_recurrent_product = product
-        try:
-            return self.step(projected, states)
-        finally:
-            self._given_recurrent_product = None
 
     def project_inputs(self, inputs):
         raise NotImplementedError
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_mask=None, recurrent=None):
+        """One time step: `(output, new_states)` from the projected input and the previous states.
+
+        `recurrent`, when given, is `recurrent_product(states[0], recurrent_mask)` computed by the runner
+        (its loop gradient, an export's fused trace); the cell then does not multiply by U itself.
+        """
         raise NotImplementedError
 
     def call(self, inputs, states, training=False):

@@ -67,9 +67,9 @@ class LayerNormLSTMCell(LSTMCell):
             projected = projected + self.bias
         return projected  # (..., 4 * units)
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_mask=None, recurrent=None):
         h_prev, c_prev = states[0], states[1]
-        recurrent = self.recurrent_product(h_prev, recurrent_mask)
+        recurrent = self.recurrent_product(h_prev, recurrent_mask, recurrent)
         z = projected + layer_norm(recurrent, self.recurrent_gamma, epsilon=self.epsilon)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)

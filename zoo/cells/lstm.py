@@ -73,9 +73,9 @@ class LSTMCell(GatedCell):
             projected = projected + self.bias
         return projected
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_mask=None, recurrent=None):
         h_prev, c_prev = states[0], states[1]
-        z = projected + self.recurrent_product(h_prev, recurrent_mask)  # (batch, 4 * units)
+        z = projected + self.recurrent_product(h_prev, recurrent_mask, recurrent)  # (batch, 4 * units)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)

@@ -38,7 +38,7 @@ class SimpleRNNCell(RecurrentCell):
             projected = projected + self.bias
         return projected
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_mask=None, recurrent=None):
         h_prev = states[0]
-        h = self.activation(projected + self.recurrent_product(h_prev, recurrent_mask))
+        h = self.activation(projected + self.recurrent_product(h_prev, recurrent_mask, recurrent))
         return h, [h]

@@ -5,14 +5,14 @@ import os
 from zoo.export import parity, saved_model
 from zoo.export.errors import ExportError
 from zoo.export.tflite_files import TFLITE_SIGNATURE, convert_built_in, prove_and_write_tflite
-from zoo.layers.fused_lstm import fused_lstm_tracing
+from zoo.export.fused_lstm import fused_lstm_tracing
 
 FUSED_LSTM_FILE = "model_fused_lstm.tflite"
 FUSED_LSTM_OP = "UNIDIRECTIONAL_SEQUENCE_LSTM"
 
 
 def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratch):
-    """Writes `model_fused_lstm.tflite`, traced with `zoo.layers.fused_lstm`, checked before writing.
+    """Writes `model_fused_lstm.tflite`, traced with `zoo.export.fused_lstm`, checked before writing.
 
     Refused (ExportError naming the file) if no layer was fused (masked input, returned
     states, another cell), or if the outputs differ from `expected` beyond `tolerance` (the

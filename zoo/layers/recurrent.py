@@ -1,14 +1,32 @@
 """`Recurrent`: runs any zoo cell over a sequence."""
 
+import contextlib
+import contextvars
+
 import keras
 import tensorflow as tf
 
 from zoo.errors import UsageError
 from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
-from zoo.layers.fused_lstm import can_fuse, fused_call
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
+
+
+IMPLEMENTATIONS = ("auto", "autodiff", "loop_gradient")
+_call_replacement = contextvars.ContextVar("zoo_recurrent_call_replacement", default=None)
+
+
+@contextlib.contextmanager
+def calls_replaced(replacement):
+    """Within this block, every `Recurrent` call first asks `replacement(layer, inputs, states, mask,
+    training)`; an answer other than None is the layer's output. For tracing that swaps in another
+    computation (the fused-LSTM TFLite export, `zoo.export.fused_lstm`)."""
+    token = _call_replacement.set(replacement)
+    try:
+        yield
+    finally:
+        _call_replacement.reset(token)
 
 
 def sequence_rank_check(layer_name, shape):
@@ -45,6 +63,11 @@ class Recurrent(keras.layers.Layer):
         stateful: bool, default False. Keep the final states of one batch as the initial states
             of the next (needs a fixed batch size; `reset_states()` zeroes them).
         unroll: bool, default False. Unroll the loop in the graph (fixed, short lengths only).
+        implementation: how training differentiates the loop. "auto" (default): the hand-made loop
+            gradient (`zoo.layers.recurrent_gradient`) for cells with `recomputed_gradient` (where
+            `python -m zoo.bench` measured it faster), autodiff of the `tf.while_loop` otherwise and
+            under XLA (`jit_compile=True`); "autodiff" or "loop_gradient" to choose. Inference is
+            the same loop either way. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -68,6 +91,7 @@ class Recurrent(keras.layers.Layer):
         go_backwards=False,
         stateful=False,
         unroll=False,
+        implementation="auto",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -82,6 +106,13 @@ class Recurrent(keras.layers.Layer):
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)
+        if implementation not in IMPLEMENTATIONS:
+            raise UsageError(f"`implementation` must be one of {', '.join(IMPLEMENTATIONS)}; received "
+                             f"implementation={implementation!r}.")
+        if implementation == "loop_gradient" and (self.unroll or not cell.single_recurrent_product):
+            raise UsageError(f"implementation='loop_gradient' needs a loop (unroll=False) and a cell whose step uses U "
+                             f"once ({type(cell).__name__} with these settings does not); use 'auto' or 'autodiff'.")
+        self.implementation = implementation
         self.supports_masking = True
         self.states = None
 
@@ -128,8 +159,11 @@ class Recurrent(keras.layers.Layer):
     def call(self, inputs, initial_state=None, mask=None, training=False):
         sequence_rank_check(self.name, inputs.shape)
         states = self._initial_states(inputs, initial_state)
-        if can_fuse(self, mask, training):  # only while tracing a fused-LSTM TFLite export
-            return fused_call(self, inputs, states)
+        replacement = _call_replacement.get()
+        if replacement is not None:
+            replaced = replacement(self, inputs, states, mask, training)
+            if replaced is not None:
+                return replaced
         input_mask, recurrent_mask = self.cell.dropout_masks(inputs[:, 0, :], states[0], training)
         if input_mask is not None:
             inputs = inputs * tf.expand_dims(input_mask, 1)
@@ -144,11 +178,11 @@ class Recurrent(keras.layers.Layer):
             projected = reverse_time(projected, 0, self.unroll)
             mask_time_major = None if mask is None else reverse_time(mask_time_major, 0, self.unroll)
 
-        if training and self.cell.recomputed_gradient and not self.unroll and not in_xla_context():
+        if training and self._uses_loop_gradient():
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), projected.dtype)
             bias = self.cell.recurrent_bias
             last_output, outputs, final_states = run_steps_with_gradient(
-                self.cell.step_given_recurrent_product,
+                lambda projected_t, product, states: self.cell.step(projected_t, states, recurrent=product),
                 projected,
                 states,
                 self.cell.output_size,
@@ -180,6 +214,11 @@ class Recurrent(keras.layers.Layer):
             return [output, *final_states]
         return output
 
+    def _uses_loop_gradient(self):
+        if self.implementation == "auto":
+            return self.cell.recomputed_gradient and not self.unroll and not in_xla_context()
+        return self.implementation == "loop_gradient"
+
     def compute_output_shape(self, inputs_shape, initial_state_shape=None):
         batch, time = inputs_shape[0], inputs_shape[1]
         size = self.cell.output_size
@@ -204,6 +243,7 @@ class Recurrent(keras.layers.Layer):
                 "go_backwards": self.go_backwards,
                 "stateful": self.stateful,
                 "unroll": self.unroll,
+                "implementation": self.implementation,
             }
         )
         return config

@@ -48,7 +48,7 @@ def run_steps_with_gradient(
 
     Args:
         step: callable `(projected_t, product_t, states) -> (output, new_states)` where
-            `product_t` = drop(h_{t-1}) ⋅ U (+ `recurrent_bias`) is supplied (`cell.step_given_recurrent_product`).
+            `product_t` = drop(h_{t-1}) ⋅ U (+ `recurrent_bias`) is supplied (`cell.step(projected_t, states, recurrent=product_t)`).
         projected: tensor (time, batch, projected_features).
         initial_states: list of tensors (batch, state_size); states[0] is h, what U multiplies.
         output_size: int. Width of the cell's output.

@@ -17,37 +17,30 @@ The body is thrown away by the converter; it is zoo's own loop over the cell's `
 function computes the same thing wherever it is not converted.
 """
 
-import contextlib
-import threading
 import uuid
 
 import keras
 import tensorflow as tf
 
+from zoo.cells.lstm import LSTMCell
+from zoo.layers.recurrent import calls_replaced
 from zoo.layers.time_loop import reverse_time, run_steps
 
-_state = threading.local()
 
-
-@contextlib.contextmanager
 def fused_lstm_tracing():
-    """Within this block, `Recurrent` layers that `can_fuse` trace as the composite function."""
-    previous = getattr(_state, "active", False)
-    _state.active = True
-    try:
-        yield
-    finally:
-        _state.active = previous
+    """A context: within it, `Recurrent` layers that `can_fuse` trace as the composite function."""
+    return calls_replaced(_fused_or_none)
+
+
+def _fused_or_none(layer, inputs, states, mask, training):
+    return fused_call(layer, inputs, states) if can_fuse(layer, mask, training) else None
 
 
 def can_fuse(layer, mask, training):
-    """Whether `layer` (a `Recurrent`) is a plain LSTM the converter can fuse, in a fusing block."""
-    from zoo.cells.lstm import LSTMCell
-
+    """Whether `layer` (a `Recurrent`) is a plain LSTM the converter can fuse."""
     cell = layer.cell
     return (
-        getattr(_state, "active", False)
-        and type(cell) is LSTMCell
+        type(cell) is LSTMCell
         and cell.use_bias
         and cell.activation is keras.activations.tanh
         and cell.recurrent_activation is keras.activations.sigmoid
@@ -70,7 +63,7 @@ def fused_call(layer, inputs, states):
         projected = tf.matmul(time_major, kernel) + bias
 
         def step(projected_t, states):
-            return cell.step_given_recurrent_product(projected_t, tf.matmul(states[0], recurrent_kernel), states)
+            return cell.step(projected_t, states, recurrent=tf.matmul(states[0], recurrent_kernel))
 
         last, outputs, (h, c) = run_steps(step, projected, [h0, c0], cell.units)
         return last, tf.transpose(outputs, [1, 0, 2]), h, c, tf.constant(0.0)
