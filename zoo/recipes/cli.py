@@ -6,14 +6,18 @@
 
 import argparse
 import dataclasses
+import importlib
 import json
 import os
 import pathlib
+import pkgutil
 import shutil
 import sys
 
+from zoo.atomic import atomic_file
 from zoo.errors import UsageError
-from zoo.config import load_config, typed_overrides
+from zoo.config import RecipeConfig, load_config, typed_overrides
+from zoo.settings import default_toml
 
 REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
 # The settings `export --set` may change: how the artifacts are written and proved, not the model.
@@ -83,6 +87,28 @@ def _non_negative(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0; received {text}")
     return value
+
+
+def recipe_configs():
+    """{name: config class} of every recipe: the modules of `zoo.recipes` (cli aside), each of whose
+    package `zoo.<name>.config` defines one subclass of `RecipeConfig`."""
+    import zoo.recipes
+
+    configs = {}
+    for module in pkgutil.iter_modules(zoo.recipes.__path__):
+        if module.name != "cli":
+            classes = vars(importlib.import_module(f"zoo.{module.name}.config")).values()
+            (configs[module.name],) = [c for c in classes if isinstance(c, type) and issubclass(c, RecipeConfig)
+                                       and c.__module__ == f"zoo.{module.name}.config"]
+    return dict(sorted(configs.items()))
+
+
+def write_default_tomls(folder=REPOSITORY_RECIPES):
+    """Writes `recipes/<name>.toml` of every recipe from its config class (`zoo.settings.default_toml`);
+    tests/test_config.py checks the files equal what this writes."""
+    for name, config_class in recipe_configs().items():
+        with atomic_file(os.path.join(folder, f"{name}.toml")) as staging, open(staging, "w", encoding="utf-8") as file:
+            file.write(default_toml(config_class, name))
 
 
 def read_config(name, config_class, args):
