@@ -1,12 +1,17 @@
+import importlib
+
 import pytest
 
+from zoo.captioning.config import CaptioningConfig
+from zoo.config import load_config
 from zoo.recipes import cli
+from zoo.settings import settings_of, toml_value, type_name
 
 VERBS = {"train": "t", "predict": "p", "tune": "u"}
 
 
 def test_options_given_before_or_after_the_verb_both_count():
-    parser = cli.parser("toy", "a toy recipe", VERBS, "inputs")
+    parser = cli.parser("toy", CaptioningConfig, "a toy recipe", VERBS, "inputs")
     before = parser.parse_args(["--workdir", "W", "--quiet", "--set", "units=8", "train"])
     assert (before.workdir, before.quiet, before.overrides, before.verb) == ("W", True, ["units=8"], "train")
     after = parser.parse_args(["train", "--workdir", "V", "--set", "depth=2"])
@@ -16,7 +21,7 @@ def test_options_given_before_or_after_the_verb_both_count():
 
 
 def test_tune_options():
-    args = cli.parser("toy", "a toy recipe", VERBS, "inputs").parse_args(
+    args = cli.parser("toy", CaptioningConfig, "a toy recipe", VERBS, "inputs").parse_args(
         ["tune", "--tuner", "hyperband", "--max-trials", "3", "--budget-minutes", "2.5"])
     assert (args.tuner, args.max_trials, args.budget_minutes) == ("hyperband", 3, 2.5)
 
@@ -35,10 +40,9 @@ class RecordingWorkflow:
 
 
 def _run(argv, predict_keys=()):
-    from zoo.captioning.config import CaptioningConfig
-
     workflow = RecordingWorkflow()
-    args = cli.parser("toy", "a toy recipe", {"evaluate": "e", "export": "x", "predict": "p"}, "inputs").parse_args(argv)
+    args = cli.parser("toy", CaptioningConfig, "a toy recipe", {"evaluate": "e", "export": "x", "predict": "p"},
+                      "inputs").parse_args(argv)
     status = cli.run_verb("toy", args, workflow, CaptioningConfig, lambda: workflow.calls.append(("predict",)),
                           predict_keys)
     return status, workflow.calls
@@ -84,3 +88,64 @@ def test_a_usage_error_is_one_line_and_status_2_while_a_bug_keeps_its_traceback(
     assert capsys.readouterr().err == "error: --set units=0: units must be a positive integer.\n"
     with pytest.raises(ValueError, match="broadcast"):
         cli.run_command(bug)
+
+
+RECIPES = tuple(cli.recipe_configs())
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_help_lists_every_setting_with_its_type_default_and_meaning(name, capsys):
+    main = importlib.import_module(f"zoo.recipes.{name}").main
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "settings (--set KEY=VALUE" in out and "{train," in out and ",config}" in out
+    lines = out.splitlines()
+    for setting in settings_of(cli.recipe_configs()[name]):
+        entry = f"    {setting.name}: {type_name(setting.type)} = {toml_value(setting.default)}"
+        line = next((line for line in lines if line.startswith(entry)), None)
+        assert line is not None, entry
+        first_words = setting.help.split()[:2]
+        following = " ".join(lines[lines.index(line):lines.index(line) + 2])
+        assert " ".join(first_words) in " ".join(following.split()), setting.name
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_the_config_verb_prints_a_toml_that_loads_back_to_the_run_s_config(name, tmp_path, capsys):
+    main = importlib.import_module(f"zoo.recipes.{name}").main
+    config_class = cli.recipe_configs()[name]
+    assert main(["config", "--set", "seed=7", "--set", "tune.max_depth=2"]) == 0
+    printed = capsys.readouterr().out
+    header = " ".join(line.removeprefix("# ") for line in printed.splitlines()[:3])
+    assert header.startswith(f"python -m zoo.recipes.{name}: the settings of a run: the defaults (zoo.{name}.config.")
+    assert "then --set seed=7 --set tune.max_depth=2." in header
+    path = tmp_path / "run.toml"
+    path.write_text(printed)
+    expected = load_config(config_class, None, ["seed=7", "tune.max_depth=2"])
+    assert load_config(config_class, str(path)) == expected
+    assert main(["config", "--config", str(path), "--set", "batch_size=8"]) == 0  # a saved run, changed again
+    path.write_text(capsys.readouterr().out)
+    assert load_config(config_class, str(path)) == load_config(config_class, None, [
+        "seed=7", "tune.max_depth=2", "batch_size=8"])
+
+
+def test_the_config_verb_takes_data_as_train_does(tmp_path, capsys):
+    from zoo.recipes.captioning import main
+
+    assert main(["config", "--data", str(tmp_path / "flickr")]) == 0
+    assert f'data = "{tmp_path / "flickr"}"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["config", "--set", "unit=3"], "--set unit=3: unknown key(s) ['unit']"),
+    (["config", "--set", "units=many"], "--set units=many: units = 'many' has the wrong type; expected int."),
+    (["config", "--set", "beam_width=0"], "beam_width"),
+])
+def test_a_bad_setting_is_one_line_and_exit_status_2(argv, message, capsys):
+    from zoo.recipes.captioning import main
+
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ") and message in captured.err and captured.err.count("\n") == 1
