@@ -6,6 +6,7 @@
 """
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
 import json
@@ -87,6 +88,10 @@ def parser(name, config_class, description, verbs, predict_help, predict_inputs=
                                   formatter_class=raw, epilog=settings if verb in ("train", "tune", "config") else None)
         if verb == "predict":
             sub.add_argument("inputs", nargs=predict_inputs, metavar="INPUT", help=predict_help)
+            sub.add_argument("--output", metavar="FILE", help="write the predictions to FILE (default: stdout)")
+            sub.add_argument("--format", choices=("text", "jsonl"), default="text",
+                             help="text (default) or jsonl: one JSON object per input, its fields named (a failed "
+                                  "input has \"error\")")
         if verb in ("train", "tune"):
             _strategy_option(sub, defaults=False)
         if verb == "tune":
@@ -190,9 +195,46 @@ def trained_model_overrides(args, config_class, allowed):
     return typed_overrides(config_class, args.overrides, allowed, args.verb)
 
 
+@contextlib.contextmanager
+def _output(path):
+    """stdout, or the file `path` written whole or not at all."""
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    with atomic_file(path) as staging, open(staging, "w", encoding="utf-8") as file:
+        yield file
+
+
+def write_predictions(records, output, output_format, text_of):
+    """Writes predict's `records` (a dict per input: `"input"` and the recipe's result fields, or `"input"`
+    and `"error"` for an input that failed) to `output`; returns the number that failed.
+
+    "jsonl": one JSON object per record, failures included. "text": `text_of(record)`, the recipe's own
+    lines; a failure for which it returns None (the recipe reports failures aside) goes to stderr.
+    """
+    failures = 0
+    for record in records:
+        failures += "error" in record
+        if output_format == "jsonl":
+            print(json.dumps(record, ensure_ascii=False, default=_plain), file=output)
+        elif (text := text_of(record)) is not None:
+            print(text, file=output)
+        else:
+            print(record["error"], file=sys.stderr)
+        output.flush()
+    return failures
+
+
+def _plain(value):
+    """numpy numbers and arrays as JSON values (anything else is a bug: TypeError)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def run_verb(name, args, workflow, config_class, predict, predict_keys=()):
-    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run) and
-    `predict` (a callable returning the number of inputs that failed); returns the exit status.
+    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run,
+    predict_text) and `predict` (a callable returning predict's records); returns the exit status.
 
     evaluate, export and predict read the trained model's config: they refuse `--config` and `--data`,
     and take `--set` only for `EXPORT_KEYS` the recipe has (export) or `predict_keys` (predict).
@@ -202,7 +244,9 @@ def run_verb(name, args, workflow, config_class, predict, predict_keys=()):
     def command():
         if args.verb == "predict":
             trained_model_overrides(args, config_class, predict_keys)
-            return 1 if predict() else 0
+            with _output(args.output) as output:
+                failures = write_predictions(predict(), output, args.format, workflow.predict_text)
+            return 1 if failures else 0
         if args.verb == "config":
             print(resolved_toml(name, read_config(name, config_class, args), args), end="")
             return 0
