@@ -14,7 +14,8 @@ from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.translation.config import TranslationConfig
 from zoo.config import load_config, parse_override, read_saved_config, replace_values, save_config, saved_recipe
 from zoo.config import with_overrides
-from zoo.recipes.cli import default_config_path
+from zoo.recipes.cli import default_config_path, recipe_configs
+from zoo.settings import default_toml
 
 
 RECIPE_CONFIGS = {
@@ -86,6 +87,18 @@ def test_the_recipe_toml_holds_the_dataclass_defaults(name):
     assert load_config(config_class, path) == config_class()
 
 
+@pytest.mark.parametrize("name", RECIPE_CONFIGS)
+def test_the_recipe_toml_is_the_one_written_from_its_class(name):
+    with open(default_config_path(name), encoding="utf-8") as file:
+        assert file.read() == default_toml(RECIPE_CONFIGS[name], name), (
+            f"recipes/{name}.toml differs from its class: write it again with "
+            "python -c 'from zoo.recipes.cli import write_default_tomls; write_default_tomls()'")
+
+
+def test_every_recipe_module_is_found_with_its_config_class():
+    assert recipe_configs() == RECIPE_CONFIGS
+
+
 WITH_DATA = [c for c in RECIPE_CONFIGS.values() if "data" in {field.name for field in dataclasses.fields(c)}]
 
 
@@ -112,6 +125,10 @@ def test_saved_config_round_trips_with_its_recipe(tmp_path):
     save_config(config, path, "captioning")
     assert saved_recipe(path) == "captioning"
     assert read_saved_config(CaptioningConfig, path) == config
+
+
+def test_a_dotted_override_changes_one_key_of_a_table_the_class_fills():
+    assert load_config(LongMemoryConfig, None, ["tune.max_depth=2"]).tune == {"min_depth": 1, "max_depth": 2}
 
 
 def test_overrides_that_must_agree_are_checked_together_in_any_order():

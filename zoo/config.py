@@ -23,6 +23,7 @@ else:  # pragma: no cover
 from zoo.errors import UsageError
 from zoo import checks
 from zoo.atomic import atomic_file
+from zoo.settings import setting, type_name
 from zoo.cells import CELLS
 from zoo.tuning.space import SearchSpace
 
@@ -30,44 +31,36 @@ from zoo.tuning.space import SearchSpace
 @dataclasses.dataclass(frozen=True)
 class RecipeConfig:
     """The keys every recipe's config shares, so users learn them once; a recipe's config subclasses
-    it, redeclaring a key to change its default.
+    it, redeclaring a key to change its default (the key keeps its meaning) or, with `setting`, to say
+    what it means in that recipe.
 
-    Args:
-        seed: int. Data generation, initialization, shuffling.
-        cell: "simple_rnn", "lstm", "gru" or "layernorm_lstm".
-        units: int. Hidden size.
-        depth: int. Stacked recurrent layers.
-        dropout: float in [0, 1). Between layers.
-        batch_size: int.
-        epochs: int or "auto". The most epochs a run trains; "auto" = the recipe's
-            `EMBEDDED_EPOCHS` on its embedded data (the count its README numbers were measured
-            with), `DATA_EPOCHS` with `--data`, where the budget and early stopping end the run.
-        learning_rate: float > 0. Adam's.
-        clipnorm: float > 0. The global gradient norm is clipped to it.
-        train_minutes: float >= 0. A wall-clock budget: training stops cleanly at the end of the
-            step that spends it; 0 = no budget. Comparison rows train on the same budget.
-        patience: int >= 0. Epochs with neither a better validation objective (the recipe's own
-            metric) nor a lower validation loss before training stops (early stopping); 0 = never.
-        plateau_patience: int >= 0. Epochs without a lower validation loss before the learning
-            rate is multiplied by `plateau_factor` (reduce on plateau); 0 = never.
-        plateau_factor: float in (0, 1).
-        tune: dict. The `[tune]` table: the search space of the `tune` verb (`zoo.tuning.SearchSpace`).
+    Each key's meaning is its field's `help` (`zoo.settings.setting`), which `--help`, the `config`
+    verb and `recipes/<name>.toml` show. What a line cannot hold: `epochs = "auto"` is the recipe's
+    `EMBEDDED_EPOCHS` on its embedded data (the count its README numbers were measured with) and
+    `DATA_EPOCHS` with `--data`, where the budget and early stopping end the run; early stopping judges
+    an epoch by the recipe's own validation metric and the validation loss; `train_minutes` ends
+    training cleanly at the end of the step that spends it, and comparison rows train on the same budget.
     """
 
-    seed: int = 0
-    cell: str = "lstm"
-    units: int = 128
-    depth: int = 1
-    dropout: float = 0.0
-    batch_size: int = 64
-    epochs: int | str = "auto"
-    learning_rate: float = 1e-3
-    clipnorm: float = 1.0
-    train_minutes: float = 5.0
-    patience: int = 10
-    plateau_patience: int = 4
-    plateau_factor: float = 0.5
-    tune: dict = dataclasses.field(default_factory=dict)
+    seed: int = setting(0, "seed of data generation, initialization and shuffling",
+                        group="The keys every recipe shares")
+    cell: str = setting("lstm", "the recurrent cell: simple_rnn, lstm, gru or layernorm_lstm")
+    units: int = setting(128, "hidden size")
+    depth: int = setting(1, "stacked recurrent layers")
+    dropout: float = setting(0.0, "dropout between recurrent layers, in [0, 1)")
+    batch_size: int = setting(64, "examples per training step")
+    epochs: int | str = setting("auto", 'most epochs a run trains: "auto" = {EMBEDDED_EPOCHS} on the embedded data, '
+                                        "{DATA_EPOCHS} with --data")
+    learning_rate: float = setting(1e-3, "Adam's learning rate")
+    clipnorm: float = setting(1.0, "the global gradient norm is clipped to this")
+    train_minutes: float = setting(5.0, "wall-clock budget of training; 0 = none")
+    patience: int = setting(10, "early stopping: epochs with neither a better validation score nor a lower "
+                                "validation loss; 0 = off")
+    plateau_patience: int = setting(4, "epochs without a lower validation loss before the learning rate is "
+                                       "multiplied by plateau_factor; 0 = off")
+    plateau_factor: float = setting(0.5, "the learning rate's factor on a plateau, in (0, 1)")
+    tune: dict = setting(default_factory=dict, help="the tune verb's search space (zoo.tuning.SearchSpace); each "
+                                                    "trial trains within train_minutes")
 
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 10
     DATA_EPOCHS: typing.ClassVar[int] = 1000
@@ -178,7 +171,7 @@ def check_keys_and_types(config_class, values, source):
         raise UsageError(f"{source}: unknown key(s) {unknown}; known keys: {', '.join(sorted(types_))}.")
     for key, value in values.items():
         if not _accepts(types_[key], value):
-            raise UsageError(f"{source}: {key} = {value!r} has the wrong type; expected {types_[key]}.")
+            raise UsageError(f"{source}: {key} = {value!r} has the wrong type; expected {type_name(types_[key])}.")
 
 
 def config_from_dict(config_class, values, source):
@@ -204,8 +197,12 @@ def load_config(config_class, path=None, overrides=()):
             except tomllib.TOMLDecodeError as error:
                 raise UsageError(f"{path}: not valid TOML ({error}).") from error
         check_keys_and_types(config_class, values, path)
+    defaults = {field.name: field.default_factory() for field in dataclasses.fields(config_class)
+                if field.default_factory is not dataclasses.MISSING}
     for override in overrides:
         key_path, value = parse_override(override)
+        if len(key_path) > 1 and key_path[0] not in values and isinstance(defaults.get(key_path[0]), dict):
+            values[key_path[0]] = defaults[key_path[0]]  # one key of a table changes; the class's others stay
         _set_nested(values, key_path, value)
         check_keys_and_types(config_class, values, f"--set {override}")
     # Values that must agree with each other are checked once, after every override.

@@ -134,6 +134,13 @@ def test_predict_captions_files_and_reports_unreadable_ones(trained, tmp_path, c
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith(f"{bad}: error:") and "not a readable" in lines[0]
     assert lines[1].startswith(f"{good}: ") and len(lines[1]) > len(f"{good}: ")
+    output = tmp_path / "captions.jsonl"
+    assert main(["predict", "--workdir", str(workdir), str(bad), str(good), "--format", "jsonl",
+                 "--output", str(output)]) == 1
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert records[0]["input"] == str(bad) and "not a readable" in records[0]["error"]
+    assert records[1] == {"input": str(good), "caption": lines[1].removeprefix(f"{good}: ")}
+    assert capsys.readouterr().out == ""
 
 
 def test_evaluate_verb_prints_the_table(trained, capsys):

@@ -138,24 +138,25 @@ def evaluate(workdir, model=None, data=None, config=None):
 
 
 def predict(workdir, paths):
-    """Prints a caption per image file; an unreadable file is reported and the others go on.
-
-    Returns:
-        The number of files that could not be read.
-    """
+    """Yields a record per image file: `{"input": path, "caption": ...}`, or `{"input": path, "error": ...}`
+    for an unreadable file (the others go on)."""
     config, model, vocabulary = load_trained(workdir)
-    failures = 0
     for path in paths:
         try:
             image = read_image_file(path, config.image_size)
         except ValueError as error:
-            print(f"{path}: error: {error}")
-            failures += 1
+            yield {"input": path, "error": str(error)}
             continue
         caption = generate_captions(model, vocabulary, image[None], config.max_caption_length, config.beam_width,
                                     config.length_penalty)[0]
-        print(f"{path}: {caption}")
-    return failures
+        yield {"input": path, "caption": caption}
+
+
+def predict_text(record):
+    """predict's text line of `record` (an unreadable file's error among the captions)."""
+    if "error" in record:
+        return f"{record['input']}: error: {record['error']}"
+    return f"{record['input']}: {record['caption']}"
 
 
 def export(workdir, model=None, vocabulary=None, config=None, verbose=True, overrides=None):

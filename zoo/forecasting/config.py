@@ -1,4 +1,4 @@
-"""The forecasting recipe's settings (`recipes/forecasting.toml` holds the same defaults)."""
+"""The forecasting recipe's settings (`recipes/forecasting.toml` is written from them)."""
 
 import dataclasses
 import typing
@@ -6,6 +6,7 @@ import typing
 from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
+from zoo.settings import setting
 from zoo.data.time_series import EMBEDDED
 from zoo.models.forecaster import DECODERS
 
@@ -14,8 +15,7 @@ from zoo.models.forecaster import DECODERS
 class ForecastingConfig(RecipeConfig):
     """Every setting of `python -m zoo.recipes.forecasting`; `--set key=value` overrides one.
 
-    The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
-    train_minutes) are those of every recipe (`zoo.config.RecipeConfig`). The model reads `window`
+    The keys of the first group are those of every recipe (`zoo.config.RecipeConfig`). The model reads `window`
     values and forecasts the next `horizon` at once.
     """
 
@@ -24,23 +24,23 @@ class ForecastingConfig(RecipeConfig):
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 60  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
     train_minutes: float = 1.0
-    # Data.
-    dataset: str = "co2"  # an embedded series: "co2" (weekly) or "sunspots" (yearly)
-    data: str = ""  # a CSV of time,value rows (--data FILE) instead
-    season: int = 0  # the seasonal-naive period in steps; 0 = the series' own (co2 52, sunspots 11, CSV 1)
-    validation_fraction: float = 0.15
-    test_fraction: float = 0.15
-    # Model.
-    window: int = 104
-    horizon: int = 13
-    decoder: str = "dense"  # "dense": many-to-one, the final state → every step; "rnn": an RNN writes step by step
-    # Evaluation.
-    anomaly_quantile: float = 0.99  # residuals above this quantile of the validation residuals are flagged
-    plotted_forecasts: int = 8
-    # Export.
-    export_tolerance: float = 1e-3  # in the series' units
-    quantized_tolerance: float = 0.05  # quantized files: in units of the training series' standard deviation
-    quantizations: tuple[str, ...] = ("float16", "int8")
+    dataset: str = setting("co2", "an embedded series from statsmodels: co2 (weekly Mauna Loa CO2 1958-2001) or "
+                                  "sunspots (yearly 1700-2008)", group="Data")
+    data: str = setting("", 'a CSV of time,value rows (--data FILE) instead; "" = the embedded series')
+    season: int = setting(0, "the seasonal-naive period in steps; 0 = the series' own (co2 52, sunspots 11, CSV 1)")
+    validation_fraction: float = setting(0.15, "share of the series before the test part held out for validation")
+    test_fraction: float = setting(0.15, "the last share of the series, never seen in training")
+    window: int = setting(104, "values the model reads (co2: two years of weeks)", group="Model")
+    horizon: int = setting(13, "values forecast at once (co2: a quarter ahead)")
+    decoder: str = setting("dense", "dense: the final state → every step (many-to-one); rnn: a second RNN writes the "
+                                    "horizon step by step (many-to-many)")
+    anomaly_quantile: float = setting(0.99, "test values further from their one-step forecast than this quantile of "
+                                            "the validation residuals are flagged", group="Evaluation")
+    plotted_forecasts: int = setting(8, "test forecasts drawn in forecast.png")
+    export_tolerance: float = setting(1e-3, "max |difference| of float TFLite outputs from the Keras model's, in the "
+                                            "series' units", group="Export")
+    quantized_tolerance: float = setting(0.05, "the same for quantized files, in training standard deviations")
+    quantizations: tuple[str, ...] = setting(("float16", "int8"), "TFLite variants besides float32: float16, int8")
 
     def __post_init__(self):
         super().__post_init__()

@@ -202,13 +202,25 @@ def history_from(inputs, window):
 
 
 def predict(workdir, inputs):
-    """Prints the next `horizon` values after a history (numbers, or a CSV's last `window` values)."""
+    """Yields one record, the next `horizon` values after a history (numbers, or a CSV's last `window`
+    values): `{"input": the numbers or the file, "history_length": values read, "last_value": the latest,
+    "forecast": [...]}`."""
     config, model = load_trained(workdir)
     history = history_from(inputs, config.window)
     values = forecast(model, history[None, :].astype(np.float32))[0]
-    print(f"from {len(history)} values ending with {history[-1]:.6g}: the next {config.horizon}")
-    print(format_table(["step", "forecast"], [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
-    return 0
+    try:
+        given = [float(value) for value in inputs]
+    except ValueError:
+        given = inputs[0]  # a CSV file: history_from refused anything else
+    yield {"input": given, "history_length": len(history), "last_value": float(history[-1]),
+           "forecast": [float(value) for value in values]}
+
+
+def predict_text(record):
+    """predict's text of `record`: what the forecast starts from, then a table of the values."""
+    values = record["forecast"]
+    return (f"from {record['history_length']} values ending with {record['last_value']:.6g}: the next {len(values)}\n" +
+            format_table(["step", "forecast"], [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
 
 
 def export(workdir, model=None, data=None, config=None, verbose=True, overrides=None):

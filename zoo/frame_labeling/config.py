@@ -1,4 +1,4 @@
-"""The frame labeling recipe's settings (`recipes/frame_labeling.toml` holds the same defaults)."""
+"""The frame labeling recipe's settings (`recipes/frame_labeling.toml` is written from them)."""
 
 import dataclasses
 import typing
@@ -6,6 +6,7 @@ import typing
 from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
+from zoo.settings import setting
 
 COMPARISONS = ("mlp", "unidirectional", "simple_rnn", "gru", "lstm", "layernorm_lstm")
 
@@ -14,41 +15,48 @@ COMPARISONS = ("mlp", "unidirectional", "simple_rnn", "gru", "lstm", "layernorm_
 class FrameLabelingConfig(RecipeConfig):
     """Every setting of `python -m zoo.recipes.frame_labeling`; `--set key=value` overrides one.
 
-    The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
-    train_minutes) are those of every recipe (`zoo.config.RecipeConfig`); `units` is per direction.
+    The keys of the first group are those of every recipe (`zoo.config.RecipeConfig`); `units` is per
+    direction.
     The main model is a (bidirectional) stack of `cell`; `compare` lists the models trained beside it,
     each on the same budget, for the results table: "mlp" (per frame, no recurrence),
     "unidirectional" (the same stack, one direction) and cell names (bidirectional, as the main one).
     """
 
-    units: int = 96
-    depth: int = 2
+    units: int = setting(96, "hidden size of each direction")
+    depth: int = setting(2, "stacked recurrent layers (the per-frame MLP's dense layers too)")
     batch_size: int = 32
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 30  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
-    train_minutes: float = 1.0
-    # Data.
-    data: str = ""  # a TIMIT-layout folder (--data DIR); "" = the embedded synthetic speech
-    fold_timit_39: bool = False  # TIMIT's 61 phones folded to 39 (Lee & Hon, 1989)
-    split_by: str = "auto"  # TIMIT folders: "speaker", "utterance", or "auto" (speaker when there are enough)
-    validation_fraction: float = 0.1  # TIMIT folders: share of the (training) speakers or utterances held out
-    test_fraction: float = 0.1  # TIMIT folders without a TEST folder: share held out for test
-    train_utterances: int = 1200
-    validation_utterances: int = 150
-    test_utterances: int = 200
-    # Model.
-    bidirectional: bool = True  # the main model's recurrence (the tune verb can search it)
-    num_mels: int = 40
-    mlp_units: int = 256  # the per-frame MLP's width (its depth is `depth`)
-    compare: tuple[str, ...] = ("mlp", "unidirectional", "simple_rnn", "gru")
-    streaming: bool = True  # also train the causal, unidirectional model for chunk-by-chunk labelling
-    chunk_ms: int = 100  # chunk size of the streaming demo
-    # Evaluation and export.
-    examples: int = 3
-    export_tolerance: float = 1e-4
-    tflite_seconds: float = 2.5  # the TFLite files' fixed input length; shorter audio is zero-padded
-    agreement_threshold: float = 0.98  # least share of frames on which a quantized TFLite file picks the Keras label
-    quantizations: tuple[str, ...] = ("float16",)  # "int8" (dynamic range) zeroes quiet frames: see README
+    train_minutes: float = setting(1.0, "wall-clock budget of each model (the same for every row of the table); "
+                                        "0 = none")
+    data: str = setting("", 'a TIMIT-layout folder (.wav + .phn, recursively; --data DIR); "" = the embedded '
+                            "synthetic speech", group="Data")
+    fold_timit_39: bool = setting(False, "fold TIMIT's 61 phones to 39 (Lee & Hon, 1989)")
+    split_by: str = setting("auto", 'TIMIT folders: speaker, utterance, or "auto" (by speaker when every split '
+                                    "gets one)")
+    validation_fraction: float = setting(0.1, "TIMIT folders: share of the (training) speakers or utterances held out "
+                                              "for validation")
+    test_fraction: float = setting(0.1, "TIMIT folders without a TEST folder: share held out for test")
+    train_utterances: int = setting(1200, "embedded speech: training utterances")
+    validation_utterances: int = setting(150, "embedded speech: validation utterances")
+    test_utterances: int = setting(200, "embedded speech: test utterances (unseen speakers)")
+    bidirectional: bool = setting(True, "the main model's recurrence reads both directions (tune can search it)",
+                                  group="Model")
+    num_mels: int = setting(40, "log-mel bands of the front end")
+    mlp_units: int = setting(256, "the per-frame MLP's width (as deep as depth)")
+    compare: tuple[str, ...] = setting(("mlp", "unidirectional", "simple_rnn", "gru"),
+                                       "models trained beside the main one on the same budget: mlp, unidirectional, "
+                                       "cell names")
+    streaming: bool = setting(True, "also train the causal, unidirectional model that labels audio chunk by chunk")
+    chunk_ms: int = setting(100, "chunk size of the streaming demo, in milliseconds")
+    examples: int = setting(3, "test utterances whose labels evaluate prints", group="Evaluation and export")
+    export_tolerance: float = setting(1e-4, "max |difference| of float32 TFLite outputs from the Keras model's")
+    tflite_seconds: float = setting(2.5, "the TFLite files' fixed input length in seconds; shorter audio is "
+                                         "zero-padded")
+    agreement_threshold: float = setting(0.98, "least share of frames on which a quantized TFLite file picks the "
+                                               "Keras label")
+    quantizations: tuple[str, ...] = setting(("float16",), 'TFLite variants besides float32: float16, int8 (dynamic '
+                                                           "range: it zeroes quiet frames, see the README)")
 
     def __post_init__(self):
         super().__post_init__()

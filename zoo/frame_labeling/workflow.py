@@ -3,7 +3,6 @@ the default run that does all of them. `zoo/recipes/frame_labeling.py` only pars
 
 import dataclasses
 import os
-import sys
 
 import numpy as np
 
@@ -179,32 +178,38 @@ def segment_bounds(first, end, frames, num_samples):
 
 
 def predict(workdir, paths):
-    """Prints the label segments (start and end times, label) of each WAV file; a file that can't be
-    read is reported and skipped. Returns the number skipped."""
+    """Yields a record per WAV file: `{"input": path, "frames": n, "segments": [{"start", "end", "label"},
+    ...]}` (times in seconds), or `{"input": path, "error": ...}` for a file that can't be read (skipped)."""
     config, models, labels = load_trained(workdir)
-    model, skipped = models[MAIN], 0
+    model = models[MAIN]
     for path in paths:
         try:
             waveform = read_wav(path, SAMPLE_RATE)
         except ValueError as error:  # it names the file
-            print(error, file=sys.stderr)
-            skipped += 1
+            yield {"input": path, "error": str(error)}
             continue
         except OSError as error:
-            print(f"{path}: {error}", file=sys.stderr)
-            skipped += 1
+            yield {"input": path, "error": f"{path}: {error}"}
             continue
         if len(waveform) < WINDOW:
-            print(f"{path}: {len(waveform)} samples, shorter than one 25 ms window; skipped", file=sys.stderr)
-            skipped += 1
+            yield {"input": path, "error": f"{path}: {len(waveform)} samples, shorter than one 25 ms window; skipped"}
             continue
         logits = model({"waveform": waveform[None], "num_samples": np.array([len(waveform)])}, training=False)
         ids = np.argmax(np.asarray(logits)[0], -1)
-        print(f"{path}: {len(ids)} frames")
+        segments = []
         for first, end, label in segments_of(labels[i] for i in ids):
             start, stop = segment_bounds(first, end, len(ids), len(waveform))
-            print(f"  {start / SAMPLE_RATE:.3f}–{stop / SAMPLE_RATE:.3f} s  {label}")
-    return skipped
+            segments.append({"start": start / SAMPLE_RATE, "end": stop / SAMPLE_RATE, "label": label})
+        yield {"input": path, "frames": len(ids), "segments": segments}
+
+
+def predict_text(record):
+    """predict's text of `record`: the file's frame count, then a line per segment (None for a file that
+    can't be read: stderr says so)."""
+    if "error" in record:
+        return None
+    return "\n".join([f"{record['input']}: {record['frames']} frames"] +
+                     [f"  {s['start']:.3f}–{s['end']:.3f} s  {s['label']}" for s in record["segments"]])
 
 
 def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):

@@ -4,6 +4,7 @@ and the default run that does all of them. `zoo/recipes/language_model.py` only 
 import dataclasses
 import math
 import os
+import types
 
 import numpy as np
 import tensorflow as tf
@@ -193,13 +194,20 @@ def evaluate(workdir, model=None, data=None, config=None):
 
 
 def predict(workdir, prompts, overrides=()):
-    """Prints a continuation of each prompt; `overrides` ("key=value") change the sampling settings
-    (temperature, top_k, top_p, sample_length, sample_seed) of the saved config."""
+    """Yields a record per prompt: `{"input": prompt, "text": continuation, "sampling": {key: value}}`;
+    `overrides` ("key=value") change the sampling settings (temperature, top_k, top_p, sample_length,
+    sample_seed) of the saved config."""
     config, generator, vocabulary = load_trained(workdir)
     config = with_overrides(config, overrides, SAMPLING_KEYS)
+    sampling = {key: getattr(config, key) for key in SAMPLING_KEYS}
     for prompt, text in zip(prompts, generate(generator, vocabulary, prompts, config)):
-        print(f"--- {describe_sampling(config)} ---\n{prompt}{text}")
-    return 0
+        yield {"input": prompt, "text": text, "sampling": sampling}
+
+
+def predict_text(record):
+    """predict's text of `record`: the sampling settings, then the prompt and its continuation."""
+    settings = types.SimpleNamespace(**record["sampling"])
+    return f"--- {describe_sampling(settings)} ---\n{record['input']}{record['text']}"
 
 
 def export(workdir, model=None, data=None, config=None, verbose=True, overrides=None):

@@ -1,4 +1,4 @@
-"""The long-memory lab's settings (`recipes/long_memory.toml` holds the same defaults)."""
+"""The long-memory lab's settings (`recipes/long_memory.toml` is written from them)."""
 
 import dataclasses
 import typing
@@ -6,6 +6,7 @@ import typing
 from zoo.errors import UsageError
 from zoo import checks
 from zoo.config import RecipeConfig
+from zoo.settings import setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,33 +19,40 @@ class LongMemoryConfig(RecipeConfig):
     `seconds_per_run` and tells which lengths each one learned.
     """
 
+    cell: str = setting("lstm", "the main model's cell: simple_rnn, lstm, gru or layernorm_lstm")
     units: int = 64
+    depth: int = setting(1, "stacked recurrent layers (the probe has one)")
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 40  # epochs = "auto" on the embedded data
+    epochs: int | str = setting("auto", 'most epochs of the main model: "auto" = {EMBEDDED_EPOCHS}')
     learning_rate: float = 1e-2
-    train_minutes: float = 0.5
-    tune: dict = dataclasses.field(default_factory=lambda: {"min_depth": 1, "max_depth": 1})  # the probe has one layer
-    # The sweep.
-    cells: tuple[str, ...] = ("simple_rnn", "gru", "lstm", "layernorm_lstm")
-    adding_lengths: tuple[int, ...] = (10, 50, 100, 200)
-    copy_lengths: tuple[int, ...] = (5, 10, 20, 40)
-    seconds_per_run: float = 6.0
-    train_examples: int = 4000
-    test_examples: int = 500
-    adding_threshold: float = 0.1  # learned: test MSE below this share of the always-1.0 baseline's (1/6)
-    copy_symbols: int = 3
-    copy_alphabet: int = 4
-    copy_threshold: float = 0.9  # learned: share of the copied symbols right
-    # The gradient and clipping pictures.
-    gradient_length: int = 100  # also an adding length: the trained panel of gradients.png uses those runs
-    clipping_length: int = 50
-    clipping_steps: int = 150
-    clipping_learning_rate: float = 0.05  # SGD's, high enough for a simple RNN to blow up unclipped
-    clipping_gain: float = 1.5  # the simple RNN's recurrent kernel scaled above orthogonal
-    # The main model.
-    main_length: int = 50
-    export_tolerance: float = 1e-4
-    quantized_tolerance: float = 0.05  # quantized files: the largest difference from Keras' sums allowed
-    quantizations: tuple[str, ...] = ("float16", "int8")
+    clipnorm: float = setting(1.0, "the global gradient norm is clipped to this (also the clipped curve of "
+                                   "clipping.png)")
+    train_minutes: float = setting(0.5, "the main model's wall-clock budget; 0 = none")
+    tune: dict = setting(default_factory=lambda: {"min_depth": 1, "max_depth": 1},
+                         help="the tune verb's search space (zoo.tuning.SearchSpace), one layer deep like the probe")
+    cells: tuple[str, ...] = setting(("simple_rnn", "gru", "lstm", "layernorm_lstm"), "the cells the sweep compares",
+                                     group="The sweep: every cell on each task at each length")
+    adding_lengths: tuple[int, ...] = setting((10, 50, 100, 200), "sequence lengths of the adding problem")
+    copy_lengths: tuple[int, ...] = setting((5, 10, 20, 40), "the copy task's delays: steps between the symbols and "
+                                                             "the delimiter")
+    seconds_per_run: float = setting(6.0, "training budget of each cell, task and length")
+    train_examples: int = setting(4000, "training sequences per run")
+    test_examples: int = setting(500, "test sequences per run")
+    adding_threshold: float = setting(0.1, "learned: test MSE below this share of the always-1.0 baseline's (1/6)")
+    copy_symbols: int = setting(3, "symbols to remember in the copy task")
+    copy_alphabet: int = setting(4, "distinct symbols of the copy task")
+    copy_threshold: float = setting(0.9, "learned: this share of the copied symbols right")
+    gradient_length: int = setting(100, "sequence length of gradients.png; also an adding length, so its trained "
+                                        "panel uses the sweep's models", group="The pictures")
+    clipping_length: int = setting(50, "sequence length of clipping.png")
+    clipping_steps: int = setting(150, "SGD steps of each curve of clipping.png")
+    clipping_learning_rate: float = setting(0.05, "SGD's learning rate, high enough for a simple RNN to blow up "
+                                                  "unclipped")
+    clipping_gain: float = setting(1.5, "the simple RNN's recurrent kernel scaled above orthogonal")
+    main_length: int = setting(50, "the adding problem's length", group="The main model: cell on the adding problem")
+    export_tolerance: float = setting(1e-4, "max |difference| of float32 TFLite outputs from the Keras model's")
+    quantized_tolerance: float = setting(0.05, "quantized files: the largest difference from Keras' sums allowed")
+    quantizations: tuple[str, ...] = setting(("float16", "int8"), "TFLite variants besides float32: float16, int8")
 
     def __post_init__(self):
         super().__post_init__()

@@ -4,7 +4,6 @@ parses arguments."""
 
 import csv
 import os
-import sys
 import time
 
 import keras
@@ -157,19 +156,27 @@ def read_sequence(path):
 
 
 def predict(workdir, paths):
-    """Prints the main model's sum for each CSV of value,marker rows, beside the true sum of the marked
-    values; a file that can't be read is reported and skipped. Returns the number skipped."""
-    model, skipped = load_keras_model(workdir, RECIPE), 0
+    """Yields a record per CSV of value,marker rows: `{"input": path, "steps", "predicted_sum", "true_sum"}`
+    (the main model's sum beside the true sum of the marked values), or `{"input": path, "error": ...}`
+    for a file that can't be read (skipped)."""
+    model = load_keras_model(workdir, RECIPE)
     for path in paths:
         try:
             sequence = read_sequence(path)
         except ValueError as error:
-            print(error, file=sys.stderr)
-            skipped += 1
+            yield {"input": path, "error": str(error)}
             continue
         guess = float(np.asarray(model(sequence[None], training=False))[0])
-        print(f"{path}: {len(sequence)} steps; predicted sum {guess:.3f}, true {sequence[sequence[:, 1] == 1, 0].sum():.3f}")
-    return skipped
+        yield {"input": path, "steps": len(sequence), "predicted_sum": guess,
+               "true_sum": float(sequence[sequence[:, 1] == 1, 0].sum())}
+
+
+def predict_text(record):
+    """predict's text line of `record` (None for a file that can't be read: stderr says so)."""
+    if "error" in record:
+        return None
+    return (f"{record['input']}: {record['steps']} steps; predicted sum {record['predicted_sum']:.3f}, "
+            f"true {record['true_sum']:.3f}")
 
 
 def export(workdir, model=None, config=None, verbose=True, overrides=None):

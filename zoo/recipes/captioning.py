@@ -6,6 +6,7 @@ evaluates on the test split, shows captions, and exports to `saved_models/captio
 
 import sys
 
+from zoo.captioning.config import CaptioningConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -22,12 +23,10 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("captioning", DESCRIPTION, VERBS, "PNG or JPEG files of any size").parse_args(
-        sys.argv[1:] if argv is None else argv
-    )
+    args = cli.parser("captioning", CaptioningConfig, DESCRIPTION, VERBS, "PNG or JPEG files of any size").parse_args(
+        sys.argv[1:] if argv is None else argv)
 
     from zoo.captioning import workflow
-    from zoo.captioning.config import CaptioningConfig
 
     return cli.run_verb("captioning", args, workflow, CaptioningConfig, lambda: workflow.predict(args.workdir, args.inputs))
 

@@ -1,19 +1,26 @@
-"""What every recipe's command line shares: its verbs, `--config`, `--set`, `--workdir`, `--data`.
+"""What every recipe's command line shares: its verbs, `--config`, `--set`, `--workdir`, `--data`, and
+`--help` listing the settings of the recipe's config class.
 
     python -m zoo.recipes.<name>                 # train, evaluate, export
-    python -m zoo.recipes.<name> train|evaluate|predict|export|tune [options]
+    python -m zoo.recipes.<name> train|evaluate|predict|export|tune|config [options]
 """
 
 import argparse
+import contextlib
 import dataclasses
+import importlib
 import json
 import os
 import pathlib
+import pkgutil
 import shutil
 import sys
+import textwrap
 
+from zoo.atomic import atomic_file
 from zoo.errors import UsageError
-from zoo.config import load_config, typed_overrides
+from zoo.config import RecipeConfig, load_config, typed_overrides
+from zoo.settings import config_toml, default_toml, settings_help
 
 REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
 # The settings `export --set` may change: how the artifacts are written and proved, not the model.
@@ -53,19 +60,38 @@ def _strategy_option(parser, defaults=True):
                              "workers of $TF_CONFIG (default: one device)")
 
 
-def parser(name, description, verbs, predict_help, predict_inputs="+"):
-    """The recipe's argparse parser; `verbs` maps verb → help text; predict takes `predict_inputs`
-    ("+" one or more, "*" any number) arguments described by `predict_help`."""
-    main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=description,
-                                   parents=[_common_options(name)])
+CONFIG_VERB = ("print the settings of a run as TOML (the defaults, then --config, --data and --set); save it and "
+               "train with --config FILE")
+
+
+def parser(name, config_class, description, verbs, predict_help, predict_inputs="+"):
+    """The recipe's argparse parser; `verbs` maps verb → help text (the `config` verb is added); predict
+    takes `predict_inputs` ("+" one or more, "*" any number) arguments described by `predict_help`.
+    `--help` of the recipe, and of its verbs that read settings, lists every key of `config_class`."""
+    width = shutil.get_terminal_size().columns - 2  # argparse's own width
+
+    def wrapped(text):
+        return textwrap.fill(text, width)
+
+    settings = "\n".join(["settings (--set KEY=VALUE; the config verb prints a run's as TOML):",
+                          *settings_help(config_class, width)])
+    raw = argparse.RawDescriptionHelpFormatter  # the settings' lines stay as written
+    main = argparse.ArgumentParser(prog=f"python -m zoo.recipes.{name}", description=wrapped(description),
+                                   epilog=settings, formatter_class=raw, parents=[_common_options(name)])
     _strategy_option(main)
     common = _common_options(name, defaults=False)
+    verbs = {**verbs, "config": CONFIG_VERB}
     commands = main.add_subparsers(dest="verb", metavar="{" + ",".join(verbs) + "}",
                                    help="what to do (default: train, evaluate and export)")
     for verb, help_text in verbs.items():
-        sub = commands.add_parser(verb, help=help_text, description=help_text, parents=[common])
+        sub = commands.add_parser(verb, help=help_text, description=wrapped(help_text), parents=[common],
+                                  formatter_class=raw, epilog=settings if verb in ("train", "tune", "config") else None)
         if verb == "predict":
             sub.add_argument("inputs", nargs=predict_inputs, metavar="INPUT", help=predict_help)
+            sub.add_argument("--output", metavar="FILE", help="write the predictions to FILE (default: stdout)")
+            sub.add_argument("--format", choices=("text", "jsonl"), default="text",
+                             help="text (default) or jsonl: one JSON object per input, its fields named (a failed "
+                                  "input has \"error\")")
         if verb in ("train", "tune"):
             _strategy_option(sub, defaults=False)
         if verb == "tune":
@@ -83,6 +109,40 @@ def _non_negative(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0; received {text}")
     return value
+
+
+def recipe_configs():
+    """{name: config class} of every recipe: the modules of `zoo.recipes` (cli aside), each of whose
+    package `zoo.<name>.config` defines one subclass of `RecipeConfig`."""
+    import zoo.recipes
+
+    configs = {}
+    for module in pkgutil.iter_modules(zoo.recipes.__path__):
+        if module.name != "cli":
+            classes = vars(importlib.import_module(f"zoo.{module.name}.config")).values()
+            (configs[module.name],) = [c for c in classes if isinstance(c, type) and issubclass(c, RecipeConfig)
+                                       and c.__module__ == f"zoo.{module.name}.config"]
+    return dict(sorted(configs.items()))
+
+
+def write_default_tomls(folder=REPOSITORY_RECIPES):
+    """Writes `recipes/<name>.toml` of every recipe from its config class (`zoo.settings.default_toml`);
+    tests/test_config.py checks the files equal what this writes."""
+    for name, config_class in recipe_configs().items():
+        with atomic_file(os.path.join(folder, f"{name}.toml")) as staging, open(staging, "w", encoding="utf-8") as file:
+            file.write(default_toml(config_class, name))
+
+
+def resolved_toml(name, config, args):
+    """The `config` verb's output: `config` as TOML, headed by where its values come from."""
+    given = [f"--config {args.config}"] if args.config else []
+    given += [f"--data {args.data}"] if args.data else []
+    given += [f"--set {override}" for override in args.overrides]
+    return config_toml(config, name, [
+        f"python -m zoo.recipes.{name}: the settings of a run: the defaults "
+        f"({type(config).__module__}.{type(config).__qualname__}){', then ' + ' '.join(given) if given else ''}.",
+        f"Train with them: python -m zoo.recipes.{name} train --config FILE.",
+    ])
 
 
 def read_config(name, config_class, args):
@@ -135,18 +195,61 @@ def trained_model_overrides(args, config_class, allowed):
     return typed_overrides(config_class, args.overrides, allowed, args.verb)
 
 
+@contextlib.contextmanager
+def _output(path):
+    """stdout, or the file `path` written whole or not at all."""
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    with atomic_file(path) as staging, open(staging, "w", encoding="utf-8") as file:
+        yield file
+
+
+def write_predictions(records, output, output_format, text_of):
+    """Writes predict's `records` (a dict per input: `"input"` and the recipe's result fields, or `"input"`
+    and `"error"` for an input that failed) to `output`; returns the number that failed.
+
+    "jsonl": one JSON object per record, failures included. "text": `text_of(record)`, the recipe's own
+    lines; a failure for which it returns None (the recipe reports failures aside) goes to stderr.
+    """
+    failures = 0
+    for record in records:
+        failures += "error" in record
+        if output_format == "jsonl":
+            print(json.dumps(record, ensure_ascii=False, default=_plain), file=output)
+        elif (text := text_of(record)) is not None:
+            print(text, file=output)
+        else:
+            print(record["error"], file=sys.stderr)
+        output.flush()
+    return failures
+
+
+def _plain(value):
+    """numpy numbers and arrays as JSON values (anything else is a bug: TypeError)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def run_verb(name, args, workflow, config_class, predict, predict_keys=()):
-    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run) and
-    `predict` (a callable returning the number of inputs that failed); returns the exit status.
+    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run,
+    predict_text) and `predict` (a callable returning predict's records); returns the exit status.
 
     evaluate, export and predict read the trained model's config: they refuse `--config` and `--data`,
     and take `--set` only for `EXPORT_KEYS` the recipe has (export) or `predict_keys` (predict).
+    `config` prints the config train would use, as TOML.
     """
 
     def command():
         if args.verb == "predict":
             trained_model_overrides(args, config_class, predict_keys)
-            return 1 if predict() else 0
+            with _output(args.output) as output:
+                failures = write_predictions(predict(), output, args.format, workflow.predict_text)
+            return 1 if failures else 0
+        if args.verb == "config":
+            print(resolved_toml(name, read_config(name, config_class, args), args), end="")
+            return 0
         if args.verb == "evaluate":
             trained_model_overrides(args, config_class, ())
             workflow.evaluate(args.workdir)

@@ -7,6 +7,7 @@ seasonal-naive forecasts, flags anomalies, plots, and exports to `saved_models/f
 
 import sys
 
+from zoo.forecasting.config import ForecastingConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -24,11 +25,10 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("forecasting", DESCRIPTION, VERBS, "the latest values, oldest first, or a CSV of time,value "
-                      "rows").parse_args(sys.argv[1:] if argv is None else argv)  # fmt: skip
+    args = cli.parser("forecasting", ForecastingConfig, DESCRIPTION, VERBS, "the latest values, oldest first, or a CSV "
+                      "of time,value rows").parse_args(sys.argv[1:] if argv is None else argv)  # fmt: skip
 
     from zoo.forecasting import workflow
-    from zoo.forecasting.config import ForecastingConfig
 
     return cli.run_verb("forecasting", args, workflow, ForecastingConfig,
                         lambda: workflow.predict(args.workdir, args.inputs))

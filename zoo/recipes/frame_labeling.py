@@ -8,6 +8,7 @@ beside the comparison models, evaluates on unseen speakers, and exports to
 
 import sys
 
+from zoo.frame_labeling.config import FrameLabelingConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -25,11 +26,10 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("frame_labeling", DESCRIPTION, VERBS, "RIFF WAV files (16-bit PCM mono; resampled to 16 kHz)"
-                      ).parse_args(sys.argv[1:] if argv is None else argv)
+    args = cli.parser("frame_labeling", FrameLabelingConfig, DESCRIPTION, VERBS, "RIFF WAV files (16-bit PCM mono; "
+                      "resampled to 16 kHz)").parse_args(sys.argv[1:] if argv is None else argv)
 
     from zoo.frame_labeling import workflow
-    from zoo.frame_labeling.config import FrameLabelingConfig
 
     return cli.run_verb("frame_labeling", args, workflow, FrameLabelingConfig,
                         lambda: workflow.predict(args.workdir, args.inputs))

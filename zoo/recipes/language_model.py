@@ -8,6 +8,7 @@ character on the test split against Kneser-Ney n-grams, writes samples, and expo
 
 import sys
 
+from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -26,11 +27,10 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("language_model", DESCRIPTION, VERBS, "a prompt to continue, e.g. \"def main(\"").parse_args(
-        sys.argv[1:] if argv is None else argv)  # fmt: skip
+    args = cli.parser("language_model", LanguageModelConfig, DESCRIPTION, VERBS, "a prompt to continue, e.g. "
+                      "\"def main(\"").parse_args(sys.argv[1:] if argv is None else argv)  # fmt: skip
 
     from zoo.language_model import workflow
-    from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 
     return cli.run_verb("language_model", args, workflow, LanguageModelConfig,
                         lambda: workflow.predict(args.workdir, args.inputs, args.overrides), predict_keys=SAMPLING_KEYS)

@@ -8,6 +8,7 @@ trains, evaluates and exports the main model, saving everything in `saved_models
 
 import sys
 
+from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -25,11 +26,10 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("long_memory", DESCRIPTION, VERBS, "a CSV file of value,marker rows").parse_args(
-        sys.argv[1:] if argv is None else argv)
+    args = cli.parser("long_memory", LongMemoryConfig, DESCRIPTION, VERBS, "a CSV file of value,marker "
+                      "rows").parse_args(sys.argv[1:] if argv is None else argv)
 
     from zoo.long_memory import workflow
-    from zoo.long_memory.config import LongMemoryConfig
 
     return cli.run_verb("long_memory", args, workflow, LongMemoryConfig,
                         lambda: workflow.predict(args.workdir, args.inputs))

@@ -7,6 +7,7 @@ evaluates on the test split, and exports to `saved_models/sequence_classificatio
 
 import sys
 
+from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -24,12 +25,11 @@ VERBS = {
 
 
 def main(argv=None):
-    args = cli.parser("sequence_classification", DESCRIPTION, VERBS,
+    args = cli.parser("sequence_classification", SequenceClassificationConfig, DESCRIPTION, VERBS,
                       "an image file of a digit, or a text for a model trained on --data").parse_args(
         sys.argv[1:] if argv is None else argv)  # fmt: skip
 
     from zoo.sequence_classification import workflow
-    from zoo.sequence_classification.config import SequenceClassificationConfig
 
     return cli.run_verb("sequence_classification", args, workflow, SequenceClassificationConfig,
                         lambda: workflow.predict(args.workdir, args.inputs))

@@ -2,6 +2,7 @@
 
 import sys
 
+from zoo.translation.config import TranslationConfig
 from zoo.recipes import cli
 
 DESCRIPTION = (
@@ -19,11 +20,10 @@ VERBS = {
 
 
 def main(argv=None, stdin=None):
-    args = cli.parser("translation", DESCRIPTION, VERBS, "sentences to translate (none: read stdin)",
-                      predict_inputs="*").parse_args(sys.argv[1:] if argv is None else argv)
+    args = cli.parser("translation", TranslationConfig, DESCRIPTION, VERBS, "sentences to translate (none: read "
+                      "stdin)", predict_inputs="*").parse_args(sys.argv[1:] if argv is None else argv)
 
     from zoo.translation import workflow
-    from zoo.translation.config import TranslationConfig
 
     return cli.run_verb("translation", args, workflow, TranslationConfig,
                         lambda: workflow.predict(args.workdir, args.inputs, stdin or sys.stdin))

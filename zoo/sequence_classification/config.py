@@ -1,10 +1,11 @@
-"""The sequence classification recipe's settings (`recipes/sequence_classification.toml` holds the same defaults)."""
+"""The sequence classification recipe's settings (`recipes/sequence_classification.toml` is written from them)."""
 
 import dataclasses
 import typing
 
 from zoo import checks
 from zoo.config import RecipeConfig, absolute_data_path
+from zoo.settings import setting
 
 READINGS = ("rows", "columns")
 
@@ -13,8 +14,7 @@ READINGS = ("rows", "columns")
 class SequenceClassificationConfig(RecipeConfig):
     """Every setting of `python -m zoo.recipes.sequence_classification`; `--set key=value` overrides one.
 
-    The basic keys (seed, cell, units, depth, dropout, batch_size, epochs, learning_rate, clipnorm,
-    train_minutes) are those of every recipe (`zoo.config.RecipeConfig`). The main model is a
+    The keys of the first group are those of every recipe (`zoo.config.RecipeConfig`). The main model is a
     (bidirectional) stack of `cell` whose final state picks the class; `compare` lists the cells
     trained beside it on the same budget for the results table.
     """
@@ -23,23 +23,23 @@ class SequenceClassificationConfig(RecipeConfig):
     batch_size: int = 64
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 60  # epochs = "auto" on the embedded data
     learning_rate: float = 3e-3
-    train_minutes: float = 0.5
-    # Data.
-    data: str = ""  # a CSV / TSV of text,label rows (--data FILE); "" = scikit-learn's digits
-    reading: str = "rows"  # a digit read as 8 steps of its rows, or of its columns
-    validation_fraction: float = 0.1
-    test_fraction: float = 0.2
-    max_length: int = 200  # text only: token ids per example ([START] and [END] included)
-    max_vocabulary: int = 20000  # text only
-    embedding_dim: int = 64  # text only
-    # Model.
-    bidirectional: bool = False
-    compare: tuple[str, ...] = ("simple_rnn", "gru")
-    # Evaluation and export.
-    examples: int = 8
-    export_tolerance: float = 1e-4
-    agreement_threshold: float = 0.98
-    quantizations: tuple[str, ...] = ("float16", "int8")
+    train_minutes: float = setting(0.5, "wall-clock budget of each model (the same for every row of the table); "
+                                        "0 = none")
+    data: str = setting("", 'a CSV (.csv) or TSV (other names) of text,label rows (--data FILE); "" = '
+                            "scikit-learn's handwritten digits", group="Data")
+    reading: str = setting("rows", "digits: one step per pixel row, or columns")
+    validation_fraction: float = setting(0.1, "share of the examples held out for validation")
+    test_fraction: float = setting(0.2, "share of the examples held out for test")
+    max_length: int = setting(200, "text: token ids per example, [START] and [END] included")
+    max_vocabulary: int = setting(20000, "text: most words in the vocabulary")
+    embedding_dim: int = setting(64, "text: word embedding size")
+    bidirectional: bool = setting(False, "the main model reads both directions (tune can search it)", group="Model")
+    compare: tuple[str, ...] = setting(("simple_rnn", "gru"), "cells trained beside the main one on the same budget")
+    examples: int = setting(8, "test examples evaluate prints", group="Evaluation and export")
+    export_tolerance: float = setting(1e-4, "max |difference| of float32 TFLite outputs from the Keras model's")
+    agreement_threshold: float = setting(0.98, "least share of test examples on which a quantized TFLite file picks "
+                                               "the Keras class")
+    quantizations: tuple[str, ...] = setting(("float16", "int8"), "TFLite variants besides float32: float16, int8")
 
     def __post_init__(self):
         super().__post_init__()

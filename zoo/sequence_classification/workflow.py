@@ -4,7 +4,6 @@ parses arguments."""
 
 import dataclasses
 import os
-import sys
 
 import numpy as np
 import tensorflow as tf
@@ -209,11 +208,11 @@ def digit_image(path):
 
 
 def predict(workdir, inputs):
-    """Prints the predicted label and its probability for each input: image files for a model trained on
-    the digits, texts for one trained on `--data`. An unreadable image is reported and skipped.
-    Returns the number skipped."""
+    """Yields a record per input, image files for a model trained on the digits, texts for one trained on
+    `--data`: `{"input", "label", "probability"}`, or `{"input", "error"}` for an unreadable image
+    (skipped). The unreadable ones come first: the others are classified in one batch."""
     config, models, labels = load_trained(workdir)
-    model, skipped, rows, names = models[MAIN], 0, [], []
+    model, rows, names = models[MAIN], [], []
     if config.data:
         from zoo.text import Vocabulary
 
@@ -224,16 +223,23 @@ def predict(workdir, inputs):
             try:
                 image = digit_image(path)
             except ValueError as error:
-                print(error, file=sys.stderr)
-                skipped += 1
+                yield {"input": path, "error": str(error)}
                 continue
             rows.append(digit_sequences(image[None] * 16.0, config.reading)[0])
             names.append(path)
     if rows:
         ids, probabilities = predict_ids(model, np.stack(rows))
         for name, label_id, row in zip(names, ids, probabilities):
-            print(f"{name}: {labels[label_id]} ({100 * row[label_id]:.1f} %)")
-    return skipped
+            yield {"input": name, "label": labels[label_id], "probability": float(row[label_id])}
+
+
+def predict_text(record):
+    """predict's text line of `record`: the label and its probability in percent (None for an unreadable
+    image: stderr says so)."""
+    if "error" in record:
+        return None
+    percent = 100 * np.float32(record["probability"])  # the model's float32, as predict always printed it
+    return f"{record['input']}: {record['label']} ({percent:.1f} %)"
 
 
 def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):

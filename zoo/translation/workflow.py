@@ -148,22 +148,26 @@ def read_sentences(texts, stream=sys.stdin):
 
 
 def predict(workdir, texts, stream=sys.stdin):
-    """Prints a translation per sentence (from `texts`, or stdin lines); an empty one is reported and
-    skipped, an over-long one cut to max_source_length with a warning. Returns the number skipped."""
+    """Yields a record per sentence (from `texts`, or stdin lines): `{"input": sentence, "translation": ...}`,
+    or `{"input": "", "error": ...}` for an empty one (skipped); an over-long one is cut to
+    max_source_length with a warning on stderr."""
     config, models, vocabularies = load_trained(workdir)
     model = next(iter(models.values()))
-    skipped = 0
     for number, sentence in enumerate(read_sentences(texts, stream), start=1):
         if not sentence.strip():
-            print(f"line {number}: empty sentence, skipped", file=sys.stderr)
-            skipped += 1
+            yield {"input": sentence, "error": f"line {number}: empty sentence, skipped"}
             continue
         length = int(vocabularies.source_vocabulary.lengths([sentence])[0])
         if length > config.max_source_length:
             print(f"line {number}: {length} tokens, cut to the model's limit of {config.max_source_length}",
                   file=sys.stderr)
-        print(translate(model, vocabularies, [sentence], config, config.beam_width)[0])
-    return skipped
+        yield {"input": sentence, "translation": translate(model, vocabularies, [sentence], config,
+                                                           config.beam_width)[0]}
+
+
+def predict_text(record):
+    """predict's text line of `record`: the translation alone (None for an empty sentence: stderr says so)."""
+    return None if "error" in record else record["translation"]
 
 
 def export(workdir, models=None, data=None, config=None, verbose=True, overrides=None):
