@@ -40,7 +40,8 @@ class CaptioningConfig(RecipeConfig):
     embedding_dim: int = setting(64, "word embedding size")
     attention: str = setting("bahdanau", "bahdanau or luong")
     attention_units: int = setting(64, "hidden size of the attention's scoring layer")
-    word_dropout: float = setting(0.0, "share of the decoder's input words replaced by [UNK] in training")
+    word_dropout: float = setting(0.25, "share of the decoder's input words replaced by [UNK] in training (word "
+                                        "dropout: captions lean on the image, not the word before)")
     max_caption_length: int = setting(24, "tokens generated at most, [END] included",
                                       group="Decoding and evaluation")
     beam_width: int = setting(3, "beams kept by beam search (1 = greedy)")
