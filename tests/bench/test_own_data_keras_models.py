@@ -63,10 +63,11 @@ def test_twin_refuses_what_it_does_not_copy():
 
 
 
-@pytest.mark.parametrize("name", sorted(TWINS))
-def test_twin_from_zoo_weights_trains_to_zoo_weights(name):
+def test_twin_from_zoo_weights_trains_to_zoo_weights():
     """Same start, same batches, same optimizer: after a few Adam steps both hold the same weights, so
-    the rows differ only by their random initial weights (and by speed)."""
+    the rows differ only by their random initial weights (and by speed). The seq2seq twin has every
+    replaced layer: a bidirectional encoder, the decoder's LSTM and the additive attention."""
+    name = "seq2seq"
     zoo_model, keras_model = _twins(name, **TWINS[name])
     inputs, targets = example_batch(name, zoo_model, batch_size=4, seed=9)
     initial = [np.asarray(w) for w in zoo_model.weights]
