@@ -51,3 +51,21 @@ def test_a_paired_keras_row_starts_from_the_zoo_rows_weights():
     own = _model(create_model, "keras_seq2seq", seed=4, paired=False)
     assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in weight_pairs(zoo_model, paired))
     assert not all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in weight_pairs(zoo_model, own))
+
+
+def test_a_row_not_recorded_starts_over_instead_of_resuming(tmp_path, monkeypatch):
+    from zoo.bench.own_data import compare
+
+    stale = tmp_path / "out" / "workdirs" / "translation" / "paired-zoo-seed0"
+    stale.mkdir(parents=True)
+    (stale / "training_state.json").write_text("[]")
+    seen = []
+
+    def fake_row(corpus, minutes, seed, architecture, workdir, paired=True):
+        seen.append(sorted(os.listdir(workdir)) if os.path.isdir(workdir) else None)
+        from zoo.bench.own_data.recipes import Trained
+        return Trained({"BLEU": 1.0}, epochs=1, best_epoch=1, stopped_by="budget", parameters=1)
+
+    monkeypatch.setitem(compare.RECIPES, "translation", fake_row)
+    compare.run(str(tmp_path), str(tmp_path / "out"), [0], [Corpus("translation", "x.tsv", 1.0)], rows=("zoo",))
+    assert seen == [None]

@@ -4,6 +4,7 @@ twin, on the same budget and seeds; rows are saved as they finish, so an interru
 import dataclasses
 import json
 import os
+import shutil
 import statistics
 import time
 
@@ -45,7 +46,8 @@ def _key(record):
 
 
 def run(corpora_dir, out, seeds, corpora=CORPORA, rows=ROWS, init="paired"):
-    """Trains and scores every (corpus, seed, row) not yet in `out/rows.jsonl`, appending each as it ends.
+    """Trains and scores every (corpus, seed, row) not yet in `out/rows.jsonl`, appending each as it ends;
+    a row not recorded there starts over in an empty workdir (never from an earlier run's checkpoints).
 
     With `init="paired"` the Keras row of a seed starts from the weights the zoo row of that seed starts
     from (the rows then differ only in their layers); with "own" it draws its own.
@@ -64,6 +66,7 @@ def run(corpora_dir, out, seeds, corpora=CORPORA, rows=ROWS, init="paired"):
                 if _key(record) in done:
                     continue
                 workdir = os.path.join(out, "workdirs", corpus.recipe, f"{init}-{row}-seed{seed}")
+                shutil.rmtree(workdir, ignore_errors=True)  # a row resumed from checkpoints would train past its budget
                 start = time.monotonic()
                 trained = RECIPES[corpus.recipe](os.path.join(corpora_dir, corpus.path), corpus.minutes, seed,
                                                  ARCHITECTURES[row][corpus.recipe], workdir, paired=init == "paired")
