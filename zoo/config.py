@@ -268,7 +268,7 @@ def typed_overrides(config_class, overrides, allowed, verb):
         key_path, value = parse_override(override)
         key = ".".join(key_path)
         if key not in allowed:
-            takes = f"only --set {', '.join(allowed)}" if allowed else "no --set"
+            takes = f"only {', '.join(allowed)}" if allowed else "no --set"
             raise UsageError(f"--set {override}: {verb} takes {takes}; the other settings are the trained model's.")
         check_keys_and_types(config_class, {key: value}, f"--set {override}")
         values[key] = _coerce(types_[key], value)

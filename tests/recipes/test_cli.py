@@ -70,7 +70,7 @@ def test_export_takes_the_export_settings_of_set(capsys):
 def test_verbs_of_a_trained_model_refuse_what_they_would_ignore(capsys):
     refusals = {
         ("evaluate", "--set", "units=8"): "--set units=8: evaluate takes no --set",
-        ("export", "--set", "units=8"): "--set units=8: export takes only --set quantizations, agreement_threshold, "
+        ("export", "--set", "units=8"): "--set units=8: export takes only quantizations, agreement_threshold, "
                                          "export_tolerance",
         ("export", "--set", "agreement_threshold=\"high\""): "has the wrong type",
         ("predict", "x.png", "--set", "beam_width=0"): "--set beam_width=0: predict takes no --set",
