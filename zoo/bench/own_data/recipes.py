@@ -101,7 +101,8 @@ def frame_labeling(corpus, minutes, seed, architecture, workdir, paired=True):
 
 
 RECIPES = {"translation": translation, "captioning": captioning, "frame_labeling": frame_labeling}
+ZOO_ARCHITECTURES = {"translation": "seq2seq", "captioning": "captioner", "frame_labeling": "frame_tagger"}
 ARCHITECTURES = {  # row → the registered model of each recipe
-    "zoo": {"translation": "seq2seq", "captioning": "captioner", "frame_labeling": "frame_tagger"},
-    "keras": {"translation": "keras_seq2seq", "captioning": "keras_captioner", "frame_labeling": "keras_frame_tagger"},
+    "zoo": ZOO_ARCHITECTURES,
+    "keras": {recipe: TWIN_PREFIX + name for recipe, name in ZOO_ARCHITECTURES.items()},
 }
