@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
-from zoo.forecasting import workflow
+from zoo.forecasting import recipe as forecasting
+from zoo.forecasting.recipe import RECIPE
 from zoo.recipes.forecasting import main
 
 pytestmark = pytest.mark.slow
@@ -24,8 +25,8 @@ TINY = ["dataset='sunspots'", "window=22", "horizon=4", "units=8", "epochs=2", "
 def trained(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("forecasting")
     assert main(recipe_arguments(workdir, TINY)) == 0
-    config, model = workflow.load_trained(str(workdir))
-    return workdir, config, model, workflow.load_data(config)
+    trained = RECIPE.load(str(workdir))
+    return workdir, trained.config, trained.main, trained.data
 
 
 def test_the_default_run_leaves_every_artifact(trained):
@@ -45,9 +46,9 @@ def test_the_default_run_leaves_every_artifact(trained):
 
 def test_the_model_scores_agree_with_keras_mae(trained):
     _, config, model, data = trained
-    histories, targets, _ = workflow.windows(data, "test", config.window, config.horizon)
+    histories, targets, _ = forecasting.windows(data, "test", config.window, config.horizon)
     keras_mae = model.evaluate(histories, targets, verbose=0, return_dict=True)["mae"]
-    assert workflow.score(targets, workflow.forecast(model, histories))["mae"] == pytest.approx(keras_mae, rel=1e-4)
+    assert forecasting.score(targets, forecasting.forecast(model, histories))["mae"] == pytest.approx(keras_mae, rel=1e-4)
 
 
 def test_the_saved_model_forecasts_raw_values_from_any_history_length(trained):
@@ -82,7 +83,7 @@ def test_training_on_a_csv_with_gaps_and_damaged_rows(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "2 missing values interpolated; 1 damaged row skipped" in captured.out
     assert f"{path}:92: value 'broken' is not a number" in captured.err
-    assert workflow.load_trained(str(workdir))[0].data == str(path)
+    assert RECIPE.load(str(workdir)).config.data == str(path)
 
 
 def test_tune_scores_a_trial_by_validation_mae(tmp_path):

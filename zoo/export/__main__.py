@@ -38,23 +38,11 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-RECIPE_EXPORTS = {  # recipes whose export has its own signatures
-    "captioning": "zoo.captioning.workflow",
-    "translation": "zoo.translation.workflow",
-    "frame_labeling": "zoo.frame_labeling.workflow",
-    "sequence_classification": "zoo.sequence_classification.workflow",
-    "long_memory": "zoo.long_memory.workflow",
-    "language_model": "zoo.language_model.workflow",
-    "forecasting": "zoo.forecasting.workflow",
-}
-
-
-def export_recipe_workdir(module_name, args):
+def export_recipe_workdir(recipe, args):
     """Runs the export verb of the recipe that trained `args.workdir`, with the command line's
     settings in place of its config's (`--inputs` does not apply: the recipe proves its exports on
     the test inputs its train saved)."""
-    import importlib
-
+    from zoo.errors import UsageError
     from zoo.export import ExportError
 
     if args.gpu_delegate or args.representative or args.fused_lstm:
@@ -73,7 +61,7 @@ def export_recipe_workdir(module_name, args):
     if args.no_quantized:
         overrides["quantizations"] = ()
     try:
-        importlib.import_module(module_name).export(args.workdir, overrides=overrides)
+        recipe.export(args.workdir, overrides=overrides)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -85,11 +73,12 @@ def export_recipe_workdir(module_name, args):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from zoo import recipe as recipes
     from zoo.config import saved_recipe
 
-    recipe = saved_recipe(os.path.join(args.workdir, "config.json"))
-    if recipe in RECIPE_EXPORTS:
-        return export_recipe_workdir(RECIPE_EXPORTS[recipe], args)
+    recipe = recipes.find(saved_recipe(os.path.join(args.workdir, "config.json")))
+    if recipe is not None:
+        return export_recipe_workdir(recipe, args)
     model_path = os.path.join(args.workdir, "model.keras")
     inputs_path = args.inputs or os.path.join(args.workdir, EXAMPLE_INPUTS)
     for path, what in ((model_path, "a trained model (run the recipe's train first)"), (inputs_path, "example inputs")):

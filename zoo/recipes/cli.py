@@ -64,10 +64,12 @@ CONFIG_VERB = ("print the settings of a run as TOML (the defaults, then --config
                "train with --config FILE")
 
 
-def parser(name, config_class, description, verbs, predict_help, predict_inputs="+"):
-    """The recipe's argparse parser; `verbs` maps verb → help text (the `config` verb is added); predict
-    takes `predict_inputs` ("+" one or more, "*" any number) arguments described by `predict_help`.
-    `--help` of the recipe, and of its verbs that read settings, lists every key of `config_class`."""
+def parser(recipe):
+    """The argparse parser of `recipe` (a `zoo.recipe.Recipe`): its verbs (and `config`), predict's
+    inputs as it describes them; `--help` of the recipe, and of its verbs that read settings, lists every
+    key of its config class."""
+    name, config_class, description = recipe.name, recipe.config_class, recipe.description
+    verbs, predict_help, predict_inputs = recipe.verbs, recipe.predict_help, recipe.predict_inputs
     width = shutil.get_terminal_size().columns - 2  # argparse's own width
 
     def wrapped(text):
@@ -232,63 +234,68 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def run_verb(name, args, workflow, config_class, predict, predict_keys=()):
-    """Runs the verb of `args` with the recipe's `workflow` module (train, evaluate, export, tune, run,
-    predict_text) and `predict` (a callable returning predict's records); returns the exit status.
+def main(recipe, argv=None, stdin=None):
+    """`python -m zoo.recipes.<name>` of `recipe`: parses `argv` (default: the process's) and runs the
+    verb; returns the exit status. predict with no inputs reads the lines of `stdin` (default: the
+    process's) when the recipe takes any number of inputs."""
+    args = parser(recipe).parse_args(sys.argv[1:] if argv is None else argv)
+    return run_command(lambda: run_verb(recipe, args, stdin))
+
+
+def run_verb(recipe, args, stdin=None):
+    """Runs the verb of `args` with `recipe`'s verbs; returns the exit status.
 
     evaluate, export and predict read the trained model's config: they refuse `--config` and `--data`,
-    and take `--set` only for `EXPORT_KEYS` the recipe has (export) or `predict_keys` (predict).
+    and take `--set` only for `EXPORT_KEYS` the recipe has (export) or its `predict_keys` (predict).
     `config` prints the config train would use, as TOML.
     """
+    name, config_class = recipe.name, recipe.config_class
+    if args.verb == "predict":
+        overrides = trained_model_overrides(args, config_class, recipe.predict_keys)
+        inputs = args.inputs or [line.rstrip("\n") for line in (stdin or sys.stdin)]
+        with _output(args.output) as output:
+            failures = write_predictions(recipe.predict(args.workdir, inputs, overrides), output, args.format,
+                                         recipe.predict_text)
+        return 1 if failures else 0
+    if args.verb == "config":
+        print(resolved_toml(name, read_config(name, config_class, args), args), end="")
+        return 0
+    if args.verb == "evaluate":
+        trained_model_overrides(args, config_class, ())
+        recipe.evaluate(args.workdir)
+        return 0
+    if args.verb == "export":
+        fields = {field.name for field in dataclasses.fields(config_class)}
+        allowed = [key for key in EXPORT_KEYS if key in fields]
+        recipe.export(args.workdir, overrides=trained_model_overrides(args, config_class, allowed))
+        return 0
+    from zoo import distribute
 
-    def command():
-        if args.verb == "predict":
-            trained_model_overrides(args, config_class, predict_keys)
-            with _output(args.output) as output:
-                failures = write_predictions(predict(), output, args.format, workflow.predict_text)
-            return 1 if failures else 0
-        if args.verb == "config":
-            print(resolved_toml(name, read_config(name, config_class, args), args), end="")
-            return 0
-        if args.verb == "evaluate":
-            trained_model_overrides(args, config_class, ())
-            workflow.evaluate(args.workdir)
-            return 0
-        if args.verb == "export":
-            fields = {field.name for field in dataclasses.fields(config_class)}
-            allowed = [key for key in EXPORT_KEYS if key in fields]
-            workflow.export(args.workdir, overrides=trained_model_overrides(args, config_class, allowed))
-            return 0
-        from zoo import distribute
-
-        config = read_config(name, config_class, args)
-        strategy_name = getattr(args, "strategy", "default")
-        if args.verb == "tune" and strategy_name == "multi_worker":  # trial by trial: keras-tuner's own mode
-            os.environ.update(distribute.keras_tuner_environment(distribute.read_tf_config()))
-            workflow.tune(config, args.workdir, args.tuner, args.max_trials, args.budget_minutes,
-                          verbose=verbosity(args))
-            return 0
-        strategy = distribute.make_strategy(strategy_name)
-        workdir = distribute.worker_directory(args.workdir, strategy)  # a cluster's other workers write elsewhere
-        if args.verb == "tune":  # keras-tuner builds each trial's model in the strategy's scope
-            workflow.tune(config, workdir, args.tuner, args.max_trials, args.budget_minutes, verbose=verbosity(args),
-                          strategy=None if strategy_name == "default" else strategy)
-            if workdir != args.workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-            return 0
-        with strategy.scope():  # models built here are distributed; fit picks the loop from them
-            if args.verb == "train" or strategy_name != "default":
-                workflow.train(config, workdir, verbose=verbosity(args))
-            else:
-                workflow.run(config, workdir, verbose=verbosity(args))
-                return 0
+    config = read_config(name, config_class, args)
+    strategy_name = getattr(args, "strategy", "default")
+    if args.verb == "tune" and strategy_name == "multi_worker":  # trial by trial: keras-tuner's own mode
+        os.environ.update(distribute.keras_tuner_environment(distribute.read_tf_config()))
+        recipe.tune(config, args.workdir, args.tuner, args.max_trials, args.budget_minutes, verbose=verbosity(args))
+        return 0
+    strategy = distribute.make_strategy(strategy_name)
+    workdir = distribute.worker_directory(args.workdir, strategy)  # a cluster's other workers write elsewhere
+    if args.verb == "tune":  # keras-tuner builds each trial's model in the strategy's scope
+        recipe.tune(config, workdir, args.tuner, args.max_trials, args.budget_minutes, verbose=verbosity(args),
+                    strategy=None if strategy_name == "default" else strategy)
         if workdir != args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-            print("worker done: the chief writes the model" + (", evaluates and exports." if args.verb is None else "."))
-            return 0
-        if args.verb is None:  # a distributed default run: the chief evaluates and exports what it wrote
-            workflow.evaluate(args.workdir)
-            workflow.export(args.workdir)
         return 0
-
-    return run_command(command)
+    with strategy.scope():  # models built here are distributed; fit picks the loop from them
+        if args.verb == "train" or strategy_name != "default":
+            recipe.train(config, workdir, verbose=verbosity(args))
+        else:
+            recipe.run(config, workdir, verbose=verbosity(args))
+            return 0
+    if workdir != args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+        print("worker done: the chief writes the model" + (", evaluates and exports." if args.verb is None else "."))
+        return 0
+    if args.verb is None:  # a distributed default run: the chief evaluates and exports what it wrote
+        recipe.evaluate(args.workdir)
+        recipe.export(args.workdir)
+    return 0

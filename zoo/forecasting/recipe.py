@@ -1,5 +1,5 @@
-"""The forecasting recipe's verbs as library functions: train, evaluate, predict, export, tune, and
-the default run that does all of them. `zoo/recipes/forecasting.py` only parses arguments."""
+"""The forecasting recipe (`python -m zoo.recipes.forecasting`): its data, model, score, predict and
+export on the recipe contract (`zoo.recipe`)."""
 
 import csv
 import dataclasses
@@ -9,18 +9,16 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
-from zoo.errors import UsageError
-from zoo.config import read_saved_config, replace_values
+from zoo.atomic import atomic_file
 from zoo.data.time_series import load_series, read_series_csv
+from zoo.epoch_policy import Objective
+from zoo.errors import UsageError
 from zoo.forecasting.config import ForecastingConfig
 from zoo.plots import plot_training_curves
+from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.epoch_policy import Objective
-from zoo.atomic import atomic_file
-from zoo.workdir import load_keras_model, train_evaluate_export, train_in_workdir, write_json
 
-RECIPE = "forecasting"
 OBJECTIVE = Objective("val_mae")  # each epoch is judged by validation MAE in the series' units
 MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
               "horizon", "decoder")  # fmt: skip
@@ -112,24 +110,6 @@ def datasets(data, config):
             tf.data.Dataset.from_tensor_slices(validation).batch(config.batch_size))
 
 
-def train(config, workdir, verbose=1):
-    """Trains the forecaster into `workdir`; resumes an interrupted run. Returns `(model, data)`."""
-    os.makedirs(workdir, exist_ok=True)
-    data = load_data(config)
-    print(data.summary())
-    model = train_in_workdir(workdir, config, RECIPE, ForecastingConfig, MODEL_KEYS,
-                             lambda: build_model(config, data.scale), lambda: datasets(data, config),
-                             f"{config.cell} forecaster", verbose, objective=OBJECTIVE)  # fmt: skip
-    plot_training_curves(os.path.join(workdir, "history.csv"), os.path.join(workdir, "training.png"))
-    return model, data
-
-
-def load_trained(workdir):
-    """`(config, model)` of what `train` left in `workdir`."""
-    config = read_saved_config(ForecastingConfig, os.path.join(workdir, "config.json"))
-    return config, load_keras_model(workdir, RECIPE)
-
-
 def forecast(model, histories, batch_size=256):
     return np.asarray(model.predict(histories, batch_size=batch_size, verbose=0), np.float64)
 
@@ -153,40 +133,6 @@ def _write_anomalies(path, rows):
         writer.writerows(rows)
 
 
-def evaluate(workdir, model=None, data=None, config=None):
-    """MAE / RMSE on the test split for the model and the naive and seasonal-naive forecasts, anomaly
-    flags (anomalies.csv), forecast.png and metrics.json. Returns the results dict."""
-    from zoo.forecasting.plots import plot_forecasts
-
-    if model is None:
-        config, model = load_trained(workdir)
-        data = load_data(config)
-    histories, targets, origins = windows(data, "test", config.window, config.horizon)
-    forecasts = forecast(model, histories)
-    decoder = "dense decoder" if config.decoder == "dense" else "RNN decoder"
-    results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}, {decoder}",
-                         **score(targets, forecasts)}}
-    for name, values in baselines(data.series.values, origins, config.horizon, data.series.season).items():
-        label = f"seasonal naive (season {data.series.season})" if name == "seasonal_naive" else "naive (last value)"
-        results[name] = {"model": label, **score(targets, values)}
-    print(f"test split: {len(origins)} forecasts of {config.horizon} steps from {data.series.times[origins[0]]} on; "
-          f"errors in the series' units")
-    print(format_table(["model", "MAE", "RMSE", "MAE step 1", f"MAE step {config.horizon}"],
-                       [[r["model"], r["mae"], r["rmse"], r["mae_by_step"][0], r["mae_by_step"][-1]]
-                        for r in results.values()]))  # fmt: skip
-    threshold, flagged = anomalies(data, model, config, forecasts, targets, origins)
-    _write_anomalies(os.path.join(workdir, ANOMALIES_FILE), flagged)
-    print(f"anomalies: {len(flagged)} of {len(origins)} test values lie further than {threshold:.3g} from their "
-          f"one-step forecast (the {config.anomaly_quantile:.0%} quantile of validation residuals); {ANOMALIES_FILE}")
-    for row in flagged[:5]:
-        print("  {}: value {:.4g}, forecast {:.4g}, residual {:.3g}".format(*row))
-    plot_forecasts(data, forecasts, origins, flagged, config, os.path.join(workdir, "forecast.png"))
-    write_json(os.path.join(workdir, "metrics.json"), {
-        "test": results, "test_forecasts": int(len(origins)), "horizon": config.horizon,
-        "anomaly_threshold": threshold, "anomalies": len(flagged)})  # fmt: skip
-    return results
-
-
 def history_from(inputs, window):
     """The history `predict` forecasts from: the numbers given, or the values of a CSV file."""
     try:
@@ -201,67 +147,111 @@ def history_from(inputs, window):
     return values[-window:]
 
 
-def predict(workdir, inputs):
-    """Yields one record, the next `horizon` values after a history (numbers, or a CSV's last `window`
-    values): `{"input": the numbers or the file, "history_length": values read, "last_value": the latest,
-    "forecast": [...]}`."""
-    config, model = load_trained(workdir)
-    history = history_from(inputs, config.window)
-    values = forecast(model, history[None, :].astype(np.float32))[0]
-    try:
-        given = [float(value) for value in inputs]
-    except ValueError:
-        given = inputs[0]  # a CSV file: history_from refused anything else
-    yield {"input": given, "history_length": len(history), "last_value": float(history[-1]),
-           "forecast": [float(value) for value in values]}
 
 
-def predict_text(record):
-    """predict's text of `record`: what the forecast starts from, then a table of the values."""
-    values = record["forecast"]
-    return (f"from {record['history_length']} values ending with {record['last_value']:.6g}: the next {len(values)}\n" +
-            format_table(["step", "forecast"], [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
+class ForecastingRecipe(Recipe):
+    """Forecasting: an RNN reads a window of a series and forecasts the next `horizon` values; scored
+    against the naive and seasonal-naive forecasts, with anomaly flags from its residuals."""
 
+    name = "forecasting"
+    config_class = ForecastingConfig
+    description = (
+        "Time-series forecasting (many-to-one, multi-step): a stacked RNN reads a window of a series and forecasts "
+        "its next values. With no verb: train on weekly Mauna Loa CO2 (or --set dataset=sunspots, or --data "
+        "FILE.csv), score against naive and seasonal-naive forecasts, flag anomalies, plot, export."
+    )
+    verbs = {
+        "train": "train the forecaster (resumes an interrupted run from its last checkpoint)",
+        "evaluate": "MAE and RMSE on the test part beside naive forecasts; anomalies.csv, forecast.png",
+        "predict": "forecast the next values after a history: numbers (oldest first) or a CSV file",
+        "tune": "search cell type, depth, hidden size, dropout and learning rate with keras-tuner",
+        "export": "write the SavedModel (history → forecast) and TFLite files, each checked against the Keras model",
+    }
+    model_keys = MODEL_KEYS
+    predict_help = "the latest values, oldest first, or a CSV of time,value rows"
 
-def export(workdir, model=None, data=None, config=None, verbose=True, overrides=None):
-    """Exports the forecaster: model.keras, serving/1 (`history` → `forecast`, raw values, any
-    history length) and TFLite files (the test batch's shape), proved on test windows; quantized
-    files must stay within `quantized_tolerance` training standard deviations."""
-    from zoo.export import exporter, parity
+    def load_data(self, config, workdir, training):
+        return load_data(config)
 
-    if model is None:
-        config, model = load_trained(workdir)
-        data = load_data(config)
-    config = replace_values(config, overrides or {})
-    histories = windows(data, "test", config.window, config.horizon)[0][: config.batch_size]
-    return exporter.export_model(
-        model, workdir, histories, tolerance=config.export_tolerance, quantizations=config.quantizations,
-        verbose=verbose, quantized_check=parity.values_within(config.quantized_tolerance * data.scale))
+    def build(self, name, config, data):
+        return build_model(config, data.scale)
 
+    def datasets(self, name, config, data):
+        return datasets(data, config)
 
-def run(config, workdir, verbose=1):
-    """The default run: train, evaluate, export."""
-    train_evaluate_export(config, workdir, train, evaluate, export, verbose)
+    def objective(self, config, data):
+        return OBJECTIVE
 
+    def after_training(self, trained):
+        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
+                             os.path.join(trained.workdir, "training.png"))
 
-def tuning_target(data):
-    """The recipe's `TuningTarget`: validation MAE (maximized as its negative)."""
-    from zoo.tuning.search import TuningTarget, fit_trial
+    def score(self, trained):
+        """MAE / RMSE on the test split for the model and the naive and seasonal-naive forecasts, anomaly
+        flags (anomalies.csv) and forecast.png."""
+        from zoo.forecasting.plots import plot_forecasts
 
-    def train_and_score(model, config, trial_dir, fit_kwargs):
-        train_set, validation = datasets(data, config)
-        fit_trial(model, train_set, validation, config, trial_dir, fit_kwargs, objective=OBJECTIVE)
+        config, data, model = trained.config, trained.data, trained.main
+        histories, targets, origins = windows(data, "test", config.window, config.horizon)
+        forecasts = forecast(model, histories)
+        decoder = "dense decoder" if config.decoder == "dense" else "RNN decoder"
+        results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}, {decoder}",
+                             **score(targets, forecasts)}}
+        for name, values in baselines(data.series.values, origins, config.horizon, data.series.season).items():
+            label = f"seasonal naive (season {data.series.season})" if name == "seasonal_naive" else "naive (last value)"
+            results[name] = {"model": label, **score(targets, values)}
+        print(f"test split: {len(origins)} forecasts of {config.horizon} steps from {data.series.times[origins[0]]} "
+              f"on; errors in the series' units")
+        print(format_table(["model", "MAE", "RMSE", "MAE step 1", f"MAE step {config.horizon}"],
+                           [[r["model"], r["mae"], r["rmse"], r["mae_by_step"][0], r["mae_by_step"][-1]]
+                            for r in results.values()]))  # fmt: skip
+        threshold, flagged = anomalies(data, model, config, forecasts, targets, origins)
+        _write_anomalies(os.path.join(trained.workdir, ANOMALIES_FILE), flagged)
+        print(f"anomalies: {len(flagged)} of {len(origins)} test values lie further than {threshold:.3g} from their "
+              f"one-step forecast (the {config.anomaly_quantile:.0%} quantile of validation residuals); "
+              f"{ANOMALIES_FILE}")
+        for row in flagged[:5]:
+            print("  {}: value {:.4g}, forecast {:.4g}, residual {:.3g}".format(*row))
+        plot_forecasts(data, forecasts, origins, flagged, config, os.path.join(trained.workdir, "forecast.png"))
+        return {"test": results, "test_forecasts": int(len(origins)), "horizon": config.horizon,
+                "anomaly_threshold": threshold, "anomalies": len(flagged)}  # fmt: skip
+
+    def validation_score(self, model, config, data):
         histories, targets, _ = windows(data, "validation", config.window, config.horizon)
-        return -score(targets, forecast(model, histories))["mae"]
+        return score(targets, forecast(model, histories))["mae"]
 
-    return TuningTarget(RECIPE, "val_neg_mae", lambda config: build_model(config, data.scale), train_and_score)
+    def predict_records(self, trained, inputs):
+        """One record, the next `horizon` values after a history (numbers, or a CSV's last `window`
+        values): `{"input": the numbers or the file, "history_length": values read, "last_value": the
+        latest, "forecast": [...]}`."""
+        history = history_from(inputs, trained.config.window)
+        values = forecast(trained.main, history[None, :].astype(np.float32))[0]
+        try:
+            given = [float(value) for value in inputs]
+        except ValueError:
+            given = inputs[0]  # a CSV file: history_from refused anything else
+        yield {"input": given, "history_length": len(history), "last_value": float(history[-1]),
+               "forecast": [float(value) for value in values]}
+
+    def predict_text(self, record):
+        """What the forecast starts from, then a table of the values."""
+        values = record["forecast"]
+        return (f"from {record['history_length']} values ending with {record['last_value']:.6g}: the next "
+                f"{len(values)}\n" + format_table(["step", "forecast"],
+                                                  [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
+
+    def export_models(self, trained, verbose):
+        """model.keras, serving/1 (`history` → `forecast`, raw values, any history length) and TFLite files
+        (the test batch's shape), proved on test windows; quantized files must stay within
+        `quantized_tolerance` training standard deviations."""
+        from zoo.export import exporter, parity
+
+        config, data = trained.config, trained.data
+        histories = windows(data, "test", config.window, config.horizon)[0][: config.batch_size]
+        return exporter.export_model(
+            trained.main, trained.workdir, histories, tolerance=config.export_tolerance,
+            quantizations=config.quantizations, verbose=verbose,
+            quantized_check=parity.values_within(config.quantized_tolerance * data.scale))
 
 
-def tune(config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1, strategy=None):
-    """Searches cell, depth, width, dropout and learning rate (see `zoo.tuning.search`)."""
-    from zoo.tuning.search import search
-
-    data = load_data(config)
-    print(data.summary())
-    return search(tuning_target(data), config, workdir, tuner, max_trials, budget_minutes, verbose=bool(verbose),
-                  strategy=strategy)
+RECIPE = ForecastingRecipe()
