@@ -1,6 +1,7 @@
 """Generating token sequences with an `AttentionDecoder` over a memory: greedy or beam search in
-one traced `tf.function` (so it also runs inside a SavedModel), and a greedy walk that keeps the
-attention weights of every token (for attention plots)."""
+one traced `tf.function` (so it also runs inside a SavedModel), a greedy walk that keeps the
+attention weights of every token (for attention plots), and `SequenceGenerator`, the task object
+that owns a trained encoder–decoder's preprocessing, vocabulary and compiled functions."""
 
 import weakref
 
@@ -43,6 +44,62 @@ def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_wid
     ids, scores = beam_search(step, state, context, batch_size, start_id, end_id, max_length, beam_width,
                               length_penalty)
     return (ids, scores) if nbest else ids[:, 0]
+
+
+class SequenceGenerator:
+    """A trained encoder–decoder as one generation task (image → caption, sentence → translation): it
+    owns the preprocessing of its inputs, the encoder, the decoder's step, the output vocabulary and
+    the functions it traced, so callers ask for texts and nothing is cached outside it (drop the object
+    and its functions go with it).
+
+    Args:
+        encode: `(batch) -> (memory, memory_mask or None)`, in TensorFlow: the encoder half.
+        decoder: the model's `AttentionDecoder`.
+        vocabulary: the output vocabulary (`zoo.text.Vocabulary` or `zoo.subwords.SubwordVocabulary`).
+        max_length: int. Most tokens generated, [END] included.
+        input_spec: `tf.TensorSpec` of a batch of prepared inputs.
+        prepare: `(inputs) -> numpy array` matching `input_spec` (e.g. sentences → padded source ids).
+        length_penalty: float. Beam search's length normalization α.
+
+    Example:
+        generator = translation_generator(model, vocabularies, config)   # zoo.translation.evaluate
+        generator.generate(["the cat sleeps"], beam_width=4)             # ["кошка спит"]
+    """
+
+    def __init__(self, encode, decoder, vocabulary, max_length, input_spec, prepare, length_penalty=0.0):
+        self.encode, self.decoder, self.vocabulary = encode, decoder, vocabulary
+        self.max_length, self.input_spec, self.prepare = max_length, input_spec, prepare
+        self.length_penalty = length_penalty
+        self._traced = {}
+
+    def ids_function(self, beam_width=1, nbest=False):
+        """The untraced function prepared inputs → ids int32 (batch, max_length) (with `nbest`, every
+        beam and its score), for a SavedModel to trace into its signature."""
+
+        def generate(batch):
+            memory, mask = self.encode(batch)
+            return decode_memory(self.decoder, memory, mask, self.vocabulary, self.max_length, beam_width,
+                                 self.length_penalty, nbest)
+
+        return generate
+
+    def ids(self, inputs, beam_width=1, batch_size=100):
+        """Token ids int32 (count, max_length) of `inputs` (what `prepare` takes), decoded in batches by
+        one traced function per beam width."""
+        if beam_width not in self._traced:
+            self._traced[beam_width] = tf.function(self.ids_function(beam_width), input_signature=[self.input_spec])
+        prepared = self.prepare(inputs)
+        return batched(self._traced[beam_width], prepared, batch_size).reshape(len(prepared), self.max_length)
+
+    def generate(self, inputs, beam_width=1, batch_size=100):
+        """The texts (list of str) generated from `inputs`: greedy, or beam search with `beam_width` > 1."""
+        return self.vocabulary.decode(self.ids(inputs, beam_width, batch_size))
+
+    def with_attention(self, one_input):
+        """`(tokens, weights)` of greedy decoding of a single input, with the attention weights of each
+        token (see `greedy_with_attention`)."""
+        memory, mask = self.encode(tf.constant(self.prepare([one_input])))
+        return greedy_with_attention(self.decoder, memory, mask, self.vocabulary, self.max_length)
 
 
 # model → {key: tf.function}, each traced once. A function that holds its model keeps the entry

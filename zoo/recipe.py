@@ -25,7 +25,6 @@ import time
 import keras
 
 from zoo.config import read_saved_config, replace_values, save_config, stopping
-from zoo.errors import UsageError
 from zoo.workdir import check_resumable, load_keras_model, model_workdir, write_json
 
 MAIN = "main"
@@ -75,6 +74,8 @@ class Recipe:
         model_keys: the config keys a checkpoint depends on (resuming refuses a run that changed them).
         predict_help, predict_inputs: what predict's arguments are; "+" one or more, "*" any (stdin).
         predict_keys: the config keys `predict --set` may change (e.g. sampling settings).
+        tuning_metric: the name tune's trials report; None: the objective's (`val_neg_…` when lower is
+            better).
     """
 
     name = None
@@ -85,6 +86,7 @@ class Recipe:
     predict_help = "an input"
     predict_inputs = "+"
     predict_keys = ()
+    tuning_metric = None
 
     # --- data ---------------------------------------------------------------------------------------
     def load_data(self, config, workdir, training):
@@ -95,7 +97,7 @@ class Recipe:
 
     # --- models -------------------------------------------------------------------------------------
     def model_names(self, config):
-        """The models train fits, in the order of evaluate's table; `MAIN` among them."""
+        """The models train fits under `config`, in the order of evaluate's table; `MAIN` among them."""
         return [MAIN]
 
     def describe(self, name, config):
@@ -116,8 +118,13 @@ class Recipe:
         raise NotImplementedError
 
     def train_minutes(self, name, config):
-        """Model `name`'s training budget; 0 skips it."""
+        """Model `name`'s training budget in minutes (0: none)."""
         return config.train_minutes
+
+    def training_callbacks(self, name, config):
+        """Keras callbacks model `name` needs in every fit, tuning trials included (e.g. resetting
+        stateful layers each epoch)."""
+        return []
 
     def after_training(self, trained):
         """Called when train has fit every model (plots, extra files); `trained.reports` says what ran."""
@@ -164,10 +171,8 @@ class Recipe:
         objective = self.objective(config, data)
         models, reports = {}, {}
         for name in self.model_names(config):
-            minutes = self.train_minutes(name, config)
-            if minutes > 0:
-                models[name], reports[name] = self.fit_model(name, config, data, workdir, minutes, objective,
-                                                             verbose, callbacks if name == MAIN else ())
+            models[name], reports[name] = self.fit_model(name, config, data, workdir, self.train_minutes(name, config),
+                                                         objective, verbose, callbacks if name == MAIN else ())
         trained = Trained(self, config, workdir, models, reports, data)
         self.after_training(trained)
         return trained
@@ -184,6 +189,7 @@ class Recipe:
         keras.utils.set_random_seed(config.seed)
         model = self.build(name, config, data)
         train, validation = self.datasets(name, config, data)
+        callbacks = [*self.training_callbacks(name, config), *callbacks]
         report = fit(model, train, validation, directory, verbose=verbose, callbacks=callbacks, objective=objective,
                      **{**stopping(config), "train_minutes": minutes})
         print(f"training {self.describe(name, config)}: {report.describe(directory)}")
@@ -251,12 +257,14 @@ class Recipe:
 
         def train_and_score(model, config, trial_dir, fit_kwargs):
             objective = self.objective(config, data)
-            fit_trial(model, *self.datasets(MAIN, config, data), config, trial_dir, fit_kwargs, objective=objective)
+            fit_trial(model, *self.datasets(MAIN, config, data), config, trial_dir, fit_kwargs,
+                      callbacks=self.training_callbacks(MAIN, config), objective=objective)
             value = self.validation_score(model, config, data)
             return value if objective.higher_is_better else -value
 
         objective = self.objective(config, data)
-        metric = objective.name if objective.higher_is_better else objective.name.replace("val_", "val_neg_", 1)
+        metric = self.tuning_metric or (objective.name if objective.higher_is_better
+                                        else objective.name.replace("val_", "val_neg_", 1))
         return TuningTarget(self.name, metric, lambda config: self.build(MAIN, config, data), train_and_score)
 
     def _trained(self, trained):

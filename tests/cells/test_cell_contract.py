@@ -1,4 +1,4 @@
-"""The contract every zoo cell keeps (the README's "Cells" section: the Keras RNN-cell protocol, `project_inputs`
+"""The contract every zoo cell keeps (docs/cells_and_layers.md, "Cells": the Keras RNN-cell protocol, `project_inputs`
 and `step`, dropout masks, serialization), checked for each of them."""
 
 import keras

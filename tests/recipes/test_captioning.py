@@ -14,8 +14,9 @@ from PIL import Image
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
 from zoo.captioning import export as captioning_export
-from zoo.captioning import workflow
+from zoo.captioning import recipe as captioning
 from zoo.captioning.config import CaptioningConfig
+from zoo.captioning.recipe import RECIPE
 from zoo.captioning.evaluate import generate_captions, generate_ids
 from zoo.config import load_config
 from zoo.data.images import read_image_file
@@ -41,9 +42,8 @@ def trained(tmp_path_factory):
         monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
         workdir = tmp_path_factory.mktemp("captioning")
         assert main(recipe_arguments(workdir, TINY)) == 0
-        config, model, vocabulary = workflow.load_trained(str(workdir))
-        test = workflow.load_data(config).splits["test"]
-        yield workdir, config, model, vocabulary, test
+        trained = RECIPE.load(str(workdir))
+        yield workdir, trained.config, trained.main, trained.data.vocabulary, trained.data.splits["test"]
 
 
 def test_the_default_run_leaves_every_artifact(trained):
@@ -111,7 +111,7 @@ def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_gree
 def test_the_export_report_states_the_agreement_its_files_reach(trained):
     workdir, config, model, vocabulary, _ = trained
     report = {row["artifact"]: row for row in json.loads((workdir / "export_report.json").read_text())}
-    with np.load(workdir / workflow.EXPORT_IMAGES) as archive:
+    with np.load(workdir / captioning.EXPORT_IMAGES) as archive:
         images = archive["test"]  # the images the export proved its files on
     keras_ids = generate_ids(model, vocabulary, images, config.max_caption_length)
     for quantization, suffix in (("none", ""), ("float16", "_fp16"), ("full_int8", "_full_int8")):
@@ -155,7 +155,7 @@ def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, mon
     monkeypatch.setattr(captioning_export, "generate_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
     monkeypatch.setattr(captioning_export, "export_tflite", lambda *args, **kwargs: [])
     with pytest.raises(ExportError, match="serving/1: .* captions differ"):
-        workflow.export(str(workdir), verbose=False)
+        RECIPE.export(str(workdir), verbose=False)
     assert main(["export", "--workdir", str(workdir)]) == 1
     assert "error: refused: serving/1:" in capsys.readouterr().err
     assert (workdir / "serving" / "1" / "saved_model.pb").read_bytes() == before
@@ -189,12 +189,13 @@ def test_train_on_a_flickr8k_folder_resumes_after_an_interruption(tmp_path):
 
     workdir = str(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
-        workflow.train(config, workdir, verbose=0, callbacks=[Interrupt()])
-    _, data, report = workflow.train(config, workdir, verbose=0)
+        RECIPE.train(config, workdir, verbose=0, callbacks=[Interrupt()])
+    trained = RECIPE.train(config, workdir, verbose=0)
+    report = trained.reports["main"]
     assert (report.first_epoch, report.last_epoch) == (1, 3)
-    assert data.skipped == {"missing image": 1}
+    assert trained.data.skipped == {"missing image": 1}
     with pytest.raises(ValueError, match=r"other settings \(units 16 → 32\)"):
-        workflow.train(config.__class__(**{**config.__dict__, "units": 32}), workdir, verbose=0)
+        RECIPE.train(config.__class__(**{**config.__dict__, "units": 32}), workdir, verbose=0)
 
 
 def test_python_m_zoo_export_runs_the_recipe_export_with_command_line_settings(trained, capsys):

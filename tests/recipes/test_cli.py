@@ -9,11 +9,40 @@ from zoo.recipes import cli
 from zoo.settings import settings_of, toml_value, type_name
 from zoo.tables import format_table
 
-VERBS = {"train": "t", "predict": "p", "tune": "u"}
+from zoo.recipe import Recipe
+
+
+class RecordingRecipe(Recipe):
+    """A recipe that records what the command line asked of its verbs instead of training anything."""
+
+    name = "toy"
+    config_class = CaptioningConfig
+    description = "a toy recipe"
+    verbs = {"train": "t", "evaluate": "e", "export": "x", "predict": "p", "tune": "u"}
+    predict_help = "inputs"
+
+    def __init__(self, predict_keys=()):
+        self.calls, self.predict_keys = [], tuple(predict_keys)
+
+    def evaluate(self, trained):
+        self.calls.append(("evaluate", trained))
+
+    def export(self, trained, overrides=None, verbose=True):
+        self.calls.append(("export", trained, overrides))
+
+    def predict(self, workdir, inputs, overrides=None):
+        self.calls.append(("predict", overrides))
+        for name in inputs:
+            yield {"input": name, "error": "not a readable image"} if name.startswith("bad") else {
+                "input": name, "caption": f"a caption of {name}"}
+
+    def predict_text(self, record):
+        return f"{record['input']}: error: {record['error']}" if "error" in record else \
+            f"{record['input']}: {record['caption']}"
 
 
 def test_options_given_before_or_after_the_verb_both_count():
-    parser = cli.parser("toy", CaptioningConfig, "a toy recipe", VERBS, "inputs")
+    parser = cli.parser(RecordingRecipe())
     before = parser.parse_args(["--workdir", "W", "--quiet", "--set", "units=8", "train"])
     assert (before.workdir, before.quiet, before.overrides, before.verb) == ("W", True, ["units=8"], "train")
     after = parser.parse_args(["train", "--workdir", "V", "--set", "depth=2"])
@@ -23,48 +52,22 @@ def test_options_given_before_or_after_the_verb_both_count():
 
 
 def test_tune_options():
-    args = cli.parser("toy", CaptioningConfig, "a toy recipe", VERBS, "inputs").parse_args(
+    args = cli.parser(RecordingRecipe()).parse_args(
         ["tune", "--tuner", "hyperband", "--max-trials", "3", "--budget-minutes", "2.5"])
     assert (args.tuner, args.max_trials, args.budget_minutes) == ("hyperband", 3, 2.5)
 
 
-class RecordingWorkflow:
-    """Stands in for a recipe's workflow module: records what the verbs were given."""
-
-    def __init__(self):
-        self.calls = []
-
-    def evaluate(self, workdir):
-        self.calls.append(("evaluate", workdir))
-
-    def export(self, workdir, overrides=None):
-        self.calls.append(("export", workdir, overrides))
-
-    def predict(self, inputs):
-        self.calls.append(("predict",))
-        for name in inputs:
-            yield {"input": name, "error": "not a readable image"} if name.startswith("bad") else {
-                "input": name, "caption": f"a caption of {name}"}
-
-    @staticmethod
-    def predict_text(record):
-        return f"{record['input']}: error: {record['error']}" if "error" in record else \
-            f"{record['input']}: {record['caption']}"
-
-
 def _run(argv, predict_keys=()):
-    workflow = RecordingWorkflow()
-    args = cli.parser("toy", CaptioningConfig, "a toy recipe", {"evaluate": "e", "export": "x", "predict": "p"},
-                      "inputs").parse_args(argv)
-    status = cli.run_verb("toy", args, workflow, CaptioningConfig, lambda: workflow.predict(args.inputs),
-                          predict_keys)
-    return status, workflow.calls
+    recipe = RecordingRecipe(predict_keys)
+    status = cli.main(recipe, argv)
+    return status, recipe.calls
 
 
 def test_export_takes_the_export_settings_of_set(capsys):
     status, calls = _run(["export", "--workdir", "W", "--set", "quantizations=[]", "--set", "agreement_threshold=1"])
     assert status == 0
     assert calls == [("export", "W", {"quantizations": (), "agreement_threshold": 1.0})]
+    assert _run(["evaluate", "--workdir", "W"]) == (0, [("evaluate", "W")])
 
 
 def test_verbs_of_a_trained_model_refuse_what_they_would_ignore(capsys):
@@ -85,7 +88,7 @@ def test_verbs_of_a_trained_model_refuse_what_they_would_ignore(capsys):
 
 def test_predict_takes_the_keys_its_recipe_lets_it_change():
     status, calls = _run(["predict", "x.png", "--set", "beam_width=2"], predict_keys=("beam_width",))
-    assert (status, calls) == (0, [("predict",)])
+    assert (status, calls) == (0, [("predict", {"beam_width": 2})])
 
 
 def test_a_usage_error_is_one_line_and_status_2_while_a_bug_keeps_its_traceback(capsys):
@@ -165,7 +168,7 @@ def test_a_bad_setting_is_one_line_and_exit_status_2(argv, message, capsys):
 
 
 def test_predict_takes_an_output_file_and_a_format():
-    parser = cli.parser("toy", CaptioningConfig, "a toy recipe", VERBS, "inputs")
+    parser = cli.parser(RecordingRecipe())
     args = parser.parse_args(["predict", "a.png", "--output", "out.jsonl", "--format", "jsonl"])
     assert (args.inputs, args.output, args.format) == (["a.png"], "out.jsonl", "jsonl")
     plain = parser.parse_args(["predict", "a.png"])
@@ -177,17 +180,17 @@ def test_predict_takes_an_output_file_and_a_format():
 def test_predictions_are_written_as_the_recipe_s_text_or_as_json_lines(capsys):
     import io
 
-    from zoo.frame_labeling import workflow
+    from zoo.frame_labeling.recipe import RECIPE
 
     records = [{"input": "bad.wav", "error": "bad.wav: not a RIFF WAV file"},
                {"input": "é.wav", "frames": 67, "segments": [{"start": 0.0, "end": 0.6, "label": "sil"},
                                                               {"start": 0.6, "end": 1.1, "label": "aa"}]}]
     text = io.StringIO()
-    assert cli.write_predictions(records, text, "text", workflow.predict_text) == 1
+    assert cli.write_predictions(records, text, "text", RECIPE.predict_text) == 1
     assert text.getvalue() == "é.wav: 67 frames\n  0.000–0.600 s  sil\n  0.600–1.100 s  aa\n"
     assert capsys.readouterr().err == "bad.wav: not a RIFF WAV file\n"  # the failure, aside
     lines = io.StringIO()
-    assert cli.write_predictions(records, lines, "jsonl", workflow.predict_text) == 1
+    assert cli.write_predictions(records, lines, "jsonl", RECIPE.predict_text) == 1
     assert [json.loads(line) for line in lines.getvalue().splitlines()] == records
     assert "é.wav" in lines.getvalue() and capsys.readouterr().err == ""
 
@@ -207,7 +210,7 @@ def test_json_lines_take_numpy_values_and_refuse_other_objects():
 def test_predict_writes_its_output_file_whole_and_its_status_counts_failures(tmp_path, capsys):
     path = tmp_path / "captions.jsonl"
     status, calls = _run(["predict", "a.png", "bad.png", "--output", str(path), "--format", "jsonl"])
-    assert (status, calls) == (1, [("predict",)])
+    assert (status, calls) == (1, [("predict", {})])
     assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == [
         {"input": "a.png", "caption": "a caption of a.png"}, {"input": "bad.png", "error": "not a readable image"}]
     assert capsys.readouterr().out == ""
@@ -236,7 +239,7 @@ PREDICT_TEXTS = {  # a record of each recipe's predict, and the text predict has
 
 @pytest.mark.parametrize("name", RECIPES)
 def test_each_recipe_s_predict_text_is_the_text_it_printed(name):
-    workflow = importlib.import_module(f"zoo.{name}.workflow")
+    recipe = importlib.import_module(f"zoo.{name}.recipe").RECIPE
     record, text = PREDICT_TEXTS[name]
-    assert workflow.predict_text(record) == text
+    assert recipe.predict_text(record) == text
     assert json.loads(json.dumps(record)) == record  # plain JSON values

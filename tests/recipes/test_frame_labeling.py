@@ -14,9 +14,9 @@ from tests.recipes.arguments import recipe_arguments
 from zoo.data import speech
 from zoo.data.splits import split_of
 from zoo.export.tflite_model import TFLiteModel, operator_names
-from zoo.frame_labeling import workflow
-from zoo.frame_labeling.data import load_data
+from zoo.frame_labeling import recipe as frame_labeling
 from zoo.frame_labeling.evaluate import predict_frames
+from zoo.frame_labeling.recipe import RECIPE
 from zoo.recipes.frame_labeling import main
 
 pytestmark = pytest.mark.slow
@@ -34,8 +34,8 @@ def trained(tmp_path_factory):
         monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
         workdir = tmp_path_factory.mktemp("frame_labeling")
         assert main(recipe_arguments(workdir, TINY)) == 0
-        config, models, labels = workflow.load_trained(str(workdir))
-        yield workdir, config, models, load_data(config)
+        trained = RECIPE.load(str(workdir))
+        yield workdir, trained.config, trained.models, trained.data  # its labels checked against labels.json
 
 
 def test_the_default_run_leaves_every_artifact(trained):
@@ -117,8 +117,8 @@ def test_predict_prints_label_segments_and_reports_unreadable_files(trained, tmp
 
 def test_segment_bounds_fall_halfway_between_frame_centres():
     # frames 0-2 "a", 3-4 "b" of a 1,100-sample utterance (5 frames: centres 200, 360, 520, 680, 840)
-    assert workflow.segment_bounds(0, 3, 5, 1100) == (0, 600)
-    assert workflow.segment_bounds(3, 5, 5, 1100) == (600, 1100)
+    assert frame_labeling.segment_bounds(0, 3, 5, 1100) == (0, 600)
+    assert frame_labeling.segment_bounds(3, 5, 5, 1100) == (600, 1100)
 
 
 def test_evaluate_and_export_verbs(trained, capsys):

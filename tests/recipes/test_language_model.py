@@ -14,8 +14,9 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from zoo.export.tflite_model import TFLiteModel
-from zoo.language_model import workflow
+from zoo.language_model import recipe as language_model
 from zoo.language_model.data import stream_windows
+from zoo.language_model.recipe import RECIPE
 from zoo.models.char_language_model import zero_states
 from zoo.recipes.language_model import main
 
@@ -30,8 +31,9 @@ TINY = ["max_characters=40000", "units=16", "embedding_dim=8", "batch_size=8", "
 def trained(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("language_model")
     assert main(recipe_arguments(workdir, TINY)) == 0
-    config, generator, vocabulary = workflow.load_trained(str(workdir))
-    return workdir, config, generator, workflow.load_data(config, vocabulary)
+    trained = RECIPE.load(str(workdir))
+    generator = language_model.generator_of(trained.main, trained.config, trained.data.vocabulary.size)
+    return workdir, trained.config, generator, trained.data
 
 
 def test_the_default_run_leaves_every_artifact(trained):
@@ -52,7 +54,7 @@ def test_the_default_run_leaves_every_artifact(trained):
 def test_bits_per_character_equal_keras_cross_entropy_over_each_whole_stream(trained):
     _, config, generator, data = trained
     test = data.ids["test"]
-    bits, positions = workflow.model_bits_per_character(generator, test, 4, 20)
+    bits, positions = language_model.model_bits_per_character(generator, test, 4, 20)
     inputs, targets = stream_windows(test, 4, 20)  # read as one long sequence per stream, no window cut
     whole = lambda windows: np.concatenate(list(windows), axis=1)  # noqa: E731
     logits = generator([tf.constant(whole(inputs)), *zero_states(generator, 4)])[0]
@@ -104,8 +106,9 @@ def test_training_on_a_folder_of_text_files_with_damaged_lines(tmp_path, capsys)
     assert main(["train", *recipe_arguments(workdir, TINY), "--data", str(folder)]) == 0
     captured = capsys.readouterr()
     assert "1 damaged line skipped" in captured.out and "book0.txt:61: not UTF-8" in captured.err
-    config, generator, vocabulary = workflow.load_trained(str(workdir))
-    assert config.data == str(folder)
+    trained = RECIPE.load(str(workdir))
+    assert trained.config.data == str(folder)
+    vocabulary = language_model.trained_vocabulary(str(workdir))
     assert set(vocabulary.characters) <= set("Chapter 01234. It was a dark and stormy night.\n")
 
 

@@ -116,3 +116,12 @@ def test_clipping_keeps_the_simple_rnn_finite_where_plain_sgd_blows_up():
     assert len(clipped["losses"]) == 40 and max(clipped["losses"]) < 10
     assert len(unclipped["losses"]) < 40 or max(unclipped["losses"]) > 1e3
     assert unclipped["largest_gradient_norm"] > clipped["largest_gradient_norm"]
+
+
+def test_tune_maximizes_the_negative_validation_mse_of_the_main_model():
+    from zoo.long_memory import recipe as long_memory
+
+    config = LongMemoryConfig(main_length=6, train_examples=8, test_examples=4)
+    data = long_memory.load_main_data(config)
+    assert long_memory.RECIPE.tuning_target(data, config).objective == "val_neg_mse"
+    assert [len(split[1]) for split in (data.train, data.validation, data.test)] == [8, 4, 4]

@@ -13,8 +13,8 @@ from sklearn.datasets import load_digits
 
 from tests.recipes.arguments import recipe_arguments
 from zoo.recipes.sequence_classification import main
-from zoo.sequence_classification import workflow
-from zoo.sequence_classification.data import load_data
+from zoo.sequence_classification import recipe as classification
+from zoo.sequence_classification.recipe import RECIPE
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +26,8 @@ TINY = ["epochs=2", "units=8", "batch_size=64", "train_minutes=0.05", "compare=[
 def trained(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("sequence_classification")
     assert main(recipe_arguments(workdir, TINY)) == 0
-    config, models, labels = workflow.load_trained(str(workdir))
-    return workdir, config, models, load_data(config)
+    trained = RECIPE.load(str(workdir))
+    return workdir, trained.config, trained.models, trained.data
 
 
 def test_the_default_run_leaves_every_artifact(trained):
@@ -48,7 +48,7 @@ def test_scores_agree_with_keras_accuracy(trained):
     _, config, models, data = trained
     inputs, targets = data.splits["test"]
     accuracy = models["main"].evaluate(inputs, targets, verbose=0, return_dict=True)["accuracy"]
-    results = workflow.score(targets, workflow.predict_ids(models["main"], inputs)[0], 10)
+    results = classification.score(targets, classification.predict_ids(models["main"], inputs)[0], 10)
     assert results["accuracy"] == pytest.approx(100 * accuracy, abs=1e-3)
 
 
@@ -73,7 +73,7 @@ def test_predict_reads_image_files_and_reports_unreadable_ones(trained, tmp_path
     assert main(["predict", "--workdir", str(workdir), str(bad), str(good)]) == 1
     captured = capsys.readouterr()
     assert "broken.png: not a readable image" in captured.err
-    expected = workflow.predict_ids(models["main"], (digit / 16.0)[None].astype(np.float32))[0][0]
+    expected = classification.predict_ids(models["main"], (digit / 16.0)[None].astype(np.float32))[0][0]
     assert captured.out.strip().startswith(f"{good}: {expected} (")
 
 
@@ -114,7 +114,8 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
     texts = ["Great LOVELY fine film", "awful dull bad", "words never seen"]
     outputs = serve(text=tf.constant(texts))
-    config, models, labels = workflow.load_trained(str(workdir))
+    trained = RECIPE.load(str(workdir))
+    config, models, labels = trained.config, trained.models, classification.trained_labels(str(workdir))
     from zoo.text import Vocabulary
 
     ids = Vocabulary.load(str(workdir / "vocabulary.txt")).encode(texts, config.max_length)

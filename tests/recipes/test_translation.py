@@ -5,6 +5,7 @@ TFLite runner, predict from arguments and stdin), and the TSV reader in training
 import io
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -17,9 +18,9 @@ from zoo.export.decoder_runner import DecoderRunner
 from zoo.export.tflite_model import operator_names
 from zoo.recipes.translation import main
 from zoo.subwords import SubwordVocabulary
-from zoo.translation import workflow
 from zoo.translation.config import TranslationConfig
-from zoo.translation.data import load_data, source_ids
+from zoo.translation.data import source_ids
+from zoo.translation.recipe import RECIPE
 from zoo.translation.evaluate import translate, translate_ids
 
 pytestmark = pytest.mark.slow
@@ -37,23 +38,30 @@ def trained(tmp_path_factory):
         monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
         workdir = tmp_path_factory.mktemp("translation")
         assert main(recipe_arguments(workdir, TINY)) == 0
-        config, models, vocabularies = workflow.load_trained(str(workdir))
-        data = load_data(config, (vocabularies.source_vocabulary, vocabularies.target_vocabulary))
-        yield workdir, config, models, data
+        trained = RECIPE.load(str(workdir))
+        yield workdir, trained.config, trained.models, trained.data
 
 
 def test_the_default_run_leaves_every_artifact(trained):
     workdir = trained[0]
-    for name in ("model.keras", "baseline/model.keras", "serving/1/saved_model.pb", "encoder.tflite",
+    for name in ("model.keras", "models/baseline/model.keras", "serving/1/saved_model.pb", "encoder.tflite",
                  "decoder_step.tflite", "encoder_fp16.tflite", "decoder_step_fp16.tflite", "source_vocabulary.txt",
                  "target_vocabulary.txt", "config.json", "metrics.json", "attention.png", "training.png",
                  "export_report.json"):
         assert os.path.exists(workdir / name), name
     results = json.loads((workdir / "metrics.json").read_text())["test"]
-    assert set(results) == {"attention, greedy", "attention, beam 3", "no attention, greedy", "no attention, beam 3"}
+    assert set(results) == {"main, greedy", "main, beam 3", "baseline, greedy", "baseline, beam 3"}
     for row in results.values():
         assert 0 <= row["bleu"] <= 100 and 0 <= row["chrf"] <= 100 and 0 <= row["exact_match"] <= 100
     assert not [row for row in json.loads((workdir / "export_report.json").read_text()) if "refused" in row]
+
+
+def test_evaluate_prints_the_table_under_the_models_labels(trained, capsys):
+    assert main(["evaluate", "--workdir", str(trained[0])]) == 0
+    out = capsys.readouterr().out
+    labels = {re.split(r"\s{2,}", line.strip())[0] for line in out.splitlines()}
+    assert {"attention, greedy", "attention, beam 3", "no attention, greedy", "no attention, beam 3"} <= labels
+    assert "translations of test sentences:" in out
 
 
 def test_the_saved_model_translates_raw_strings_as_the_keras_model_does(trained):
@@ -61,7 +69,7 @@ def test_the_saved_model_translates_raw_strings_as_the_keras_model_does(trained)
     sentences = [s for s, _ in data.splits["test"][:5]] + ["☃ Monday, May 6, 1957", "x " * 40]
     loaded = tf.saved_model.load(str(workdir / "serving" / "1"))
     translations = [t.decode() for t in loaded.signatures["serving_default"](text=tf.constant(sentences))["translation"].numpy()]
-    assert translations == translate(models["attention"], data, sentences, config, config.beam_width)
+    assert translations == translate(models["main"], data, sentences, config, config.beam_width)
     nbest = loaded.signatures["translate_nbest"](text=tf.constant(sentences))
     assert nbest["hypotheses"].shape == (len(sentences), 3) and nbest["scores"].shape == (len(sentences), 3)
     assert [h.decode() for h in nbest["hypotheses"].numpy()[:, 0]] == translations
@@ -74,7 +82,7 @@ def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):
                                         vocabulary_class=SubwordVocabulary)
     sentences = [s for s, _ in data.splits["test"]]
     sources = source_ids(data.source_vocabulary, sentences, config.max_source_length)
-    expected = data.target_vocabulary.decode(translate_ids(models["attention"], data, sentences, config))
+    expected = data.target_vocabulary.decode(translate_ids(models["main"], data, sentences, config))
     assert [runner.text({"source": source[None]}) for source in sources] == expected
     for name in ("encoder.tflite", "decoder_step.tflite", "encoder_fp16.tflite"):
         ops = operator_names((workdir / name).read_bytes())
@@ -86,7 +94,7 @@ def test_predict_from_arguments_and_from_stdin(trained, capsys):
     workdir, config, models, data = trained
     sentence = data.splits["test"][0][0]
     assert main(["predict", "--workdir", str(workdir), sentence]) == 0
-    expected = translate(models["attention"], data, [sentence], config, config.beam_width)[0]
+    expected = translate(models["main"], data, [sentence], config, config.beam_width)[0]
     assert capsys.readouterr().out.splitlines() == [expected]
     stdin = io.StringIO(f"{sentence}\n\n{'one ' * 30}\n")
     assert main(["predict", "--workdir", str(workdir)], stdin=stdin) == 1
@@ -103,9 +111,9 @@ def test_train_on_a_tsv_file_counts_what_it_skips(tmp_path, capsys):
     path.write_text("\n".join(rows) + "\n")
     config = load_config(TranslationConfig, None, TINY + [f"data='{path}'", "epochs=1", "validation_fraction=0.2",
                                                           "test_fraction=0.2", "baseline_minutes=0"])
-    models, data, report = workflow.train(config, str(tmp_path / "run"), verbose=0)
-    assert list(models) == ["attention"] and report.last_epoch == 1
-    assert data.skipped == {"empty line": 1, "one column": 1, "duplicate": 1, "too long": 1}
+    trained = RECIPE.train(config, str(tmp_path / "run"), verbose=0)
+    assert list(trained.models) == ["main"] and trained.reports["main"].last_epoch == 1
+    assert trained.data.skipped == {"empty line": 1, "one column": 1, "duplicate": 1, "too long": 1}
     assert "data: " in capsys.readouterr().out
 
 
@@ -116,11 +124,12 @@ def test_with_data_epochs_are_a_bound_and_the_budget_ends_the_run(tmp_path, caps
     settings = [o for o in TINY if not o.startswith("epochs")]
     config = load_config(TranslationConfig, None, settings + [f"data='{path}'", "train_minutes=0.1", "patience=0",
                                                               "baseline_minutes='same'"])
-    models, _, report = workflow.train(config, str(tmp_path / "run"), verbose=0)
+    trained = RECIPE.train(config, str(tmp_path / "run"), verbose=0)
+    report = trained.reports["main"]
     assert report.epochs == 1000 and report.stopped_by == "budget"
     assert report.best_epoch is not None and "val_bleu" in open(tmp_path / "run" / "history.csv").readline()
     out = capsys.readouterr().out
-    assert "training (no attention)" in out, "the baseline trains on the same budget"
+    assert "training no attention:" in out, "the baseline trains on the same budget"
     assert out.count("the 0.1-minute budget was spent") == 2
 
 

@@ -1,2 +1,2 @@
-"""The image-captioning recipe's library: data, evaluation, export, plots and the verbs that
-`python -m zoo.recipes.captioning` runs (`zoo.captioning.workflow`)."""
+"""The image-captioning recipe's library: data, evaluation, export, plots and the recipe that
+`python -m zoo.recipes.captioning` runs (`zoo.captioning.recipe`)."""

@@ -55,8 +55,9 @@ class FrameLabelingConfig(RecipeConfig):
                                          "zero-padded")
     agreement_threshold: float = setting(0.98, "least share of frames on which a quantized TFLite file picks the "
                                                "Keras label")
-    quantizations: tuple[str, ...] = setting(("float16",), 'TFLite variants besides float32: float16, int8 (dynamic '
-                                                           "range: it zeroes quiet frames, see the README)")
+    quantizations: tuple[str, ...] = setting(("float16",), "TFLite variants besides float32: float16, int8 (dynamic "
+                                                           "range: it zeroes quiet frames, see "
+                                                           "docs/recipes/frame_labeling.md)")
 
     def __post_init__(self):
         super().__post_init__()

@@ -8,7 +8,6 @@
 import argparse
 import contextlib
 import dataclasses
-import importlib
 import json
 import os
 import pathlib
@@ -19,7 +18,7 @@ import textwrap
 
 from zoo.atomic import atomic_file
 from zoo.errors import UsageError
-from zoo.config import RecipeConfig, load_config, typed_overrides
+from zoo.config import load_config, typed_overrides
 from zoo.settings import config_toml, default_toml, settings_help
 
 REPOSITORY_RECIPES = pathlib.Path(__file__).resolve().parents[2] / "recipes"
@@ -113,18 +112,20 @@ def _non_negative(text):
     return value
 
 
-def recipe_configs():
-    """{name: config class} of every recipe: the modules of `zoo.recipes` (cli aside), each of whose
-    package `zoo.<name>.config` defines one subclass of `RecipeConfig`."""
+def recipes():
+    """{name: `zoo.recipe.Recipe`} of every recipe: one per module of `zoo.recipes` (cli aside), found by
+    the name the module carries (`zoo.recipe.find`)."""
     import zoo.recipes
+    from zoo.recipe import find
 
-    configs = {}
-    for module in pkgutil.iter_modules(zoo.recipes.__path__):
-        if module.name != "cli":
-            classes = vars(importlib.import_module(f"zoo.{module.name}.config")).values()
-            (configs[module.name],) = [c for c in classes if isinstance(c, type) and issubclass(c, RecipeConfig)
-                                       and c.__module__ == f"zoo.{module.name}.config"]
-    return dict(sorted(configs.items()))
+    return {module.name: find(module.name) for module in sorted(pkgutil.iter_modules(zoo.recipes.__path__),
+                                                                key=lambda module: module.name)
+            if module.name != "cli"}
+
+
+def recipe_configs():
+    """{name: config class} of every recipe."""
+    return {name: recipe.config_class for name, recipe in recipes().items()}
 
 
 def write_default_tomls(folder=REPOSITORY_RECIPES):

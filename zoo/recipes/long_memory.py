@@ -8,31 +8,12 @@ trains, evaluates and exports the main model, saving everything in `saved_models
 
 import sys
 
-from zoo.long_memory.config import LongMemoryConfig
+from zoo.long_memory.recipe import RECIPE
 from zoo.recipes import cli
 
-DESCRIPTION = (
-    "The long-memory lab: the adding problem and the copy task at growing lengths for every cell on the same "
-    "budget, the vanishing gradient made visible, and exploding gradients tamed by clipping. With no verb: run it "
-    "all, then train, evaluate and export the main model (its cell on the adding problem)."
-)
-VERBS = {
-    "train": "the sweep (resumes where an interrupted one stopped), gradients.png, clipping.png and the main model",
-    "evaluate": "print the sweep tables, the clipping result and the main model's test MSE; metrics.json",
-    "predict": "the main model's sum for each CSV of value,marker rows (two markers set)",
-    "tune": "search cell type, hidden size and learning rate of the main model with keras-tuner",
-    "export": "write the main model's SavedModel and TFLite file, each checked against Keras",
-}
 
-
-def main(argv=None):
-    args = cli.parser("long_memory", LongMemoryConfig, DESCRIPTION, VERBS, "a CSV file of value,marker "
-                      "rows").parse_args(sys.argv[1:] if argv is None else argv)
-
-    from zoo.long_memory import workflow
-
-    return cli.run_verb("long_memory", args, workflow, LongMemoryConfig,
-                        lambda: workflow.predict(args.workdir, args.inputs))
+def main(argv=None, stdin=None):
+    return cli.main(RECIPE, argv, stdin)
 
 
 if __name__ == "__main__":

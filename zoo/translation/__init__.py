@@ -1,2 +1,2 @@
-"""The translation recipe's library: data, evaluation, export, plots and the verbs that
-`python -m zoo.recipes.translation` runs (`zoo.translation.workflow`)."""
+"""The translation recipe's library: data, evaluation, export, plots and the recipe that
+`python -m zoo.recipes.translation` runs (`zoo.translation.recipe`)."""

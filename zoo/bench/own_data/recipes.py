@@ -47,17 +47,17 @@ def _trained(model, report, scores):
 
 
 def translation(corpus, minutes, seed, architecture, workdir, paired=True):
-    from zoo.translation import workflow
+    from zoo.translation import recipe
     from zoo.translation.config import TranslationConfig
     from zoo.translation.data import load_data, translation_dataset
     from zoo.translation.evaluate import evaluate
 
     config = load_config(TranslationConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config)
-    model = _model(lambda name: workflow.build_model(config, data, config.attention, name), architecture, seed, paired)
+    model = _model(lambda name: recipe.build_model(config, data, config.attention, name), architecture, seed, paired)
     datasets = [translation_dataset(data.splits[split], data, config, shuffle=split == "train")
                 for split in ("train", "validation")]
-    report = _fit(model, datasets, workflow.validation_objective(data, config), config, workdir)
+    report = _fit(model, datasets, recipe.validation_objective(data, config), config, workdir)
     results, _ = evaluate({"model": model}, data, config)
     beam = results[f"model, beam {config.beam_width}"] if config.beam_width > 1 else results["model, greedy"]
     return _trained(model, report, {"BLEU": beam["bleu"], "exact %": beam["exact_match"],
@@ -65,22 +65,22 @@ def translation(corpus, minutes, seed, architecture, workdir, paired=True):
 
 
 def captioning(corpus, minutes, seed, architecture, workdir, paired=True):
-    from zoo.captioning import workflow
+    from zoo.captioning import recipe
     from zoo.captioning.config import CaptioningConfig
     from zoo.captioning.data import load_data, training_datasets
     from zoo.captioning.evaluate import evaluate
 
     config = load_config(CaptioningConfig, overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config, config.data, progress=False)
-    model = _model(lambda name: workflow.build_model(config, data.vocabulary, name), architecture, seed, paired)
-    report = _fit(model, training_datasets(data, config), workflow.validation_objective(data, config), config, workdir)
+    model = _model(lambda name: recipe.build_model(config, data.vocabulary, name), architecture, seed, paired)
+    report = _fit(model, training_datasets(data, config), recipe.validation_objective(data, config), config, workdir)
     results, _ = evaluate(model, data, config)
     return _trained(model, report, {"BLEU-4": results["greedy"]["bleu4"], "exact %": results["greedy"]["exact_match"],
                                     "beam BLEU-4": results.get("beam", results["greedy"])["bleu4"]})
 
 
 def frame_labeling(corpus, minutes, seed, architecture, workdir, paired=True):
-    from zoo.frame_labeling import workflow
+    from zoo.frame_labeling import recipe
     from zoo.frame_labeling.config import FrameLabelingConfig
     from zoo.frame_labeling.data import frame_dataset, load_data
     from zoo.frame_labeling.evaluate import predict_frames, score
@@ -89,11 +89,11 @@ def frame_labeling(corpus, minutes, seed, architecture, workdir, paired=True):
     config = load_config(FrameLabelingConfig,
                          overrides=[f"data={corpus!r}", f"train_minutes={minutes}", f"seed={seed}"])
     data = load_data(config)
-    model = _model(lambda name: workflow.build_model(MAIN_MODEL, config, len(data.labels), architecture=name),
+    model = _model(lambda name: recipe.build_model(MAIN_MODEL, config, len(data.labels), architecture=name),
                    architecture, seed, paired)
     datasets = (frame_dataset(data.splits["train"], data, config.batch_size, shuffle=True, seed=config.seed),
                 frame_dataset(data.splits["validation"], data, config.batch_size))
-    report = _fit(model, datasets, workflow.OBJECTIVE, config, workdir)
+    report = _fit(model, datasets, recipe.OBJECTIVE, config, workdir)
     test = data.splits["test"]
     results = score([data.targets(u) for u in test], predict_frames(model, test, data, config.batch_size), data.labels)
     return _trained(model, report, {"frame accuracy %": results["frame_accuracy"],
