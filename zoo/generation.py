@@ -3,8 +3,6 @@ one traced `tf.function` (so it also runs inside a SavedModel), a greedy walk th
 attention weights of every token (for attention plots), and `SequenceGenerator`, the task object
 that owns a trained encoder–decoder's preprocessing, vocabulary and compiled functions."""
 
-import weakref
-
 import numpy as np
 import tensorflow as tf
 
@@ -100,24 +98,6 @@ class SequenceGenerator:
         token (see `greedy_with_attention`)."""
         memory, mask = self.encode(tf.constant(self.prepare([one_input])))
         return greedy_with_attention(self.decoder, memory, mask, self.vocabulary, self.max_length)
-
-
-# model → {key: tf.function}, each traced once. A function that holds its model keeps the entry
-# alive: `forget` drops it where models come and go (tuning trials).
-_COMPILED = weakref.WeakKeyDictionary()
-
-
-def compiled(model, key, build):
-    """The function `build()` made once per `model` and `key` (a hashable of its settings)."""
-    functions = _COMPILED.setdefault(model, {})
-    if key not in functions:
-        functions[key] = build()
-    return functions[key]
-
-
-def forget(model):
-    """Drops the functions `compiled` made for `model` (they hold it; a sweep frees each trial's)."""
-    _COMPILED.pop(model, None)
 
 
 def batched(function, inputs, batch_size=100):

@@ -127,7 +127,11 @@ class Recipe:
         return []
 
     def after_training(self, trained):
-        """Called when train has fit every model (plots, extra files); `trained.reports` says what ran."""
+        """Called when train has fit every model; by default plots the main model's training curves
+        (training.png). `trained.reports` says what ran."""
+        from zoo.plots import plot_training_curves
+
+        plot_training_curves(os.path.join(trained.workdir, "history.csv"), os.path.join(trained.workdir, "training.png"))
 
     # --- score --------------------------------------------------------------------------------------
     def score(self, trained):

@@ -17,7 +17,7 @@ from zoo.captioning import export as captioning_export
 from zoo.captioning import recipe as captioning
 from zoo.captioning.config import CaptioningConfig
 from zoo.captioning.recipe import RECIPE
-from zoo.captioning.evaluate import generate_captions, generate_ids
+from zoo.captioning.generate import captioner
 from zoo.config import load_config
 from zoo.data.images import read_image_file
 from zoo.export import ExportError
@@ -85,8 +85,8 @@ def test_the_saved_model_captions_raw_image_bytes_as_the_keras_model_does(traine
     encoded = [_png(image) for image in test.images[:5]] + [big.read_bytes()]
     captions = [c.decode() for c in serve(image_bytes=tf.constant(encoded))["caption"].numpy()]
     pixels = np.concatenate([test.images[:5].astype(np.float32), read_image_file(str(big), config.image_size)[None]])
-    expected = generate_captions(model, vocabulary, pixels, config.max_caption_length, config.beam_width,
-                                 config.length_penalty)
+    expected = captioner(model, vocabulary, config.max_caption_length, config.length_penalty).generate(
+        pixels, config.beam_width)
     assert captions == expected
 
 
@@ -99,9 +99,10 @@ def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_gree
             assert "WHILE" not in ops, "the encoder and one decoder step hold no loop"
         assert "QUANTIZE" in operator_names((workdir / f"{stem}_full_int8.tflite").read_bytes())
     runner = DecoderRunner.from_workdir(str(workdir), config.max_caption_length)
-    expected = generate_captions(model, vocabulary, test.images, config.max_caption_length)
+    generator = captioner(model, vocabulary, config.max_caption_length)
+    expected = generator.generate(test.images)
     assert [runner.text({"image": image[None].astype(np.float32)}) for image in test.images] == expected
-    keras_ids = generate_ids(model, vocabulary, test.images[:3], config.max_caption_length)
+    keras_ids = generator.ids(test.images[:3])
     end = vocabulary.ids["[END]"]
     for image, ids in zip(test.images[:3], keras_ids):
         ids = [int(i) for i in ids[: list(ids).index(end) + 1]] if end in ids else [int(i) for i in ids]
@@ -113,7 +114,7 @@ def test_the_export_report_states_the_agreement_its_files_reach(trained):
     report = {row["artifact"]: row for row in json.loads((workdir / "export_report.json").read_text())}
     with np.load(workdir / captioning.EXPORT_IMAGES) as archive:
         images = archive["test"]  # the images the export proved its files on
-    keras_ids = generate_ids(model, vocabulary, images, config.max_caption_length)
+    keras_ids = captioner(model, vocabulary, config.max_caption_length).ids(images)
     for quantization, suffix in (("none", ""), ("float16", "_fp16"), ("full_int8", "_full_int8")):
         runner = DecoderRunner.from_workdir(str(workdir), config.max_caption_length, quantization)
         outputs, tokens = runner_agreement(runner, captioning_export.pixel_examples(images), keras_ids,
@@ -152,7 +153,7 @@ def test_evaluate_verb_prints_the_table(trained, capsys):
 def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, monkeypatch, capsys):
     workdir, config, model, vocabulary, test = trained
     before = (workdir / "serving" / "1" / "saved_model.pb").read_bytes()
-    monkeypatch.setattr(captioning_export, "generate_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
+    monkeypatch.setattr(captioning_export, "keras_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
     monkeypatch.setattr(captioning_export, "export_tflite", lambda *args, **kwargs: [])
     with pytest.raises(ExportError, match="serving/1: .* captions differ"):
         RECIPE.export(str(workdir), verbose=False)

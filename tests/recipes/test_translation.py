@@ -21,7 +21,7 @@ from zoo.subwords import SubwordVocabulary
 from zoo.translation.config import TranslationConfig
 from zoo.translation.data import source_ids
 from zoo.translation.recipe import RECIPE
-from zoo.translation.evaluate import translate, translate_ids
+from zoo.translation.evaluate import translator
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def test_the_saved_model_translates_raw_strings_as_the_keras_model_does(trained)
     sentences = [s for s, _ in data.splits["test"][:5]] + ["☃ Monday, May 6, 1957", "x " * 40]
     loaded = tf.saved_model.load(str(workdir / "serving" / "1"))
     translations = [t.decode() for t in loaded.signatures["serving_default"](text=tf.constant(sentences))["translation"].numpy()]
-    assert translations == translate(models["main"], data, sentences, config, config.beam_width)
+    assert translations == translator(models["main"], data, config).generate(sentences, config.beam_width)
     nbest = loaded.signatures["translate_nbest"](text=tf.constant(sentences))
     assert nbest["hypotheses"].shape == (len(sentences), 3) and nbest["scores"].shape == (len(sentences), 3)
     assert [h.decode() for h in nbest["hypotheses"].numpy()[:, 0]] == translations
@@ -82,7 +82,7 @@ def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):
                                         vocabulary_class=SubwordVocabulary)
     sentences = [s for s, _ in data.splits["test"]]
     sources = source_ids(data.source_vocabulary, sentences, config.max_source_length)
-    expected = data.target_vocabulary.decode(translate_ids(models["main"], data, sentences, config))
+    expected = data.target_vocabulary.decode(translator(models["main"], data, config).ids(sentences))
     assert [runner.text({"source": source[None]}) for source in sources] == expected
     for name in ("encoder.tflite", "decoder_step.tflite", "encoder_fp16.tflite"):
         ops = operator_names((workdir / name).read_bytes())
@@ -94,7 +94,7 @@ def test_predict_from_arguments_and_from_stdin(trained, capsys):
     workdir, config, models, data = trained
     sentence = data.splits["test"][0][0]
     assert main(["predict", "--workdir", str(workdir), sentence]) == 0
-    expected = translate(models["main"], data, [sentence], config, config.beam_width)[0]
+    expected = translator(models["main"], data, config).generate([sentence], config.beam_width)[0]
     assert capsys.readouterr().out.splitlines() == [expected]
     stdin = io.StringIO(f"{sentence}\n\n{'one ' * 30}\n")
     assert main(["predict", "--workdir", str(workdir)], stdin=stdin) == 1

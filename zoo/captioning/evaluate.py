@@ -1,31 +1,9 @@
 """Scores of a captioner on a split: BLEU-1..4 (sacrebleu) and exact match, for greedy decoding,
 beam search and the most-frequent-caption baseline."""
 
-import numpy as np
-import tensorflow as tf
-
 from zoo import metrics
-from zoo.captioning.generate import caption_ids_function
-from zoo.generation import batched, compiled
+from zoo.captioning.generate import captioner
 from zoo.tables import format_table
-
-
-def generate_ids(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
-    """Caption ids int32 (count, max_length) of uint8/float images (count, size, size, 3)."""
-    size = model.get_layer("image_encoder").inputs[0].shape[1]
-    caption_ids = compiled(
-        model, ("caption_ids", tuple(vocabulary.tokens), max_length, beam_width, length_penalty),
-        lambda: tf.function(caption_ids_function(model, vocabulary, max_length, beam_width, length_penalty),
-                            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)]),
-    )
-    ids = batched(caption_ids, np.asarray(images, np.float32), batch_size)
-    return ids.reshape(len(images), max_length)
-
-
-def generate_captions(model, vocabulary, images, max_length, beam_width=1, length_penalty=0.0, batch_size=100):
-    """Captions (list of str) of uint8/float images (count, size, size, 3)."""
-    return vocabulary.decode(generate_ids(model, vocabulary, images, max_length, beam_width, length_penalty,
-                                          batch_size))
 
 
 def score(hypotheses, references):
@@ -46,12 +24,11 @@ def evaluate(model, data, config, split="test"):
     baseline_caption = metrics.most_frequent(c for captions in train.references for c in captions)
     results = {"baseline": score([baseline_caption] * len(part.references), part.references)}
     results["baseline"]["caption"] = baseline_caption
-    captions = generate_captions(model, data.vocabulary, part.images, config.max_caption_length)
+    generator = captioner(model, data.vocabulary, config.max_caption_length, config.length_penalty)
+    captions = generator.generate(part.images)
     results["greedy"] = score(captions, part.references)
     if config.beam_width > 1:
-        captions = generate_captions(
-            model, data.vocabulary, part.images, config.max_caption_length, config.beam_width, config.length_penalty
-        )
+        captions = generator.generate(part.images, config.beam_width)
         results["beam"] = score(captions, part.references)
     return results, captions
 

@@ -15,8 +15,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from zoo.captioning.evaluate import generate_captions, generate_ids
-from zoo.captioning.generate import caption_ids_function
+from zoo.captioning.generate import captioner
 from zoo.data.images import decode_image
 from zoo import atomic
 from zoo.export import exporter, parity
@@ -33,9 +32,8 @@ class CaptioningServing(tf.Module):
         super().__init__()
         self.model = model
         self.vocabulary_tokens = tf.constant(vocabulary.tokens)
-        caption_ids = caption_ids_function(
-            model, vocabulary, config.max_caption_length, config.beam_width, config.length_penalty
-        )
+        caption_ids = captioner(model, vocabulary, config.max_caption_length,
+                                config.length_penalty).ids_function(config.beam_width)
         size = config.image_size
         image_spec = tf.TensorSpec([size, size, 3], tf.float32)
 
@@ -52,9 +50,14 @@ def png_bytes(images):
     return [tf.io.encode_png(np.asarray(image, np.uint8)).numpy() for image in images]
 
 
+def keras_captions(model, vocabulary, images, config):
+    """The Keras model's captions of `images` with the serving settings: what serving/1 must give."""
+    return captioner(model, vocabulary, config.max_caption_length, config.length_penalty).generate(
+        images, config.beam_width)
+
+
 def export_saved_model(model, vocabulary, config, workdir, images):
-    expected = generate_captions(model, vocabulary, images, config.max_caption_length, config.beam_width,
-                                 config.length_penalty)
+    expected = keras_captions(model, vocabulary, images, config)
     module = CaptioningServing(model, vocabulary, config)
     encoded = tf.constant(png_bytes(images))
 
@@ -90,7 +93,7 @@ def export_tflite(model, vocabulary, config, workdir, images, calibration_images
     `zoo.export.encoder_decoder`); "full_int8" is calibrated on training images."""
     return export_encoder_decoder_tflite(
         tflite_parts(model, config), vocabulary, workdir, pixel_examples(images),
-        generate_ids(model, vocabulary, images, config.max_caption_length), config.max_caption_length,
+        captioner(model, vocabulary, config.max_caption_length).ids(images), config.max_caption_length,
         config.quantizations, config.export_tolerance, config.agreement_threshold, scratch,
         calibration_examples=pixel_examples(calibration_images),
     )

@@ -1,17 +1,24 @@
 """Captions of images from a trained captioner: greedy or beam search over its image grid."""
 
-from zoo.generation import decode_memory
+import numpy as np
+import tensorflow as tf
+
+from zoo.generation import SequenceGenerator
 
 
-def caption_ids_function(model, vocabulary, max_length, beam_width=1, length_penalty=0.0):
-    """A function: float32 images (batch, size, size, 3) → caption ids (batch, max_length).
+def captioner(model, vocabulary, max_length, length_penalty=0.0):
+    """The captioning task of a trained captioner (a `SequenceGenerator`): images (uint8 or float,
+    (count, size, size, 3)) in, captions out, its traced functions its own.
 
-    `beam_width` 1 decodes greedily; more runs beam search and keeps the best beam.
+    Example:
+        captioner(model, vocabulary, config.max_caption_length).generate(images, beam_width=3)
     """
-    encoder, decoder = model.get_layer("image_encoder"), model.get_layer("decoder")
+    encoder = model.get_layer("image_encoder")
+    size = encoder.inputs[0].shape[1]
 
-    def caption_ids(images):
-        memory = encoder(images, training=False)
-        return decode_memory(decoder, memory, None, vocabulary, max_length, beam_width, length_penalty)
+    def encode(images):
+        return encoder(images, training=False), None
 
-    return caption_ids
+    return SequenceGenerator(encode, model.get_layer("decoder"), vocabulary, max_length,
+                             tf.TensorSpec([None, size, size, 3], tf.float32),
+                             lambda images: np.asarray(images, np.float32).reshape(-1, size, size, 3), length_penalty)

@@ -11,12 +11,12 @@ from zoo.captioning import plots
 from zoo.captioning.config import CaptioningConfig
 from zoo.captioning.data import TEST_SEEN, load_data, training_datasets
 from zoo.captioning.evaluate import evaluate as evaluate_model
-from zoo.captioning.evaluate import generate_captions, results_table, score
+from zoo.captioning.evaluate import results_table, score
+from zoo.captioning.generate import captioner
 from zoo.captioning.export import PARITY_IMAGES, export_captioner
 from zoo.data.images import read_image_file
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
-from zoo.plots import plot_training_curves
 from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.text import Vocabulary
@@ -48,8 +48,12 @@ def validation_objective(data, config):
     validation = data.splits["validation"]
     images, references = validation.images[:SCORED_VALIDATION_IMAGES], validation.references[:SCORED_VALIDATION_IMAGES]
 
+    task = {}  # the captioner of the model being fit, traced once for every epoch it judges
+
     def bleu4(model):
-        return score(generate_captions(model, data.vocabulary, images, config.max_caption_length), references)["bleu4"]
+        if task.get("model") is not model:
+            task.update(model=model, generator=captioner(model, data.vocabulary, config.max_caption_length))
+        return score(task["generator"].generate(images), references)["bleu4"]
 
     return Objective("val_bleu4", higher_is_better=True, compute=bleu4)
 
@@ -111,10 +115,6 @@ class CaptioningRecipe(Recipe):
     def objective(self, config, data):
         return validation_objective(data, config)
 
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
-
     # --- score --------------------------------------------------------------------------------------
     def score(self, trained):
         """Scores the model on the test split (and, on the embedded data, on the in-distribution
@@ -154,7 +154,7 @@ class CaptioningRecipe(Recipe):
     def validation_score(self, model, config, data):
         """BLEU-4 of greedy captions of the whole validation split."""
         validation = data.splits["validation"]
-        captions = generate_captions(model, data.vocabulary, validation.images, config.max_caption_length)
+        captions = captioner(model, data.vocabulary, config.max_caption_length).generate(validation.images)
         return score(captions, validation.references)["bleu4"]
 
     # --- predict ------------------------------------------------------------------------------------
@@ -162,14 +162,14 @@ class CaptioningRecipe(Recipe):
         """A record per image file: `{"input": path, "caption": ...}`, or `{"input": path, "error": ...}`
         for an unreadable file (the others go on)."""
         config, vocabulary = trained.config, saved_vocabulary(trained.workdir)
+        generator = captioner(trained.main, vocabulary, config.max_caption_length, config.length_penalty)
         for path in inputs:
             try:
                 image = read_image_file(path, config.image_size)
             except ValueError as error:
                 yield {"input": path, "error": str(error)}
                 continue
-            caption = generate_captions(trained.main, vocabulary, image[None], config.max_caption_length,
-                                        config.beam_width, config.length_penalty)[0]
+            caption = generator.generate(image[None], config.beam_width)[0]
             yield {"input": path, "caption": caption}
 
     def predict_text(self, record):

@@ -14,7 +14,6 @@ from zoo.data.time_series import load_series, read_series_csv
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.forecasting.config import ForecastingConfig
-from zoo.plots import plot_training_curves
 from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
@@ -181,10 +180,6 @@ class ForecastingRecipe(Recipe):
 
     def objective(self, config, data):
         return OBJECTIVE
-
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
 
     def score(self, trained):
         """MAE / RMSE on the test split for the model and the naive and seasonal-naive forecasts, anomaly

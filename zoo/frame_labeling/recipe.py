@@ -15,7 +15,7 @@ from zoo.frame_labeling.data import frame_dataset, load_data
 from zoo.frame_labeling.evaluate import confusion, predict_frames, score
 from zoo.frame_labeling.export import export_frame_labeler
 from zoo.frame_labeling.streaming import StreamingLabeler
-from zoo.plots import plot_confusion, plot_training_curves
+from zoo.plots import plot_confusion
 from zoo.recipe import MAIN, Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
@@ -175,10 +175,6 @@ class FrameLabelingRecipe(Recipe):
 
     def objective(self, config, data):
         return OBJECTIVE
-
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
 
     def score(self, trained):
         """Scores every model on the test split, prints the table, per-class F1 and example labelings,

@@ -19,7 +19,6 @@ from zoo.language_model.data import CharacterVocabulary, input_positions, stream
 from zoo.language_model.ngram import KneserNeyModel
 from zoo.language_model.sampling import TextGenerator, continue_with
 from zoo.models.char_language_model import generator_from, zero_states
-from zoo.plots import plot_training_curves
 from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
@@ -189,10 +188,6 @@ class LanguageModelRecipe(Recipe):
 
     def training_callbacks(self, name, config):
         return [ResetStates()]  # the stateful layers start each epoch from zero states
-
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
 
     def score(self, trained):
         """Bits per character and perplexity on the test split for the model and the Kneser-Ney n-gram

@@ -16,7 +16,6 @@ from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.long_memory import experiments, plots
 from zoo.long_memory.config import LongMemoryConfig
-from zoo.plots import plot_training_curves
 from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
@@ -185,10 +184,6 @@ class LongMemoryRecipe(Recipe):
 
     def objective(self, config, data):
         return Objective()  # the validation loss: the MSE
-
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
 
     def score(self, trained):
         """Prints the sweep tables, the clipping result and the main model's test MSE."""

@@ -11,7 +11,7 @@ from sklearn import metrics as sklearn_metrics
 from zoo.atomic import atomic_file
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
-from zoo.plots import plot_confusion, plot_training_curves
+from zoo.plots import plot_confusion
 from zoo.recipe import MAIN, Recipe
 from zoo.registry import create_model
 from zoo.sequence_classification.config import SequenceClassificationConfig
@@ -184,10 +184,6 @@ class SequenceClassificationRecipe(Recipe):
 
     def objective(self, config, data):
         return OBJECTIVE
-
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
 
     def score(self, trained):
         """Every model on the test split (and, on the digits, the logistic regression): the table,

@@ -4,40 +4,30 @@ and exact match, greedy and beam, with and without attention."""
 import tensorflow as tf
 
 from zoo import metrics
-from zoo.generation import batched, compiled, decode_memory
+from zoo.generation import SequenceGenerator
 from zoo.models.seq2seq import source_encoder
 from zoo.tables import format_table
 from zoo.translation.data import source_ids
 
 
-def translation_ids_function(model, vocabulary, max_length, beam_width=1, length_penalty=0.0, nbest=False):
-    """A function: source ids (batch, time) → target ids (batch, max_length) (or n-best ids and scores)."""
-    decoder, encode = model.get_layer("decoder"), source_encoder(model)
+def translator(model, vocabularies, config):
+    """The translation task of a trained seq2seq model (a `SequenceGenerator`): source sentences in,
+    translations out (beam search with `config.length_penalty`), its traced functions its own.
 
-    def translate(source):
-        memory, mask = encode(source)
-        return decode_memory(decoder, memory, mask, vocabulary, max_length, beam_width, length_penalty, nbest)
+    Args:
+        model: the trained seq2seq model.
+        vocabularies: anything with `source_vocabulary` and `target_vocabulary` (the data, or the
+            vocabularies train saved).
+        config: the recipe's config (`max_source_length`, `max_target_length`, `length_penalty`).
 
-    return translate
-
-
-def translate_ids(model, data, sources, config, beam_width=1):
-    """Target ids int32 (count, max_target_length) of source sentences."""
-    function = compiled(
-        model, ("translate", tuple(data.target_vocabulary.tokens), config.max_target_length, beam_width,
-                config.length_penalty),
-        lambda: tf.function(
-            translation_ids_function(model, data.target_vocabulary, config.max_target_length, beam_width,
-                                     config.length_penalty),
-            input_signature=[tf.TensorSpec([None, None], tf.int32)]),
-    )
-    ids = batched(function, source_ids(data.source_vocabulary, sources, config.max_source_length))
-    return ids.reshape(len(sources), config.max_target_length)
-
-
-def translate(model, data, sources, config, beam_width=1):
-    """Translations (list of str) of source sentences."""
-    return data.target_vocabulary.decode(translate_ids(model, data, sources, config, beam_width))
+    Example:
+        translator(model, data, config).generate(["the cat sleeps"], beam_width=3)
+    """
+    return SequenceGenerator(
+        source_encoder(model), model.get_layer("decoder"), vocabularies.target_vocabulary, config.max_target_length,
+        tf.TensorSpec([None, None], tf.int32),
+        lambda sentences: source_ids(vocabularies.source_vocabulary, sentences, config.max_source_length),
+        config.length_penalty)
 
 
 def score(hypotheses, references):
@@ -61,8 +51,9 @@ def evaluate(models, data, config, split="test"):
     decodings = [("greedy", 1)] + ([(f"beam {config.beam_width}", config.beam_width)] if config.beam_width > 1 else [])
     results, main = {}, next(iter(models))
     for name, model in models.items():
+        generator = translator(model, data, config)
         for decoding, width in decodings:
-            hypotheses = translate(model, data, sources, config, width)
+            hypotheses = generator.generate(sources, width)
             results[f"{name}, {decoding}"] = score(hypotheses, references)
             if name == main:
                 translations = hypotheses  # the last decoding: beam search where it runs

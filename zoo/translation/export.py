@@ -25,7 +25,7 @@ from zoo.models.seq2seq import source_encoder
 from zoo.subwords import ids_to_text
 from zoo.text import START
 from zoo.translation.data import source_ids
-from zoo.translation.evaluate import translate, translate_ids, translation_ids_function
+from zoo.translation.evaluate import translator
 
 PROOF_SENTENCES = 32  # test sentences every artifact is proved on before it is written
 
@@ -38,10 +38,8 @@ class TranslationServing(tf.Module):
         self.model = model
         source_vocabulary, target_vocabulary = data.source_vocabulary, data.target_vocabulary
         self.target_tokens = tf.constant(target_vocabulary.tokens)
-        best = translation_ids_function(model, target_vocabulary, config.max_target_length, config.beam_width,
-                                         config.length_penalty)
-        every = translation_ids_function(model, target_vocabulary, config.max_target_length, config.beam_width,
-                                         config.length_penalty, nbest=True)
+        task = translator(model, data, config)
+        best, every = task.ids_function(config.beam_width), task.ids_function(config.beam_width, nbest=True)
         text_spec = tf.TensorSpec([None], tf.string, name="text")
 
         def source(text):
@@ -63,7 +61,7 @@ class TranslationServing(tf.Module):
 
 
 def export_saved_model(model, data, config, workdir, sentences):
-    expected = translate(model, data, sentences, config, config.beam_width)
+    expected = translator(model, data, config).generate(sentences, config.beam_width)
     module = TranslationServing(model, data, config)
     text = tf.constant(sentences)
 
@@ -114,7 +112,7 @@ def export_translator(model, data, config, workdir, sentences, verbose=True):
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_encoder_decoder_tflite(
             tflite_parts(model, config), data.target_vocabulary, workdir, [{"source": s[None]} for s in sources],
-            translate_ids(model, data, sentences, config), config.max_target_length, config.quantizations,
+            translator(model, data, config).ids(sentences), config.max_target_length, config.quantizations,
             config.export_tolerance, config.agreement_threshold, scratch,
         )
     return exporter.write_report(workdir, rows, verbose)

@@ -7,7 +7,6 @@ import sys
 from zoo.atomic import atomic_file
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
-from zoo.plots import plot_training_curves
 from zoo.recipe import MAIN, Recipe
 from zoo.registry import create_model
 from zoo.subwords import SubwordVocabulary
@@ -15,7 +14,7 @@ from zoo.translation import plots
 from zoo.translation.config import TranslationConfig
 from zoo.translation.data import Vocabularies, load_data, translation_dataset
 from zoo.translation.evaluate import evaluate as evaluate_models
-from zoo.translation.evaluate import results_table, score, translate
+from zoo.translation.evaluate import results_table, score, translator
 from zoo.translation.export import PROOF_SENTENCES, export_translator
 from zoo.workdir import read_json, write_json
 
@@ -58,8 +57,12 @@ def validation_objective(data, config):
     epoch is judged by (early stopping, the learning-rate plateau, the epoch kept)."""
     sources, references = zip(*data.splits["validation"][:SCORED_VALIDATION_PAIRS])
 
+    task = {}  # the translator of the model being fit, traced once for every epoch it judges
+
     def bleu(model):
-        return score(translate(model, data, list(sources), config), list(references))["bleu"]
+        if task.get("model") is not model:
+            task.update(model=model, generator=translator(model, data, config))
+        return score(task["generator"].generate(list(sources)), list(references))["bleu"]
 
     return Objective("val_bleu", higher_is_better=True, compute=bleu)
 
@@ -132,10 +135,6 @@ class TranslationRecipe(Recipe):
     def train_minutes(self, name, config):
         return config.baseline_minutes_or_budget if name == BASELINE else config.train_minutes
 
-    def after_training(self, trained):
-        plot_training_curves(os.path.join(trained.workdir, "history.csv"),
-                             os.path.join(trained.workdir, "training.png"))
-
     # --- score --------------------------------------------------------------------------------------
     def score(self, trained):
         """Scores every model on the test split, greedy and with beam search; prints the table and
@@ -160,7 +159,7 @@ class TranslationRecipe(Recipe):
     def validation_score(self, model, config, data):
         """BLEU of greedy translations of the whole validation split."""
         sources, references = zip(*data.splits["validation"])
-        return score(translate(model, data, list(sources), config), list(references))["bleu"]
+        return score(translator(model, data, config).generate(list(sources)), list(references))["bleu"]
 
     # --- predict ------------------------------------------------------------------------------------
     def predict_records(self, trained, inputs):
@@ -168,6 +167,7 @@ class TranslationRecipe(Recipe):
         for an empty one (skipped); an over-long one is cut to max_source_length with a warning on
         stderr."""
         config, vocabularies = trained.config, saved_vocabularies(trained.workdir)
+        generator = translator(trained.main, vocabularies, config)
         for number, sentence in enumerate(inputs, start=1):
             if not sentence.strip():
                 yield {"input": sentence, "error": f"line {number}: empty sentence, skipped"}
@@ -176,8 +176,7 @@ class TranslationRecipe(Recipe):
             if length > config.max_source_length:
                 print(f"line {number}: {length} tokens, cut to the model's limit of {config.max_source_length}",
                       file=sys.stderr)
-            yield {"input": sentence, "translation": translate(trained.main, vocabularies, [sentence], config,
-                                                               config.beam_width)[0]}
+            yield {"input": sentence, "translation": generator.generate([sentence], config.beam_width)[0]}
 
     def predict_text(self, record):
         """The translation alone (None for an empty sentence: stderr says so)."""

@@ -20,7 +20,6 @@ import keras_tuner as kt
 
 from zoo.errors import UsageError
 from zoo._internals import stop_search_after
-from zoo.generation import forget
 from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
 from zoo.tuning.results import write_results
 from zoo.tuning.space import SearchSpace
@@ -89,7 +88,6 @@ class RecipeHyperModel(kt.HyperModel):
         trial_dir = os.path.join(self.directory, "runs", _trial_key(hp))
         start = time.monotonic()
         score = self.target.train_and_score(model, config, trial_dir, kwargs)
-        forget(model)
         release_gradient_functions(self.gradients_before)  # else every trial's graphs stay: memory grows
         self.on_trial_end()
         return {self.target.objective: float(score), "parameters": float(model.count_params()),

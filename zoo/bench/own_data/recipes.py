@@ -8,7 +8,6 @@ import keras
 
 from zoo.bench.own_data.keras_models import copy_weights
 from zoo.config import load_config, stopping
-from zoo.generation import forget
 from zoo.training import fit
 
 TWIN_PREFIX = "keras_"  # "keras_seq2seq" is the Keras twin of "seq2seq"
@@ -42,7 +41,6 @@ def _fit(model, datasets, objective, config, workdir):
 
 
 def _trained(model, report, scores):
-    forget(model)  # the recipe's decoding functions compiled for this model
     return Trained(scores, report.last_epoch, report.best_epoch, report.stopped_by, int(model.count_params()))
 
 
