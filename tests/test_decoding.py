@@ -1,4 +1,4 @@
-"""Greedy and beam search on a toy model whose probabilities are known, against brute force."""
+"""Greedy, sampled and beam search on a toy model whose probabilities are known, against brute force and NumPy."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.decoding import beam_search, greedy_decode, length_penalty_factor
+from zoo.decoding import beam_search, greedy_decode, length_penalty_factor, sample_decode
 
 START, END, VOCAB = 1, 2, 5
 
@@ -126,3 +126,33 @@ def test_an_empty_batch_decodes_to_an_empty_batch():
     assert ids.shape == (0, 5)
     beams, scores = beam_search(step, tf.zeros([0]), tf.zeros([0, VOCAB]), 0, START, END, 5, beam_width=2)
     assert beams.shape == (0, 2, 5) and scores.shape == (0, 2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sampling_with_top_k_1_is_greedy(seed):
+    table = _table(seed)
+    ids = sample_decode(_step_fn(table), tf.zeros([2]), tf.zeros([2, VOCAB]), 2, START, END, 6, temperature=1.5,
+                        top_k=1, seed=seed).numpy()
+    assert [row.tolist() for row in ids] == [_greedy_numpy(table, 6)] * 2
+
+
+def test_sampled_first_tokens_follow_the_model_s_distribution_and_repeat_with_the_seed():
+    table, rows = _table(1), 4000
+    step, context = _step_fn(table), tf.zeros([rows, VOCAB])
+    ids = sample_decode(step, tf.zeros([rows]), context, rows, START, END, 1, temperature=1.0, seed=7).numpy()
+    probabilities = np.exp(table[START]) * (np.arange(VOCAB) > START)  # PAD and START are never drawn
+    probabilities /= probabilities.sum()
+    np.testing.assert_allclose(np.bincount(ids[:, 0], minlength=VOCAB) / rows, probabilities, atol=0.03)
+    again = sample_decode(step, tf.zeros([rows]), context, rows, START, END, 1, temperature=1.0, seed=7).numpy()
+    other = sample_decode(step, tf.zeros([rows]), context, rows, START, END, 1, temperature=1.0, seed=8).numpy()
+    assert np.array_equal(ids, again) and not np.array_equal(ids, other)
+
+
+def test_a_sampled_sequence_is_padded_after_its_end_token():
+    ids = sample_decode(_step_fn(_table(2)), tf.zeros([64]), tf.zeros([64, VOCAB]), 64, START, END, 8,
+                        temperature=2.0, seed=3).numpy()
+    for row in ids:
+        ended = np.flatnonzero(row == END)
+        if ended.size:
+            assert not row[ended[0] + 1:].any()
+        assert not (row[: ended[0] if ended.size else len(row)] == 0).any(), "no padding drawn before the end"

@@ -47,7 +47,7 @@ class SumRecipe(Recipe):
     model_keys = ("units",)
     predict_help = "numbers"
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         return SumData(config.seed)
 
     def model_names(self, config):
@@ -134,3 +134,17 @@ def test_find_returns_each_recipe_by_its_saved_name_and_none_for_others():
     for name, recipe in cli.recipes().items():
         assert find(name) is recipe and recipe.name == name
     assert find("sums") is None and find("../etc") is None and find(None) is None
+
+
+def test_a_workdir_of_another_recipe_is_refused_by_name(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"recipe": "forecasting", "units": 4}))
+    for verb in (lambda: SumRecipe().load(str(tmp_path)), lambda: SumRecipe().train(SumConfig(), str(tmp_path))):
+        with pytest.raises(UsageError, match="holds a run of the forecasting recipe .* not sums: use python -m "
+                                             "zoo.recipes.forecasting"):
+            verb()
+
+
+def test_a_damaged_config_json_is_named(tmp_path):
+    (tmp_path / "config.json").write_text('{"recipe": "sums", "uni')
+    with pytest.raises(UsageError, match=f"{tmp_path / 'config.json'} is damaged"):
+        SumRecipe().load(str(tmp_path))

@@ -216,12 +216,28 @@ def save_config(config, path, recipe):
         json.dump({"recipe": recipe, **dataclasses.asdict(config)}, file, indent=2, sort_keys=True)
 
 
+def _saved_values(path):
+    """The JSON object of a config.json; UsageError naming the file when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            values = json.load(file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is damaged ({error}); train again into another --workdir, or delete the "
+                         "workdir to start over.") from error
+    if not isinstance(values, dict):
+        raise UsageError(f"{path} holds {type(values).__name__}, not a run's settings; is it a zoo workdir?")
+    return values
+
+
 def saved_recipe(path):
-    """The recipe name in a config.json written by `save_config`, or None if there is none."""
+    """The recipe name in a config.json written by `save_config`, or None if there is none.
+
+    Raises:
+        UsageError naming the file if it is damaged.
+    """
     if not os.path.isfile(path):
         return None
-    with open(path) as file:
-        return json.load(file).get("recipe")
+    return _saved_values(path).get("recipe")
 
 
 def read_saved_config(config_class, path):
@@ -232,8 +248,7 @@ def read_saved_config(config_class, path):
     """
     if not os.path.isfile(path):
         raise UsageError(f"{path} not found: train a model into this workdir first.")
-    with open(path) as file:
-        values = json.load(file)
+    values = _saved_values(path)
     values.pop("recipe", None)
     return config_from_dict(config_class, values, path)
 

@@ -1,12 +1,12 @@
-"""Greedy and beam-search decoding, in TensorFlow control flow so they run inside a SavedModel.
+"""Greedy, sampled and beam-search decoding, in TensorFlow control flow so they run inside a SavedModel.
 
-Both drive a model one token at a time through a step function
+Each drives a model one token at a time through a step function
 
     step_fn(tokens, state, context) -> (logits, new_state)
 
 where `tokens` (batch,) int32 are the previous tokens, `state` is any nest of (batch, ...) tensors
 (the decoder's recurrent states) and `context` any nest of (batch, ...) tensors that stays the
-same at every step (an image's feature grid, an encoded source sentence). Both return token ids
+same at every step (an image's feature grid, an encoded source sentence). Each returns token ids
 (batch, max_length) that follow the start token: the sequence, its end token, then zeros.
 """
 
@@ -50,6 +50,12 @@ def greedy_decode(step_fn, initial_state, context, batch_size, start_id, end_id,
         finished = finished | tf.equal(tokens, end_id)
         return t + 1, tokens, state, finished, ids.write(t, tokens)
 
+    return _decode_loop(body, initial_state, batch_size, start_id, max_length)
+
+
+def _decode_loop(body, initial_state, batch_size, start_id, max_length):
+    """Runs a token-by-token `body(t, tokens, state, finished, ids)` from the start token until every
+    sequence has ended or `max_length` tokens; the ids padded to (batch, max_length)."""
     _, _, _, _, ids = tf.while_loop(
         lambda t, tokens, state, finished, ids: (t < max_length) & ~tf.reduce_all(finished),
         body,
@@ -64,6 +70,81 @@ def greedy_decode(step_fn, initial_state, context, batch_size, start_id, end_id,
     )
     steps = tf.cond(ids.size() > 0, lambda: tf.transpose(ids.stack()), lambda: tf.zeros([batch_size, 0], tf.int32))
     return _pad_to(steps, max_length)
+
+
+def filter_logits(logits, temperature, top_k, top_p):
+    """Next-token logits (batch, vocab) as the sampler draws from them.
+
+    Args:
+        logits: float32 (batch, vocab).
+        temperature: float32 scalar > 0. Divides the logits: below 1 sharpens, above 1 flattens.
+        top_k: int32 scalar. Keep the k likeliest tokens; 0 keeps all.
+        top_p: float32 scalar in (0, 1]. Then keep the fewest likeliest characters whose
+            probabilities sum to at least top_p (Holtzman et al., 2020); 1 keeps all.
+
+    Returns:
+        float32 (batch, vocab): the scaled logits, −inf where a token is filtered out (never
+        the likeliest one).
+    """
+    logits = logits / temperature
+    vocab = tf.shape(logits)[-1]
+    descending = tf.sort(logits, direction="DESCENDING", axis=-1)
+    k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
+    kth_largest = descending[:, k - 1 : k]
+    logits = tf.where(logits < kth_largest, tf.constant(-float("inf"), logits.dtype), logits)
+    descending = tf.where(tf.range(vocab)[None, :] < k, descending, tf.constant(-float("inf"), logits.dtype))
+    before = tf.math.cumsum(tf.nn.softmax(descending), axis=-1, exclusive=True)  # mass of the likelier ones
+    kept = tf.maximum(tf.reduce_sum(tf.cast(before < top_p, tf.int32), axis=-1, keepdims=True), 1)
+    smallest_kept = tf.gather(descending, kept - 1, batch_dims=1)
+    return tf.where(logits < smallest_kept, tf.constant(-float("inf"), logits.dtype), logits)
+
+
+def draw(logits, temperature, top_k, top_p, seed, step, never=()):
+    """int32 (batch,): the next tokens. Temperature ≤ 0 picks the likeliest (greedy); otherwise a draw
+    from `filter_logits`, reproducible from `(seed, step)`. The ids in `never` (padding, unknown) are
+    never drawn.
+
+    The draw is the Gumbel-max trick; row i's noise comes from `(seed, step)` and i alone, so a row's
+    continuation does not depend on the other inputs of its batch, and the same input given twice
+    gets two different samples.
+    """
+    vocab = tf.shape(logits)[-1]
+    if never:
+        excluded = tf.reduce_any(tf.equal(tf.range(vocab)[None, :], tf.constant(list(never), tf.int32)[:, None]), 0)
+        logits = tf.where(excluded[None, :], tf.constant(-float("inf"), logits.dtype), logits)
+    greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
+    filtered = filter_logits(logits, tf.maximum(temperature, 1e-6), top_k, top_p)
+    uniform = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([seed, step]), minval=1e-12, maxval=1.0)
+    sampled = tf.argmax(filtered - tf.math.log(-tf.math.log(uniform)), axis=-1, output_type=tf.int32)
+    return tf.where(temperature > 0, sampled, greedy)
+
+
+def sample_decode(step_fn, initial_state, context, batch_size, start_id, end_id, max_length, temperature=1.0,
+                  top_k=0, top_p=1.0, seed=0):
+    """Draws every next token from the model's distribution reshaped by temperature, top-k and top-p
+    (`draw`), until each sequence has ended; reproducible from `seed`.
+
+    Args:
+        step_fn, initial_state, context, batch_size, start_id, end_id, max_length: as `greedy_decode`.
+        temperature: float, default 1. 0 decodes greedily.
+        top_k: int, default 0 (all tokens). top_p: float in (0, 1], default 1 (all tokens).
+        seed: int. The same seed draws the same sequences.
+
+    Returns:
+        int32 (batch, max_length): generated ids, the end token included, zeros after it.
+    """
+    checks.positive_int("max_length", max_length)
+    temperature, top_p = tf.constant(temperature, tf.float32), tf.constant(top_p, tf.float32)
+    top_k, seed = tf.constant(top_k, tf.int32), tf.constant(seed, tf.int32)
+
+    def body(t, tokens, state, finished, ids):
+        logits, state = step_fn(tokens, state, context)
+        tokens = draw(logits, temperature, top_k, top_p, seed, t, never=(PAD_ID, start_id))
+        tokens = tf.where(finished, PAD_ID, tokens)
+        finished = finished | tf.equal(tokens, end_id)
+        return t + 1, tokens, state, finished, ids.write(t, tokens)
+
+    return _decode_loop(body, initial_state, batch_size, start_id, max_length)
 
 
 def length_penalty_factor(lengths, alpha):

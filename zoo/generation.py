@@ -6,12 +6,13 @@ that owns a trained encoder–decoder's preprocessing, vocabulary and compiled f
 import numpy as np
 import tensorflow as tf
 
-from zoo.decoding import beam_search, greedy_decode
+from zoo.decoding import beam_search, greedy_decode, sample_decode
+from zoo.errors import UsageError
 from zoo.text import END, START
 
 
 def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_width=1, length_penalty=0.0,
-                  nbest=False):
+                  nbest=False, sampling=None):
     """Token ids generated from a memory, in TensorFlow.
 
     Args:
@@ -22,6 +23,8 @@ def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_wid
         beam_width: int. 1 decodes greedily; more runs beam search.
         length_penalty: float. Beam search's length normalization α.
         nbest: bool. Return every beam and its score instead of the best beam.
+        sampling: None, or `(temperature, top_k, top_p, seed)`: draw each token (`zoo.decoding.sample_decode`)
+            instead of searching; `beam_width` must then be 1.
 
     Returns:
         int32 (batch, max_length), or with `nbest`, `(ids (batch, beam_width, max_length), scores
@@ -37,6 +40,10 @@ def decode_memory(decoder, memory, memory_mask, vocabulary, max_length, beam_wid
     state = decoder.initial_states(memory, memory_mask)
     batch_size = tf.shape(memory)[0]
     start_id, end_id = vocabulary.ids[START], vocabulary.ids[END]
+    if sampling is not None:
+        if beam_width != 1 or nbest:
+            raise UsageError(f"sampling draws one sequence per input; beam_width is {beam_width}, nbest {nbest}.")
+        return sample_decode(step, state, context, batch_size, start_id, end_id, max_length, *sampling)
     if beam_width == 1 and not nbest:
         return greedy_decode(step, state, context, batch_size, start_id, end_id, max_length)
     ids, scores = beam_search(step, state, context, batch_size, start_id, end_id, max_length, beam_width,
@@ -70,28 +77,33 @@ class SequenceGenerator:
         self.length_penalty = length_penalty
         self._traced = {}
 
-    def ids_function(self, beam_width=1, nbest=False):
+    def ids_function(self, beam_width=1, nbest=False, sampling=None):
         """The untraced function prepared inputs → ids int32 (batch, max_length) (with `nbest`, every
-        beam and its score), for a SavedModel to trace into its signature."""
+        beam and its score; with `sampling` = (temperature, top_k, top_p, seed), drawn tokens), for a
+        SavedModel to trace into its signature."""
 
         def generate(batch):
             memory, mask = self.encode(batch)
             return decode_memory(self.decoder, memory, mask, self.vocabulary, self.max_length, beam_width,
-                                 self.length_penalty, nbest)
+                                 self.length_penalty, nbest, sampling)
 
         return generate
 
-    def ids(self, inputs, beam_width=1, batch_size=100):
+    def ids(self, inputs, beam_width=1, batch_size=100, sampling=None):
         """Token ids int32 (count, max_length) of `inputs` (what `prepare` takes), decoded in batches by
-        one traced function per beam width."""
-        if beam_width not in self._traced:
-            self._traced[beam_width] = tf.function(self.ids_function(beam_width), input_signature=[self.input_spec])
+        one traced function per decoding (beam width or sampling settings)."""
+        key = (beam_width, sampling)
+        if key not in self._traced:
+            self._traced[key] = tf.function(self.ids_function(beam_width, sampling=sampling),
+                                            input_signature=[self.input_spec])
         prepared = self.prepare(inputs)
-        return batched(self._traced[beam_width], prepared, batch_size).reshape(len(prepared), self.max_length)
+        return batched(self._traced[key], prepared, batch_size).reshape(len(prepared), self.max_length)
 
-    def generate(self, inputs, beam_width=1, batch_size=100):
-        """The texts (list of str) generated from `inputs`: greedy, or beam search with `beam_width` > 1."""
-        return self.vocabulary.decode(self.ids(inputs, beam_width, batch_size))
+    def generate(self, inputs, beam_width=1, batch_size=100, temperature=0.0, top_k=0, top_p=1.0, seed=0):
+        """The texts (list of str) generated from `inputs`: greedy, beam search with `beam_width` > 1, or
+        sampled with `temperature` > 0 (then `top_k`, `top_p` and `seed` apply; see `zoo.decoding.draw`)."""
+        sampling = (float(temperature), int(top_k), float(top_p), int(seed)) if temperature > 0 else None
+        return self.vocabulary.decode(self.ids(inputs, beam_width, batch_size, sampling))
 
     def with_attention(self, one_input):
         """`(tokens, weights)` of greedy decoding of a single input, with the attention weights of each

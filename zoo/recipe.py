@@ -24,7 +24,8 @@ import time
 
 import keras
 
-from zoo.config import read_saved_config, replace_values, save_config, stopping
+from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
+from zoo.errors import UsageError
 from zoo.workdir import check_resumable, load_keras_model, model_workdir, write_json
 
 MAIN = "main"
@@ -89,10 +90,11 @@ class Recipe:
     tuning_metric = None
 
     # --- data ---------------------------------------------------------------------------------------
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The recipe's data under `config`. With `training`, train is about to fit: save to `workdir`
         whatever the other verbs need to read data the same way (vocabularies, labels, proof inputs);
-        without it, read those files back (and refuse data that no longer matches them)."""
+        without it, read those files back (and refuse data that no longer matches them); `workdir` is
+        None in tune. `verbose`: progress of a long read may show."""
         raise NotImplementedError
 
     # --- models -------------------------------------------------------------------------------------
@@ -167,9 +169,10 @@ class Recipe:
         Returns:
             `Trained`, with a `FitReport` per model fit here.
         """
+        self.check_workdir(workdir)
         os.makedirs(workdir, exist_ok=True)
         check_resumable(config, workdir, self.config_class, self.model_keys)
-        data = self.load_data(config, workdir, training=True)
+        data = self.load_data(config, workdir, training=True, verbose=bool(verbose))
         print(data.summary())
         save_config(config, os.path.join(workdir, "config.json"), self.name)
         objective = self.objective(config, data)
@@ -204,6 +207,7 @@ class Recipe:
     def load(self, workdir):
         """`Trained` of what train left in `workdir`: the saved config and every model found on disk
         (the main one must be there); its data loads on first use."""
+        self.check_workdir(workdir)
         config = read_saved_config(self.config_class, os.path.join(workdir, "config.json"))
         models = {}
         for name in self.model_names(config):
@@ -250,7 +254,7 @@ class Recipe:
         `zoo.tuning.search`). Returns the trials, best first."""
         from zoo.tuning.search import search
 
-        data = self.load_data(config, None, training=False)
+        data = self.load_data(config, None, training=False, verbose=bool(verbose))
         print(data.summary())
         return search(self.tuning_target(data, config), config, workdir, tuner, max_trials, budget_minutes,
                       verbose=bool(verbose), strategy=strategy)
@@ -270,6 +274,13 @@ class Recipe:
         metric = self.tuning_metric or (objective.name if objective.higher_is_better
                                         else objective.name.replace("val_", "val_neg_", 1))
         return TuningTarget(self.name, metric, lambda config: self.build(MAIN, config, data), train_and_score)
+
+    def check_workdir(self, workdir):
+        """Raises UsageError when `workdir` holds another recipe's run (its config.json names the recipe)."""
+        other = saved_recipe(os.path.join(workdir, "config.json"))
+        if other is not None and other != self.name:
+            raise UsageError(f"{workdir} holds a run of the {other} recipe (its config.json says so), not {self.name}: "
+                             f"use python -m zoo.recipes.{other} there, or another --workdir.")
 
     def _trained(self, trained):
         return self.load(trained) if isinstance(trained, (str, os.PathLike)) else trained

@@ -3,7 +3,8 @@ import pytest
 import tensorflow as tf
 
 from zoo.language_model.data import CharacterVocabulary
-from zoo.language_model.sampling import TextGenerator, continue_with, draw, filter_logits
+from zoo.decoding import filter_logits
+from zoo.language_model.sampling import TextGenerator, continue_with, draw
 from zoo.models.char_language_model import char_language_model
 
 LOGITS = tf.constant([[1.0, 2.0, 3.0, 4.0, 0.5, 2.5]])  # softmax ≈ .028 .075 .204 .554 .017 .124 (ids 0..5)

@@ -1,7 +1,6 @@
 """The captioning recipe (`python -m zoo.recipes.captioning`): its data, captioner, score, predict and
 export on the recipe contract (`zoo.recipe`)."""
 
-import contextlib
 import os
 
 import numpy as np
@@ -87,17 +86,15 @@ class CaptioningRecipe(Recipe):
     model_keys = MODEL_KEYS
     predict_help = "PNG or JPEG files of any size"
 
-    _progress = True  # a progress bar while a Flickr8k folder's images are read (not in a quiet train or tune)
-
     # --- data ---------------------------------------------------------------------------------------
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The images and captions. With `training`, the vocabulary is built on the training captions and
         saved with the images export proves (and calibrates) its files on; else the one saved in
         `workdir` is used (none in `tune`: built)."""
         if not training:
             vocabulary = saved_vocabulary(workdir) if workdir else None
-            return load_data(config, config.data or None, progress=self._progress, vocabulary=vocabulary)
-        data = load_data(config, config.data or None, progress=self._progress)
+            return load_data(config, config.data or None, progress=verbose, vocabulary=vocabulary)
+        data = load_data(config, config.data or None, progress=verbose)
         with atomic_file(os.path.join(workdir, VOCABULARY)) as staging:
             data.vocabulary.save(staging)
         with atomic_file(os.path.join(workdir, EXPORT_IMAGES)) as staging:
@@ -188,25 +185,6 @@ class CaptioningRecipe(Recipe):
             test_images, calibration_images = archive["test"], archive["calibration"]
         return export_captioner(trained.main, saved_vocabulary(trained.workdir), trained.config, trained.workdir,
                                 test_images, calibration_images, verbose=verbose)
-
-    # --- the verbs: train and tune read a Flickr8k folder without a progress bar when quiet ---------
-    def train(self, config, workdir, verbose=1, callbacks=()):
-        with self._quiet_reading(verbose):
-            return super().train(config, workdir, verbose=verbose, callbacks=callbacks)
-
-    def tune(self, config, workdir, tuner="random", max_trials=10, budget_minutes=0.0, verbose=1, strategy=None):
-        with self._quiet_reading(verbose):
-            return super().tune(config, workdir, tuner, max_trials, budget_minutes, verbose=verbose,
-                                strategy=strategy)
-
-    @contextlib.contextmanager
-    def _quiet_reading(self, verbose):
-        """`load_data` shows its progress bar only when `verbose` (the contract's hook is not told)."""
-        self._progress = bool(verbose)
-        try:
-            yield
-        finally:
-            del self._progress  # the class's default again
 
 
 RECIPE = CaptioningRecipe()

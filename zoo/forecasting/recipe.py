@@ -169,7 +169,7 @@ class ForecastingRecipe(Recipe):
     model_keys = MODEL_KEYS
     predict_help = "the latest values, oldest first, or a CSV of time,value rows"
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         return load_data(config)
 
     def build(self, name, config, data):

@@ -148,7 +148,7 @@ class FrameLabelingRecipe(Recipe):
     model_keys = MODEL_KEYS
     predict_help = "RIFF WAV files (16-bit PCM mono; resampled to 16 kHz)"
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The splits of the config; train saves their labels (labels.json), the other verbs refuse data
         whose labels differ from those."""
         data = load_data(config)

@@ -17,7 +17,7 @@ from zoo.errors import UsageError
 from zoo.language_model.config import SAMPLING_KEYS, LanguageModelConfig
 from zoo.language_model.data import CharacterVocabulary, input_positions, stream_windows, window_dataset
 from zoo.language_model.ngram import KneserNeyModel
-from zoo.language_model.sampling import TextGenerator, continue_with
+from zoo.language_model.sampling import TextGenerator
 from zoo.models.char_language_model import generator_from, zero_states
 from zoo.recipe import Recipe
 from zoo.registry import create_model
@@ -116,9 +116,8 @@ def prompts_from(text, count=3, width=12):
 
 def generate(generator, vocabulary, prompts, config):
     """The continuations of `prompts` with the config's sampling settings."""
-    module = TextGenerator(generator, vocabulary)
-    return continue_with(module.continue_text, list(prompts), config.sample_length, config.temperature, config.top_k,
-                         config.top_p, config.sample_seed)  # fmt: skip
+    return TextGenerator(generator, vocabulary).generate(prompts, config.sample_length, config.temperature,
+                                                         config.top_k, config.top_p, config.sample_seed)
 
 
 def describe_sampling(config):
@@ -164,7 +163,7 @@ class LanguageModelRecipe(Recipe):
     predict_keys = SAMPLING_KEYS
     tuning_metric = TUNING_METRIC
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The corpus as ids; train builds the vocabulary from the training text and saves it
         (characters.json), the other verbs read it back (tune, with no workdir, builds it)."""
         if training:

@@ -4,58 +4,22 @@ distribution reshaped by temperature, top-k and top-p (nucleus) sampling, with a
 
 import tensorflow as tf
 
+from zoo import decoding
 from zoo.language_model.data import PAD, UNKNOWN
 from zoo.models.char_language_model import zero_states
 
 
-def filter_logits(logits, temperature, top_k, top_p):
-    """Next-character logits (batch, vocab) as the sampler draws from them.
-
-    Args:
-        logits: float32 (batch, vocab).
-        temperature: float32 scalar > 0. Divides the logits: below 1 sharpens, above 1 flattens.
-        top_k: int32 scalar. Keep the k likeliest characters; 0 keeps all.
-        top_p: float32 scalar in (0, 1]. Then keep the fewest likeliest characters whose
-            probabilities sum to at least top_p (Holtzman et al., 2020); 1 keeps all.
-
-    Returns:
-        float32 (batch, vocab): the scaled logits, −inf where a character is filtered out (never
-        the likeliest one).
-    """
-    logits = logits / temperature
-    vocab = tf.shape(logits)[-1]
-    descending = tf.sort(logits, direction="DESCENDING", axis=-1)
-    k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
-    kth_largest = descending[:, k - 1 : k]
-    logits = tf.where(logits < kth_largest, tf.constant(-float("inf"), logits.dtype), logits)
-    descending = tf.where(tf.range(vocab)[None, :] < k, descending, tf.constant(-float("inf"), logits.dtype))
-    before = tf.math.cumsum(tf.nn.softmax(descending), axis=-1, exclusive=True)  # mass of the likelier ones
-    kept = tf.maximum(tf.reduce_sum(tf.cast(before < top_p, tf.int32), axis=-1, keepdims=True), 1)
-    smallest_kept = tf.gather(descending, kept - 1, batch_dims=1)
-    return tf.where(logits < smallest_kept, tf.constant(-float("inf"), logits.dtype), logits)
-
-
 def draw(logits, temperature, top_k, top_p, seed, step):
-    """int32 (batch,): the next characters. Temperature ≤ 0 picks the likeliest (greedy); otherwise a
-    draw from `filter_logits`, reproducible from `(seed, step)`. Padding and the unknown character
-    are never drawn.
-
-    The draw is the Gumbel-max trick; row i's noise comes from `(seed, step)` and i alone, so a row's
-    continuation does not depend on the other prompts of its batch, and the same prompt given twice
-    gets two different samples.
-    """
-    vocab = tf.shape(logits)[-1]
-    never = tf.logical_or(tf.equal(tf.range(vocab), PAD), tf.equal(tf.range(vocab), UNKNOWN))
-    logits = tf.where(never[None, :], tf.constant(-float("inf"), logits.dtype), logits)
-    greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
-    filtered = filter_logits(logits, tf.maximum(temperature, 1e-6), top_k, top_p)
-    uniform = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([seed, step]), minval=1e-12, maxval=1.0)
-    sampled = tf.argmax(filtered - tf.math.log(-tf.math.log(uniform)), axis=-1, output_type=tf.int32)
-    return tf.where(temperature > 0, sampled, greedy)
+    """int32 (batch,): the next characters (`zoo.decoding.draw`); padding and the unknown character are
+    never drawn."""
+    return decoding.draw(logits, temperature, top_k, top_p, seed, step, never=(PAD, UNKNOWN))
 
 
 class TextGenerator(tf.Module):
-    """Continues prompts with a language model's generator form (`char_language_model(with_states=True)`).
+    """The generation task of a character language model, decoder only (the language model's counterpart of
+    `zoo.generation.SequenceGenerator`, drawing with the same `zoo.decoding.draw`): it owns the prompt's
+    preprocessing (string → ids), the generator form (`char_language_model(with_states=True)`) and its
+    one traced function, which is also the SavedModel's signature.
 
     Args:
         generator: the generator-form `keras.Model`.
@@ -101,6 +65,11 @@ class TextGenerator(tf.Module):
         *_, written = tf.while_loop(lambda step, *_: step < length, write_one, (tf.constant(0), last, states, written))
         continuation = tf.transpose(written.stack())  # (batch, length)
         return {"text": tf.strings.reduce_join(tf.gather(self.shown, continuation), axis=-1)}
+
+
+    def generate(self, prompts, length, temperature=0.0, top_k=0, top_p=1.0, seed=0):
+        """The continuations (list of str) of `prompts`: greedy with temperature 0, else sampled."""
+        return continue_with(self.continue_text, list(prompts), length, temperature, top_k, top_p, seed)
 
 
 def continue_with(generate, prompts, length, temperature, top_k, top_p, seed):

@@ -167,7 +167,7 @@ class LongMemoryRecipe(Recipe):
         run_experiments(config, workdir, verbose)
         return super().train(config, workdir, verbose=verbose, callbacks=callbacks)
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         return load_main_data(config)
 
     def describe(self, name, config):

@@ -157,7 +157,7 @@ class SequenceClassificationRecipe(Recipe):
     model_keys = MODEL_KEYS
     predict_help = "an image file of a digit, or a text for a model trained on --data"
 
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The digits (or `--data`'s texts), split; train saves labels.txt, labels.json and (text)
         vocabulary.txt, the other verbs refuse data whose labels differ from those."""
         data = load_data(config)

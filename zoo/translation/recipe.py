@@ -91,7 +91,7 @@ class TranslationRecipe(Recipe):
     predict_inputs = "*"
 
     # --- data ---------------------------------------------------------------------------------------
-    def load_data(self, config, workdir, training):
+    def load_data(self, config, workdir, training, verbose=True):
         """The pairs and vocabularies. With `training`, the vocabularies are learned (or, resuming, read
         back) and saved with the test sentences export proves its files on; else those saved in
         `workdir` are used (none in `tune`: learned)."""
