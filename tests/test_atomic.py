@@ -37,3 +37,16 @@ def test_a_failed_file_write_keeps_the_previous_file(tmp_path):
             raise ValueError("parity failed")
     assert path.read_bytes() == b"good"
     assert os.listdir(tmp_path) == ["model.tflite"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_written_directories_and_files_follow_the_umask(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        with atomic_directory(tmp_path / "serving" / "1") as staging:
+            open(os.path.join(staging, "saved_model.pb"), "w").write("model")
+        write_bytes(tmp_path / "model.tflite", b"tflite")
+    finally:
+        os.umask(previous)
+    assert os.stat(tmp_path / "serving" / "1").st_mode & 0o777 == 0o777 & ~umask
+    assert os.stat(tmp_path / "model.tflite").st_mode & 0o777 == 0o666 & ~umask

@@ -155,3 +155,20 @@ def test_replaced_values_must_be_the_configs_own():
     assert replace_values(config, {"units": 8}).units == 8
     with pytest.raises(ValueError, match="agreement_thresholds do\\(es\\) not apply to CaptioningConfig"):
         replace_values(config, {"agreement_thresholds": 0.5})
+
+
+@pytest.mark.parametrize("name", sorted(recipe_configs()))
+def test_every_float_setting_refuses_nan_and_inf(name):
+    from zoo.errors import UsageError
+
+    config_class = recipe_configs()[name]
+    floats = [field.name for field in dataclasses.fields(config_class)
+              if isinstance(getattr(config_class(), field.name), float)]
+    assert "train_minutes" in floats and "learning_rate" in floats
+    for key in floats:
+        for text in ("nan", "inf", "-inf"):
+            with pytest.raises(UsageError, match=f"^{key} = {text}: every "
+                                                 "number setting must be finite"):
+                load_config(config_class, None, [f"{key}={text}"])
+    with pytest.raises(UsageError, match=r"^tune.max_learning_rate = inf: every number"):
+        load_config(config_class, None, ["tune.max_learning_rate=inf"])

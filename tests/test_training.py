@@ -1,4 +1,5 @@
 import math
+import re
 
 import keras
 import numpy as np
@@ -101,11 +102,21 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_model(tmp_path):
         def on_train_batch_end(self, batch, logs=None):
             self.model.layers[1].embeddings.assign(tf.fill(self.model.layers[1].embeddings.shape, np.nan))
 
-    with pytest.raises(TrainingDiverged, match=r"became nan at epoch 2, step 2.*last good checkpoint"):
+    with pytest.raises(TrainingDiverged, match=r"became nan at epoch 2, step 2.*best epoch so far is kept in "
+                                               + re.escape(str(tmp_path / "model.keras"))):
         fit(model, train, validation, str(tmp_path), epochs=3, verbose=0, callbacks=[PoisonAfter()])
     kept = keras.models.load_model(tmp_path / "model.keras", safe_mode=True).get_weights()
     for a, b in zip(good, kept):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_nan_loss_before_any_epoch_ends_says_that_nothing_was_saved(tmp_path):
+    train, validation = _datasets()
+    model = _tiny_classifier()
+    model.layers[1].embeddings.assign(tf.fill(model.layers[1].embeddings.shape, np.nan))
+    with pytest.raises(TrainingDiverged, match="step 1; training stopped. No epoch had finished, so no model was saved"):
+        fit(model, train, validation, str(tmp_path), epochs=2, verbose=0)
+    assert not (tmp_path / "model.keras").exists()
 
 
 def test_the_time_budget_stops_training_cleanly(tmp_path):

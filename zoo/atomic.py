@@ -18,6 +18,7 @@ def atomic_directory(path):
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would survive the rename: a server of another user
     try:
         yield staging
     except BaseException:
@@ -41,9 +42,7 @@ def atomic_file(path):
     suffix = os.path.splitext(path)[1]  # kept, for writers that check it (Keras wants ".keras")
     handle, staging = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", suffix=suffix, dir=os.path.dirname(path))
     os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o666 & ~umask)  # mkstemp's 0600 would survive the rename
+    os.chmod(staging, 0o666 & ~_umask())  # mkstemp's 0600 would survive the rename
     try:
         yield staging
     except BaseException:
@@ -51,6 +50,13 @@ def atomic_file(path):
             os.remove(staging)
         raise
     os.replace(staging, path)
+
+
+def _umask():
+    """The process's umask (reading it means setting it: it is set straight back)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_bytes(path, data):

@@ -10,6 +10,7 @@ the `--set` argument.
 
 import dataclasses
 import json
+import math
 import os
 import sys
 import types
@@ -66,6 +67,10 @@ class RecipeConfig:
     DATA_EPOCHS: typing.ClassVar[int] = 1000
 
     def __post_init__(self):
+        for field in dataclasses.fields(self):
+            for key, value in _numbers(field.name, getattr(self, field.name)):
+                if not math.isfinite(value):
+                    raise UsageError(f"{key} = {value}: every number setting must be finite (not nan or inf).")
         checks.one_of("cell", self.cell, tuple(CELLS))
         for name in ("units", "depth", "batch_size"):
             checks.positive_int(name, getattr(self, name))
@@ -83,6 +88,18 @@ class RecipeConfig:
                 f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
             )
         SearchSpace.from_table(self.tune)
+
+
+def _numbers(key, value):
+    """`(key, number)` of every float in a setting's value, nested tables and lists included."""
+    if isinstance(value, float):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _numbers(f"{key}.{name}", item)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _numbers(f"{key}[{index}]", item)
 
 
 def max_epochs(config):

@@ -26,7 +26,7 @@ import keras
 
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
-from zoo.workdir import check_resumable, load_keras_model, model_workdir, write_json
+from zoo.workdir import check_resumable, load_keras_model, model_workdir, workdir_lock, write_json
 
 MAIN = "main"
 
@@ -128,6 +128,10 @@ class Recipe:
         stateful layers each epoch)."""
         return []
 
+    def before_training(self, config, workdir, verbose):
+        """Called by train once the workdir is held and known resumable, before the data loads: work of
+        the recipe's own that is not one of its models (the long-memory lab's sweep)."""
+
     def after_training(self, trained):
         """Called when train has fit every model; by default plots the main model's training curves
         (training.png). `trained.reports` says what ran."""
@@ -164,24 +168,27 @@ class Recipe:
     def train(self, config, workdir, verbose=1, callbacks=()):
         """Fits every model of `model_names` into `workdir` (the main one) and `workdir/models/<name>`, each
         within its budget, judged by `objective`; resumes an interrupted run from its checkpoints and
-        refuses to resume one whose `model_keys` changed.
+        refuses to resume one whose `model_keys` changed. The workdir is held for the run
+        (`zoo.workdir.workdir_lock`): a second run into it is refused at once.
 
         Returns:
             `Trained`, with a `FitReport` per model fit here.
         """
         self.check_workdir(workdir)
-        os.makedirs(workdir, exist_ok=True)
-        check_resumable(config, workdir, self.config_class, self.model_keys)
-        data = self.load_data(config, workdir, training=True, verbose=bool(verbose))
-        print(data.summary())
-        save_config(config, os.path.join(workdir, "config.json"), self.name)
-        objective = self.objective(config, data)
-        models, reports = {}, {}
-        for name in self.model_names(config):
-            models[name], reports[name] = self.fit_model(name, config, data, workdir, self.train_minutes(name, config),
-                                                         objective, verbose, callbacks if name == MAIN else ())
-        trained = Trained(self, config, workdir, models, reports, data)
-        self.after_training(trained)
+        with workdir_lock(workdir, "train"):
+            check_resumable(config, workdir, self.config_class, self.model_keys)
+            self.before_training(config, workdir, verbose)
+            data = self.load_data(config, workdir, training=True, verbose=bool(verbose))
+            print(data.summary())
+            save_config(config, os.path.join(workdir, "config.json"), self.name)
+            objective = self.objective(config, data)
+            models, reports = {}, {}
+            for name in self.model_names(config):
+                models[name], reports[name] = self.fit_model(name, config, data, workdir,
+                                                             self.train_minutes(name, config), objective, verbose,
+                                                             callbacks if name == MAIN else ())
+            trained = Trained(self, config, workdir, models, reports, data)
+            self.after_training(trained)
         return trained
 
     def fit_model(self, name, config, data, workdir, minutes, objective, verbose=1, callbacks=()):
@@ -220,8 +227,9 @@ class Recipe:
         """Scores `trained` (or the workdir it names) on the test split; writes metrics.json; returns
         its dict."""
         trained = self._trained(trained)
-        metrics = self.score(trained)
-        write_json(os.path.join(trained.workdir, "metrics.json"), metrics)
+        with workdir_lock(trained.workdir, "evaluate"):
+            metrics = self.score(trained)
+            write_json(os.path.join(trained.workdir, "metrics.json"), metrics)
         return metrics
 
     def predict(self, workdir, inputs, overrides=None):
@@ -237,14 +245,17 @@ class Recipe:
         trained = self._trained(trained)
         if overrides:
             trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
-        return self.export_models(trained, verbose)
+        with workdir_lock(trained.workdir, "export"):
+            return self.export_models(trained, verbose)
 
     def run(self, config, workdir, verbose=1):
         """The default run: train, evaluate, export, and the time it all took."""
         start = time.monotonic()
-        trained = self.train(config, workdir, verbose=verbose)
-        self.evaluate(trained)
-        self.export(trained)
+        self.check_workdir(workdir)
+        with workdir_lock(workdir, "the default run"):
+            trained = self.train(config, workdir, verbose=verbose)
+            self.evaluate(trained)
+            self.export(trained)
         print(f"done in {(time.monotonic() - start) / 60:.1f} min; artifacts in {workdir}/")
         return trained
 

@@ -71,7 +71,7 @@ def masked_token_accuracy(pad_id=0):
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint is kept."""
+    """The loss became NaN or infinite; what was saved before (if anything) is kept."""
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -92,10 +92,14 @@ class NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
+            kept = os.path.join(os.path.dirname(os.path.normpath(self.checkpoint_dir)), "model.keras")
+            if os.path.isfile(kept):
+                saved = f"The best epoch so far is kept in {kept} (and the last one in {self.checkpoint_dir})."
+            else:
+                saved = "No epoch had finished, so no model was saved."
             raise TrainingDiverged(
                 f"the training loss became {float(loss)} at epoch {self.epoch + 1}, step {batch + 1}; training "
-                f"stopped. The last good checkpoint is kept in {self.checkpoint_dir} (model.keras beside it). "
-                "Try a lower learning_rate or clipnorm."
+                f"stopped. {saved} Check the data for non-finite values, or try a lower learning_rate or clipnorm."
             )
 
 

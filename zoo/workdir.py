@@ -1,6 +1,8 @@
 """What every recipe keeps in its workdir, and the checks around it: the model, the config it was
 trained with, JSON results."""
 
+import contextlib
+import fcntl
 import json
 import os
 
@@ -65,3 +67,51 @@ def check_same_labels(data_labels, trained_labels):
     if tuple(data_labels) != tuple(trained_labels):
         raise UsageError(f"the data's labels {list(data_labels)} differ from the trained model's "
                          f"{list(trained_labels)}; use the data it was trained on.")
+
+
+LOCK_FILE = ".lock"
+_HELD = {}  # real path of a workdir → how many verbs of this process hold its lock (run nests train, ...)
+
+
+@contextlib.contextmanager
+def workdir_lock(workdir, verb):
+    """Holds `workdir` for one run of `verb` that writes there: a second process that asks for it
+    meanwhile is refused at once, told the holder's pid and verb. An OS lock (`fcntl.flock` on
+    `workdir/.lock`): the process's death releases it, so a killed run leaves nothing to clean.
+    The verbs of one process nest (the default run holds it for train, evaluate and export).
+
+    Raises:
+        UsageError naming the workdir and the holder, or a workdir that is a file or not writable.
+    """
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise UsageError(f"--workdir {workdir} is a file; give a directory (it is created if missing).")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        key = os.path.realpath(workdir)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
+        file = open(os.path.join(workdir, LOCK_FILE), "a+", encoding="utf-8")
+    except PermissionError as error:
+        raise UsageError(f"--workdir {workdir} is not writable ({error.strerror}); give one you can write to.") from None
+    with file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "another process"
+            raise UsageError(f"{workdir} is in use by {holder}; wait for it to end, or use another --workdir.") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"pid {os.getpid()} ({verb})\n")
+        file.flush()
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            del _HELD[key]
+            file.truncate(0)

@@ -57,3 +57,6 @@ def test_predict_reads_numbers_or_a_csv(tmp_path):
     np.testing.assert_allclose(forecasting.history_from([str(path)], window=10), [5, 6, 7])
     with pytest.raises(ValueError, match="numbers .* or one CSV"):
         forecasting.history_from(["1", "x"], window=3)
+    for bad in ("nan", "inf"):
+        with pytest.raises(ValueError, match="predict takes finite numbers"):
+            forecasting.history_from(["1", bad, "3"], window=3)

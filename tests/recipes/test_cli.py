@@ -243,3 +243,12 @@ def test_each_recipe_s_predict_text_is_the_text_it_printed(name):
     record, text = PREDICT_TEXTS[name]
     assert recipe.predict_text(record) == text
     assert json.loads(json.dumps(record)) == record  # plain JSON values
+
+
+def test_stdin_lines_that_are_not_utf8_are_named_and_skipped(capsys):
+    import io
+
+    stream = io.TextIOWrapper(io.BytesIO("один\n".encode() + b"\xff\xfe bad\n" + "три\r\n".encode()), encoding="utf-8")
+    assert cli.read_lines(stream) == (["один", "три"], 1)
+    assert capsys.readouterr().err == "stdin line 2: not UTF-8 (invalid start byte at byte 0), skipped\n"
+    assert cli.read_lines(io.StringIO("a\nb\n")) == (["a", "b"], 0)

@@ -125,3 +125,14 @@ def test_tune_maximizes_the_negative_validation_mse_of_the_main_model():
     data = long_memory.load_main_data(config)
     assert long_memory.RECIPE.tuning_target(data, config).objective == "val_neg_mse"
     assert [len(split[1]) for split in (data.train, data.validation, data.test)] == [8, 4, 4]
+
+
+def test_a_sequence_with_nan_or_inf_is_refused_by_name(tmp_path):
+    from zoo.errors import UsageError
+    from zoo.long_memory.recipe import read_sequence
+
+    for bad in ("nan", "inf"):
+        path = tmp_path / f"{bad}.csv"
+        path.write_text(f"0.5,1\n{bad},0\n0.25,1\n")
+        with pytest.raises(UsageError, match=f"{path}: expected finite numbers; row 2 holds nan or inf"):
+            read_sequence(str(path))

@@ -78,10 +78,13 @@ EMBEDDED = {"co2": co2_series, "sunspots": sunspots_series}
 
 
 def _number(text):
-    """The float in `text`; None if missing; raises ValueError if it is not a number."""
+    """The float in `text`; None if missing (empty or NaN); raises ValueError if it is not a finite
+    number (an infinity is a damaged value, not a gap)."""
     if text.strip().lower() in MISSING:
         return None
     value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text!r} is not a finite number")
     return None if math.isnan(value) else value
 
 
@@ -104,6 +107,10 @@ def read_series_csv(path, season=1, stream=None):
             rows = list(csv.reader(file, delimiter=delimiter))
     except FileNotFoundError:
         raise UsageError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
+    except IsADirectoryError:
+        raise UsageError(f"--data {path} is a directory; expected a CSV file of time,value rows.") from None
+    except csv.Error as error:
+        raise UsageError(f"--data {path}: not a CSV this reader can read ({error}).") from None
     except UnicodeDecodeError as error:
         raise UsageError(f"--data {path}: not UTF-8 text ({error.reason}).") from None
     rows = [(number, row) for number, row in enumerate(rows, 1) if row and any(field.strip() for field in row)]
@@ -120,7 +127,8 @@ def read_series_csv(path, season=1, stream=None):
         try:
             value = _number(row[-1])
         except ValueError:
-            skipped("value", f"{path}:{number}: value {row[-1]!r} is not a number")
+            infinite = row[-1].strip().lstrip("+-").lower() in ("inf", "infinity")
+            skipped("value", f"{path}:{number}: value {row[-1]!r} is {'infinite' if infinite else 'not a number'}")
             continue
         times.append(row[0].strip() if width > 1 else str(len(times)))
         values.append(np.nan if value is None else value)

@@ -141,6 +141,9 @@ def history_from(inputs, window):
             raise UsageError("predict takes numbers (the latest values, oldest first) or one CSV file of "
                              f"time,value rows; received {inputs}.") from None
         values = read_series_csv(inputs[0]).values
+    if not np.isfinite(values).all():
+        raise UsageError(f"predict takes finite numbers; received {[v for v in values if not np.isfinite(v)]} "
+                         "in the history.")
     if len(values) < 2:
         raise UsageError(f"predict needs at least 2 values of history; received {len(values)}.")
     return values[-window:]

@@ -19,7 +19,7 @@ from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipe import Recipe
 from zoo.registry import create_model
 from zoo.tables import format_table
-from zoo.workdir import check_resumable, read_json, write_json
+from zoo.workdir import read_json, write_json
 
 MODEL_KEYS = ("seed", "cell", "units", "main_length")
 SWEEP_FILE = "sweep.json"
@@ -131,6 +131,9 @@ def read_sequence(path):
         raise UsageError(f"{path}: expected rows of value,marker numbers ({error})") from error
     if values.ndim != 2 or values.shape[1] != 2 or values.shape[0] < 2:
         raise UsageError(f"{path}: expected at least 2 rows of value,marker; read shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise UsageError(f"{path}: expected finite numbers; row {int(np.flatnonzero(~np.isfinite(values).all(1))[0]) + 1} "
+                         "holds nan or inf")
     if sorted(set(values[:, 1].tolist())) != [0.0, 1.0] or values[:, 1].sum() != 2:
         raise UsageError(f"{path}: the marker column must hold exactly two 1s and otherwise 0s")
     return values
@@ -159,13 +162,9 @@ class LongMemoryRecipe(Recipe):
     tuning_metric = TUNING_METRIC
     predict_help = "a CSV file of value,marker rows"
 
-    def train(self, config, workdir, verbose=1, callbacks=()):
-        """The sweep (sweep.json), gradients.png, clipping.png, then the main model (`Recipe.train`). A
-        workdir whose main model can't resume under `config` is refused before the sweep runs."""
-        os.makedirs(workdir, exist_ok=True)
-        check_resumable(config, workdir, LongMemoryConfig, MODEL_KEYS)
+    def before_training(self, config, workdir, verbose):
+        """The sweep (sweep.json), gradients.png, clipping.png, before the main model trains."""
         run_experiments(config, workdir, verbose)
-        return super().train(config, workdir, verbose=verbose, callbacks=callbacks)
 
     def load_data(self, config, workdir, training, verbose=True):
         return load_main_data(config)

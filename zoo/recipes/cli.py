@@ -208,6 +208,22 @@ def _output(path):
         yield file
 
 
+def read_lines(stream):
+    """`(lines, skipped)`: the lines of `stream` (text, or bytes read as UTF-8); a line that is not UTF-8
+    is named on stderr and skipped, and the others go on."""
+    lines, skipped = [], 0
+    for number, line in enumerate(getattr(stream, "buffer", stream), start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                print(f"stdin line {number}: not UTF-8 ({error.reason} at byte {error.start}), skipped", file=sys.stderr)
+                skipped += 1
+                continue
+        lines.append(line.rstrip("\r\n"))
+    return lines, skipped
+
+
 def write_predictions(records, output, output_format, text_of):
     """Writes predict's `records` (a dict per input: `"input"` and the recipe's result fields, or `"input"`
     and `"error"` for an input that failed) to `output`; returns the number that failed.
@@ -253,11 +269,11 @@ def run_verb(recipe, args, stdin=None):
     name, config_class = recipe.name, recipe.config_class
     if args.verb == "predict":
         overrides = trained_model_overrides(args, config_class, recipe.predict_keys)
-        inputs = args.inputs or [line.rstrip("\n") for line in (stdin or sys.stdin)]
+        inputs, unreadable = (args.inputs, 0) if args.inputs else read_lines(stdin or sys.stdin)
         with _output(args.output) as output:
             failures = write_predictions(recipe.predict(args.workdir, inputs, overrides), output, args.format,
                                          recipe.predict_text)
-        return 1 if failures else 0
+        return 1 if failures or unreadable else 0
     if args.verb == "config":
         print(resolved_toml(name, read_config(name, config_class, args), args), end="")
         return 0

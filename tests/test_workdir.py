@@ -1,0 +1,64 @@
+"""The workdir lock: one writing run per workdir, refused at once with the holder named; released when
+the holder's process ends, however it ends."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from zoo.errors import UsageError
+from zoo.workdir import workdir_lock
+
+HOLDER = """
+import sys
+from zoo.workdir import workdir_lock
+with workdir_lock(sys.argv[1], "train"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def held(tmp_path):
+    """A process holding `tmp_path/run` (as a train would) until the test ends."""
+    workdir = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    yield workdir, holder
+    if holder.poll() is None:
+        holder.kill()
+    holder.wait()
+
+
+def test_a_second_run_is_refused_at_once_naming_the_holder(held):
+    workdir, holder = held
+    with pytest.raises(UsageError, match=f"{workdir} is in use by pid {holder.pid} \\(train\\); wait for it"):
+        with workdir_lock(str(workdir), "evaluate"):
+            pass
+
+
+def test_a_killed_holder_leaves_nothing_to_clean(held):
+    workdir, holder = held
+    holder.kill()
+    holder.wait()
+    with workdir_lock(str(workdir), "train"):
+        assert (workdir / ".lock").read_text() == f"pid {os.getpid()} (train)\n"
+
+
+def test_the_verbs_of_one_process_nest(tmp_path):
+    with workdir_lock(str(tmp_path), "the default run"):
+        with workdir_lock(str(tmp_path), "train"):
+            pass
+        with workdir_lock(str(tmp_path), "export"):
+            pass
+    assert (tmp_path / ".lock").read_text() == ""
+
+
+def test_a_workdir_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("x")
+    with pytest.raises(UsageError, match="--workdir .*notes.txt is a file"):
+        with workdir_lock(str(path), "train"):
+            pass
