@@ -3,6 +3,9 @@ one traced `tf.function` (so it also runs inside a SavedModel), a greedy walk th
 attention weights of every token (for attention plots), and `SequenceGenerator`, the task object
 that owns a trained encoder–decoder's preprocessing, vocabulary and compiled functions."""
 
+import dataclasses
+from typing import Callable
+
 import numpy as np
 import tensorflow as tf
 
@@ -65,16 +68,19 @@ class SequenceGenerator:
         input_spec: `tf.TensorSpec` of a batch of prepared inputs.
         prepare: `(inputs) -> numpy array` matching `input_spec` (e.g. sentences → padded source ids).
         length_penalty: float. Beam search's length normalization α.
+        raw_inputs: optional `RawInputs`: what a SavedModel of the task takes (image bytes, text) and
+            their preprocessing in TensorFlow, for `serving_module`.
 
     Example:
         generator = translation_generator(model, vocabularies, config)   # zoo.translation.evaluate
         generator.generate(["the cat sleeps"], beam_width=4)             # ["кошка спит"]
     """
 
-    def __init__(self, encode, decoder, vocabulary, max_length, input_spec, prepare, length_penalty=0.0):
+    def __init__(self, encode, decoder, vocabulary, max_length, input_spec, prepare, length_penalty=0.0,
+                 raw_inputs=None):
         self.encode, self.decoder, self.vocabulary = encode, decoder, vocabulary
         self.max_length, self.input_spec, self.prepare = max_length, input_spec, prepare
-        self.length_penalty = length_penalty
+        self.length_penalty, self.raw_inputs = length_penalty, raw_inputs
         self._traced = {}
 
     def ids_function(self, beam_width=1, nbest=False, sampling=None):
@@ -105,11 +111,66 @@ class SequenceGenerator:
         sampling = (float(temperature), int(top_k), float(top_p), int(seed)) if temperature > 0 else None
         return self.vocabulary.decode(self.ids(inputs, beam_width, batch_size, sampling))
 
+    def serving_module(self, model, beam_width, output_name, nbest_name=None):
+        """The task as a `tf.Module` to save as a SavedModel (it tracks `model`'s variables): `serve(raw)`
+        → `{output_name: texts}`, preprocessing, beam search with `beam_width` and detokenizing in the
+        graph; with `nbest_name`, also that function → `{"hypotheses": [batch, beam_width], "scores"}`,
+        best first. Needs `raw_inputs`."""
+        return _GenerationServing(self, model, beam_width, output_name, nbest_name)
+
+    def tflite_parts(self, model, spec):
+        """The `encoder` and `decoder_step` TFLite signatures of the task (`EncoderDecoderParts`), batch 1:
+        the encoder takes one prepared input of `spec` (named)."""
+        from zoo.export.encoder_decoder import EncoderDecoderParts
+
+        return EncoderDecoderParts(model, lambda **named: self.encode(*named.values()), [spec])
+
     def with_attention(self, one_input):
         """`(tokens, weights)` of greedy decoding of a single input, with the attention weights of each
         token (see `greedy_with_attention`)."""
         memory, mask = self.encode(tf.constant(self.prepare([one_input])))
         return greedy_with_attention(self.decoder, memory, mask, self.vocabulary, self.max_length)
+
+
+@dataclasses.dataclass(frozen=True)
+class RawInputs:
+    """What a generation task's SavedModel takes, and how the graph prepares it.
+
+    Args:
+        spec: `tf.TensorSpec` of a batch of raw inputs, named (e.g. `[None]` strings named "text").
+        prepare: `(raw) -> batch` in TensorFlow, matching the task's `input_spec`.
+        to_text: `(tokens, ids) -> strings` in TensorFlow: the vocabulary's detokenizer.
+    """
+
+    spec: tf.TensorSpec
+    prepare: Callable
+    to_text: Callable
+
+
+class _GenerationServing(tf.Module):
+    def __init__(self, generator, model, beam_width, output_name, nbest_name):
+        super().__init__()
+        self.model = model  # its variables are what the SavedModel saves
+        self.tokens = tf.constant(generator.vocabulary.tokens)
+        raw = generator.raw_inputs
+        best = generator.ids_function(beam_width)
+
+        @tf.function(input_signature=[raw.spec])
+        def serve(inputs):
+            return {output_name: raw.to_text(self.tokens, best(raw.prepare(inputs)))}
+
+        self.serve = serve
+        if nbest_name:
+            every = generator.ids_function(beam_width, nbest=True)
+
+            @tf.function(input_signature=[raw.spec])
+            def nbest(inputs):
+                ids, scores = every(raw.prepare(inputs))
+                batch, width = tf.shape(ids)[0], tf.shape(ids)[1]
+                flat = raw.to_text(self.tokens, tf.reshape(ids, [batch * width, -1]))
+                return {"hypotheses": tf.reshape(flat, [batch, width]), "scores": scores}
+
+            setattr(self, nbest_name, nbest)
 
 
 def batched(function, inputs, batch_size=100):

@@ -16,33 +16,12 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.captioning.generate import captioner
-from zoo.data.images import decode_image
 from zoo import atomic
 from zoo.export import exporter, parity
-from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
-from zoo.text import START, ids_to_text
+from zoo.export.encoder_decoder import export_encoder_decoder_tflite
+from zoo.text import START
 
 PARITY_IMAGES = 32  # test images every artifact is proved on before it is written
-
-
-class CaptioningServing(tf.Module):
-    """The SavedModel: raw image bytes in, caption strings out."""
-
-    def __init__(self, model, vocabulary, config):
-        super().__init__()
-        self.model = model
-        self.vocabulary_tokens = tf.constant(vocabulary.tokens)
-        caption_ids = captioner(model, vocabulary, config.max_caption_length,
-                                config.length_penalty).ids_function(config.beam_width)
-        size = config.image_size
-        image_spec = tf.TensorSpec([size, size, 3], tf.float32)
-
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
-        def serve(image_bytes):
-            images = tf.map_fn(lambda data: decode_image(data, size), image_bytes, fn_output_signature=image_spec)
-            return {"caption": ids_to_text(self.vocabulary_tokens, caption_ids(images))}
-
-        self.serve = serve
 
 
 def png_bytes(images):
@@ -58,7 +37,8 @@ def keras_captions(model, vocabulary, images, config):
 
 def export_saved_model(model, vocabulary, config, workdir, images):
     expected = keras_captions(model, vocabulary, images, config)
-    module = CaptioningServing(model, vocabulary, config)
+    module = captioner(model, vocabulary, config.max_caption_length, config.length_penalty).serving_module(
+        model, config.beam_width, "caption")
     encoded = tf.constant(png_bytes(images))
 
     def save(directory):
@@ -74,13 +54,9 @@ def export_saved_model(model, vocabulary, config, workdir, images):
 
 def tflite_parts(model, config):
     """The captioner's `encoder` (pixels → grid, states) and `decoder_step` TFLite signatures."""
-    encoder = model.get_layer("image_encoder")
     size = config.image_size
-
-    def encode(image):
-        return encoder(image, training=False), None
-
-    return EncoderDecoderParts(model, encode, [tf.TensorSpec([1, size, size, 3], tf.float32, name="image")])
+    return captioner(model, None, config.max_caption_length).tflite_parts(
+        model, tf.TensorSpec([1, size, size, 3], tf.float32, name="image"))
 
 
 def pixel_examples(images):

@@ -4,7 +4,8 @@ and exact match, greedy and beam, with and without attention."""
 import tensorflow as tf
 
 from zoo import metrics
-from zoo.generation import SequenceGenerator
+from zoo.generation import RawInputs, SequenceGenerator
+from zoo.subwords import ids_to_text
 from zoo.models.seq2seq import source_encoder
 from zoo.tables import format_table
 from zoo.translation.data import source_ids
@@ -23,11 +24,16 @@ def translator(model, vocabularies, config):
     Example:
         translator(model, data, config).generate(["the cat sleeps"], beam_width=3)
     """
+    source_vocabulary = vocabularies.source_vocabulary
+
+    def tokenize(text):
+        return source_vocabulary.ids_tf(text)[:, : config.max_source_length].to_tensor(default_value=0)
+
     return SequenceGenerator(
         source_encoder(model), model.get_layer("decoder"), vocabularies.target_vocabulary, config.max_target_length,
         tf.TensorSpec([None, None], tf.int32),
-        lambda sentences: source_ids(vocabularies.source_vocabulary, sentences, config.max_source_length),
-        config.length_penalty)
+        lambda sentences: source_ids(source_vocabulary, sentences, config.max_source_length), config.length_penalty,
+        RawInputs(tf.TensorSpec([None], tf.string, name="text"), tokenize, ids_to_text))
 
 
 def score(hypotheses, references):

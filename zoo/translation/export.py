@@ -20,9 +20,7 @@ import tensorflow as tf
 
 from zoo import atomic
 from zoo.export import exporter, parity
-from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
-from zoo.models.seq2seq import source_encoder
-from zoo.subwords import ids_to_text
+from zoo.export.encoder_decoder import export_encoder_decoder_tflite
 from zoo.text import START
 from zoo.translation.data import source_ids
 from zoo.translation.evaluate import translator
@@ -30,39 +28,10 @@ from zoo.translation.evaluate import translator
 PROOF_SENTENCES = 32  # test sentences every artifact is proved on before it is written
 
 
-class TranslationServing(tf.Module):
-    """The SavedModel: raw sentences in, translations out."""
-
-    def __init__(self, model, data, config):
-        super().__init__()
-        self.model = model
-        source_vocabulary, target_vocabulary = data.source_vocabulary, data.target_vocabulary
-        self.target_tokens = tf.constant(target_vocabulary.tokens)
-        task = translator(model, data, config)
-        best, every = task.ids_function(config.beam_width), task.ids_function(config.beam_width, nbest=True)
-        text_spec = tf.TensorSpec([None], tf.string, name="text")
-
-        def source(text):
-            ids = source_vocabulary.ids_tf(text)[:, : config.max_source_length]
-            return ids.to_tensor(default_value=0)
-
-        @tf.function(input_signature=[text_spec])
-        def serve(text):
-            return {"translation": ids_to_text(self.target_tokens, best(source(text)))}
-
-        @tf.function(input_signature=[text_spec])
-        def translate_nbest(text):
-            ids, scores = every(source(text))
-            batch, width = tf.shape(ids)[0], tf.shape(ids)[1]
-            flat = ids_to_text(self.target_tokens, tf.reshape(ids, [batch * width, -1]))
-            return {"hypotheses": tf.reshape(flat, [batch, width]), "scores": scores}
-
-        self.serve, self.translate_nbest = serve, translate_nbest
-
-
 def export_saved_model(model, data, config, workdir, sentences):
     expected = translator(model, data, config).generate(sentences, config.beam_width)
-    module = TranslationServing(model, data, config)
+    module = translator(model, data, config).serving_module(model, config.beam_width, "translation",
+                                                            nbest_name="translate_nbest")
     text = tf.constant(sentences)
 
     def save(directory):
@@ -81,10 +50,10 @@ def export_saved_model(model, data, config, workdir, sentences):
     return exporter.write_saved_model(workdir, save, check)
 
 
-def tflite_parts(model, config):
+def tflite_parts(model, data, config):
     """The model's `encoder` (source ids → memory, mask, states) and `decoder_step` signatures."""
-    source = tf.TensorSpec([1, config.max_source_length], tf.int32, name="source")
-    return EncoderDecoderParts(model, source_encoder(model), [source])
+    return translator(model, data, config).tflite_parts(
+        model, tf.TensorSpec([1, config.max_source_length], tf.int32, name="source"))
 
 
 def export_translator(model, data, config, workdir, sentences, verbose=True):
@@ -111,7 +80,7 @@ def export_translator(model, data, config, workdir, sentences, verbose=True):
         model, workdir, example, lambda: export_saved_model(model, data, config, workdir, sentences))
     with tempfile.TemporaryDirectory(prefix="zoo-export-") as scratch:
         rows += export_encoder_decoder_tflite(
-            tflite_parts(model, config), data.target_vocabulary, workdir, [{"source": s[None]} for s in sources],
+            tflite_parts(model, data, config), data.target_vocabulary, workdir, [{"source": s[None]} for s in sources],
             translator(model, data, config).ids(sentences), config.max_target_length, config.quantizations,
             config.export_tolerance, config.agreement_threshold, scratch,
         )
