@@ -26,9 +26,9 @@ import keras
 
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
-from zoo.workdir import check_resumable, load_keras_model, model_workdir, workdir_lock, write_json
+from zoo.workdir import MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, write_json
 
-MAIN = "main"
+MAIN = MAIN_MODEL  # the main model: the workdir itself; the others under models/<name>
 
 
 @dataclasses.dataclass
