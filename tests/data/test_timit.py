@@ -1,13 +1,16 @@
 """The TIMIT reader on small trees of .wav/.phn files written here, damaged ones included."""
 
+import collections
 import io
 import re
+import struct
 import wave
 
 import numpy as np
 import pytest
 
 from zoo.data.skipped import SkippedLines
+from zoo.errors import UsageError
 from zoo.data.splits import split_of
 from zoo.data.timit import TIMIT_39, fold_timit_39, read_phn, read_timit, read_wav
 
@@ -140,6 +143,12 @@ def test_read_phn_names_the_file_and_line(tmp_path, text, message):
         read_phn(str(tmp_path / "u.phn"), 500)
 
 
+def test_read_phn_refuses_a_label_that_is_not_utf8_instead_of_making_it_a_class(tmp_path):
+    (tmp_path / "u.phn").write_bytes(b"0 100 a\n100 200 \xff\xfe\n")
+    with pytest.raises(ValueError, match=re.escape("u.phn:2: not UTF-8 text (byte 0xff at column 9)")):
+        read_phn(str(tmp_path / "u.phn"), 500)
+
+
 def test_read_phn_allows_audio_outside_the_ranges(tmp_path):
     _write(tmp_path / "u.phn", "10 20 a\n20 30 b\n")
     assert read_phn(str(tmp_path / "u.phn"), 500) == [(10, 20, "a"), (20, 30, "b")]
@@ -153,6 +162,34 @@ def test_read_wav_rejects_what_is_not_riff(tmp_path, contents, message):
     (tmp_path / "u.wav").write_bytes(contents)
     with pytest.raises(ValueError, match="u.wav: .*" + message):
         read_wav(str(tmp_path / "u.wav"), 16000)
+
+
+def test_a_header_with_a_nonsense_sample_rate_is_refused_before_resampling(tmp_path):
+    for rate in (1, 4_000_000_000):
+        _write_wav(tmp_path / "u.wav", _sine(800))
+        contents = bytearray((tmp_path / "u.wav").read_bytes())
+        contents[24:28] = struct.pack("<I", rate)  # the fmt chunk's sample rate
+        (tmp_path / "u.wav").write_bytes(bytes(contents))
+        with pytest.raises(ValueError, match=f"u.wav: the header says {rate} samples per second"):
+            read_wav(str(tmp_path / "u.wav"), 16000)
+
+
+def test_a_damaged_header_reads_or_is_refused_naming_the_file_never_anything_else(tmp_path):
+    _write_wav(tmp_path / "good.wav", _sine(800))
+    good, rng, outcomes = (tmp_path / "good.wav").read_bytes(), np.random.default_rng(0), collections.Counter()
+    for trial in range(400):
+        damaged = bytearray(good)
+        for _ in range(rng.integers(1, 5)):
+            damaged[rng.integers(0, 44)] = rng.integers(0, 256)
+        (tmp_path / "u.wav").write_bytes(bytes(damaged[:rng.integers(0, 60)] if trial % 5 == 0 else damaged))
+        try:
+            samples = read_wav(str(tmp_path / "u.wav"), 16000)
+            assert np.all(np.isfinite(samples)) and samples.size > 0
+            outcomes["read"] += 1
+        except UsageError as error:
+            assert str(error).startswith(str(tmp_path / "u.wav") + ": "), error
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 200 and outcomes["read"] > 20  # both kinds of damage were tried
 
 
 def test_read_wav_rejects_a_riff_file_without_samples(tmp_path):

@@ -35,12 +35,21 @@ def test_labeled_text_reader_skips_and_names_damaged_rows(tmp_path, capsys):
     path.write_text("text\tlabel\ngood film\tpos\n\tneg\nonly text\nbad film\tneg\na\tb\tc\n")
     texts, labels, skipped = read_labeled_text(str(path))
     assert texts == ["good film", "bad film"] and labels == ["pos", "neg"] and skipped == 3
-    assert [line.split(": ")[0] for line in capsys.readouterr().err.splitlines()] == [
+    assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
         f"{path}:3", f"{path}:4", f"{path}:6"]
 
 
+def test_a_label_that_is_not_utf8_or_a_stray_quote_is_a_damaged_row_not_a_class(tmp_path, capsys):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b'text,label\ngood film,pos\nbad film,ne\xffg\n"awful,neg\nfine film,pos\ndull film,neg\n')
+    texts, labels, skipped = read_labeled_text(str(path))
+    assert labels == ["pos", "pos", "neg"] and texts == ["good film", "fine film", "dull film"] and skipped == 2
+    log = capsys.readouterr().err
+    assert f"{path}:3: not UTF-8 text" in log and f"{path}:4: a quote opened on this line is never closed" in log
+
+
 def test_labeled_text_reader_names_a_missing_or_empty_file(tmp_path):
-    with pytest.raises(ValueError, match="--data .*missing.csv: not found"):
+    with pytest.raises(ValueError, match="--data .*missing.csv: no such file"):
         read_labeled_text(str(tmp_path / "missing.csv"))
     empty = tmp_path / "empty.csv"
     empty.write_text("text,label\n")

@@ -8,7 +8,6 @@ each reported with its file and line and counted in the summary. A missing or em
 """
 
 import collections
-import csv
 import dataclasses
 import os
 import sys
@@ -16,6 +15,7 @@ import sys
 import numpy as np
 
 from zoo.errors import UsageError
+from zoo.data.delimited import read_rows
 from zoo.data.images import read_image_file
 from zoo.data.skipped import SkippedLines
 from zoo.data.splits import assign_splits, describe_moves
@@ -46,26 +46,23 @@ def read_captions(directory, skip):
     if not os.path.isfile(path):
         raise UsageError(f"{path}: not found; a Flickr8k folder holds Images/ and captions.txt (CSV image,caption).")
     captions = collections.OrderedDict()
-    with open(path, newline="", encoding="utf-8", errors="replace") as file:
-        rows = csv.reader(file)
-        header = next(rows, None)
-        if header is None:
-            raise UsageError(f"{path}: the file is empty; expected a header line 'image,caption' and caption rows.")
-        if [h.strip().lower() for h in header] != HEADER:
-            raise UsageError(f"{path}:1: expected the header 'image,caption'; found {','.join(header)!r}.")
-        for line, row in enumerate(rows, start=2):
-            if not row:
-                continue
-            name = row[0].strip()
-            caption = ",".join(row[1:]).strip()  # an unquoted comma inside a caption
-            if not _safe_relative(name):
-                skip("unsafe path", f"{path}:{line}: image path {name!r} is empty or leaves the dataset folder")
-            elif not caption:
-                skip("empty caption", f"{path}:{line}: empty caption for {name}")
-            elif not os.path.isfile(os.path.join(directory, "Images", name)):
-                skip("missing image", f"{path}:{line}: image Images/{name} not found")
-            else:
-                captions.setdefault(name, []).append(caption)
+    rows = read_rows(path, ",", skip, "a CSV of image,caption rows")
+    number, header = next(rows, (1, None))
+    if header is None:
+        raise UsageError(f"{path}: the file is empty; expected a header line 'image,caption' and caption rows.")
+    if [h.strip().lower() for h in header] != HEADER:
+        raise UsageError(f"{path}:{number}: expected the header 'image,caption'; found {','.join(header)!r}.")
+    for line, row in rows:
+        name = row[0].strip()
+        caption = ",".join(row[1:]).strip()  # an unquoted comma inside a caption
+        if not _safe_relative(name):
+            skip("unsafe path", f"{path}:{line}: image path {name!r} is empty or leaves the dataset folder")
+        elif not caption:
+            skip("empty caption", f"{path}:{line}: empty caption for {name}")
+        elif not os.path.isfile(os.path.join(directory, "Images", name)):
+            skip("missing image", f"{path}:{line}: image Images/{name} not found")
+        else:
+            captions.setdefault(name, []).append(caption)
     if not captions:
         raise UsageError(f"{path}: no usable caption rows (see the skipped rows above).")
     return captions

@@ -2,13 +2,13 @@
 yearly sunspot numbers) or a CSV the user names (`time,value` rows), with gaps filled and damaged
 rows skipped, both counted."""
 
-import csv
 import dataclasses
 import math
 
 import numpy as np
 
 from zoo.errors import UsageError
+from zoo.data.delimited import read_rows
 from zoo.data.skipped import SkippedLines
 
 MISSING = {"", "nan", "na", "n/a", "null", "none", "?"}
@@ -88,6 +88,16 @@ def _number(text):
     return None if math.isnan(value) else value
 
 
+def _delimiter(path):
+    """Tab, semicolon or comma, as the first non-blank line shows (comma when it cannot be read)."""
+    try:
+        with open(path, "rb") as file:
+            first = next((line for line in file if line.strip()), b"")
+    except OSError:
+        return ","  # read_rows names the problem
+    return "\t" if b"\t" in first else ";" if b";" in first and b"," not in first else ","
+
+
 def read_series_csv(path, season=1, stream=None):
     """A series from a CSV file (comma, tab or semicolon as the first line shows): `time,value` rows (or
     one value per row), an optional header.
@@ -99,21 +109,8 @@ def read_series_csv(path, season=1, stream=None):
         ValueError naming the file if it is missing or holds fewer than 3 numbers.
     """
     skipped = SkippedLines(stream)
-    try:
-        with open(path, newline="", encoding="utf-8") as file:
-            first = next((line for line in file if line.strip()), "")
-            file.seek(0)
-            delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
-            rows = list(csv.reader(file, delimiter=delimiter))
-    except FileNotFoundError:
-        raise UsageError(f"--data {path}: no such file; expected a CSV of time,value rows.") from None
-    except IsADirectoryError:
-        raise UsageError(f"--data {path} is a directory; expected a CSV file of time,value rows.") from None
-    except csv.Error as error:
-        raise UsageError(f"--data {path}: not a CSV this reader can read ({error}).") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"--data {path}: not UTF-8 text ({error.reason}).") from None
-    rows = [(number, row) for number, row in enumerate(rows, 1) if row and any(field.strip() for field in row)]
+    rows = list(read_rows(path, _delimiter(path), skipped, "a CSV file of time,value rows", f"--data {path}"))
+    rows = [(number, row) for number, row in rows if any(field.strip() for field in row)]
     if rows:
         try:
             _number(rows[0][1][-1])

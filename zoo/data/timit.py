@@ -8,6 +8,7 @@ a converted `SA1.WAV.wav` pairs with `SA1.PHN` and is preferred to the SPHERE `S
 import collections
 import dataclasses
 import math
+import struct
 import os
 import wave
 
@@ -26,6 +27,7 @@ _TIMIT_61 = frozenset(_FOLD) | frozenset(
     "aa ae ah aw ay b ch d dh dx eh er ey f g hh ih iy jh k l m n ng ow oy p r s sh t th uh uw v w y z".split())
 TIMIT_39 = tuple(sorted({_FOLD.get(phone, phone) for phone in _TIMIT_61} - {None}))
 SILENCE = 1e-4  # an utterance whose peak |x| is below this is skipped as silent
+MIN_RATE, MAX_RATE = 1000, 384000  # Hz; a header outside this is nonsense, and resampling from it would not fit in memory
 
 
 @dataclasses.dataclass
@@ -66,12 +68,16 @@ def _read_riff(path):
         with wave.open(path, "rb") as audio:
             channels, width, rate = audio.getnchannels(), audio.getsampwidth(), audio.getframerate()
             frames = audio.readframes(audio.getnframes())
-    except (OSError, EOFError, wave.Error) as error:
-        raise UsageError(f"{path}: not a readable RIFF/WAVE file ({error}); {expected}.") from None
+    except (OSError, EOFError, wave.Error, RuntimeError, struct.error) as error:  # wave's chunk seek: RuntimeError
+        reason = f" ({error})" if str(error) else ""
+        raise UsageError(f"{path}: not a readable RIFF/WAVE file{reason}; {expected}.") from None
     if channels != 1:
         raise UsageError(f"{path}: {channels} channels; {expected} (mono, one channel).")
     if width != 2:
         raise UsageError(f"{path}: {8 * width}-bit samples; {expected} (16-bit PCM).")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise UsageError(f"{path}: the header says {rate} samples per second; {expected} at "
+                         f"{MIN_RATE}-{MAX_RATE} Hz.")
     samples = np.frombuffer(frames[:len(frames) // 2 * 2], dtype="<i2")
     if samples.size == 0:
         raise UsageError(f"{path}: no samples; {expected}.")
@@ -109,16 +115,21 @@ def read_phn(path, num_samples):
     `num_samples`; audio before the first and after the last range is allowed. Blank lines are ignored.
 
     Raises:
-        ValueError naming the file and line for a malformed line, an empty range, a range past the audio,
+        ValueError naming the file and line for a malformed or non-UTF-8 line, an empty range, a range past the audio,
         an overlap or a gap, and naming the file when it holds no range.
     """
     segments = []
-    with open(path, encoding="utf-8", errors="replace") as file:
-        for number, line in enumerate(file, start=1):
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, start=1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise UsageError(f"{where}: not UTF-8 text (byte {raw[error.start]:#04x} at column "
+                                 f"{error.start + 1}).") from None  # fmt: skip
             fields = line.split()
             if not fields:
                 continue
-            where = f"{path}:{number}"
             if len(fields) != 3 or not (fields[0].isdecimal() and fields[1].isdecimal()):
                 raise UsageError(f"{where}: expected 'start_sample end_sample label' with non-negative integer "
                                  f"samples; found {line.strip()!r}.")

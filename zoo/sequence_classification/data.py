@@ -1,14 +1,13 @@
 """The sequence classification recipe's data: scikit-learn's handwritten digits read row by row
 (embedded), or a CSV / TSV of `text,label` rows (`--data FILE`), split and turned into arrays."""
 
-import csv
 import dataclasses
-import os
-import sys
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from zoo.data.delimited import read_rows
+from zoo.data.skipped import SkippedLines
 from zoo.errors import UsageError
 
 DIGIT_LEVELS = 16.0  # the digits' pixels are counts 0..16 of an 8x8 downsampling
@@ -64,27 +63,25 @@ def load_digits(config):
                               f"scikit-learn digits read by {config.reading[:-1]}")  # fmt: skip
 
 
-def read_labeled_text(path):
+def read_labeled_text(path, stream=None):
     """`(texts, labels, skipped)` from a CSV (`.csv`) or TSV (other names) of `text,label` rows.
 
     A header row `text,label` is allowed. A row without exactly two fields, or with an empty text
-    or label, is skipped and reported on stderr with its line number.
+    or label, is skipped and reported on `stream` (stderr) with its line number, as are the records
+    `zoo.data.delimited.read_rows` finds damaged (not UTF-8, an unclosed quote, a field too long).
     """
-    if not os.path.isfile(path):
-        raise UsageError(f"--data {path}: not found; expected a CSV or TSV file of text,label rows.")
     delimiter = "," if path.lower().endswith(".csv") else "\t"
-    texts, labels, skipped = [], [], 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as file:
-        for number, row in enumerate(csv.reader(file, delimiter=delimiter), start=1):
-            if number == 1 and [field.strip().lower() for field in row] == ["text", "label"]:
-                continue
-            if len(row) != 2 or not row[0].strip() or not row[1].strip():
-                print(f"{path}:{number}: skipped: expected 2 non-empty fields (text{delimiter}label), "
-                      f"found {len(row)}", file=sys.stderr)  # fmt: skip
-                skipped += 1
-                continue
-            texts.append(row[0].strip())
-            labels.append(row[1].strip())
+    skip = SkippedLines(stream)
+    texts, labels = [], []
+    for number, row in read_rows(path, delimiter, skip, "a CSV or TSV file of text,label rows", f"--data {path}"):
+        if number == 1 and [field.strip().lower() for field in row] == ["text", "label"]:
+            continue
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            skip("fields", f"{path}:{number}: expected 2 non-empty fields (text{delimiter}label), found {len(row)}")
+            continue
+        texts.append(row[0].strip())
+        labels.append(row[1].strip())
+    skipped = sum(skip.counts.values())
     if not texts:
         raise UsageError(f"--data {path}: no usable text,label rows ({skipped} skipped).")
     return texts, labels, skipped
