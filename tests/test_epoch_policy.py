@@ -166,3 +166,49 @@ def test_a_learning_rate_schedule_is_left_alone(tmp_path):
     rates = [row["learning_rate"] for row in read_history_rows(str(tmp_path / "history.csv"))]
     expected = [float(schedule(4 * epoch)) for epoch in range(1, 5)]  # 4 steps an epoch; no cut was made
     np.testing.assert_allclose(rates, expected, rtol=1e-5)
+
+
+def _interrupt_at(monkeypatch, where, epoch=1):
+    """Raises KeyboardInterrupt at `where` in epoch `epoch`'s end-of-epoch saving."""
+    import zoo.atomic
+    from zoo.epoch_policy import EpochPolicy, HistoryLog
+
+    targets = {"policy": EpochPolicy, "history": HistoryLog, "checkpoint": keras.callbacks.BackupAndRestore}
+    if where == "history.csv rename":
+        replace = zoo.atomic.os.replace
+
+        def interrupted_replace(source, target):
+            if str(target).endswith("history.csv") and len(read_history_rows(str(target))) == epoch:
+                raise KeyboardInterrupt
+            return replace(source, target)
+
+        monkeypatch.setattr(zoo.atomic.os, "replace", interrupted_replace)
+        return
+    moment, name = where.split(" ", 1)
+    original = targets[name].on_epoch_end
+
+    def on_epoch_end(self, number, logs=None):
+        if moment == "before" and number == epoch:
+            raise KeyboardInterrupt
+        original(self, number, logs)
+        if moment == "after" and number == epoch:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(targets[name], "on_epoch_end", on_epoch_end)
+
+
+@pytest.mark.parametrize("where", ["before policy", "after policy", "history.csv rename", "after history",
+                                   "before checkpoint", "after checkpoint"])
+def test_an_interrupt_anywhere_in_the_epochs_saving_resumes_with_every_history_row_once(tmp_path, monkeypatch,
+                                                                                        where):
+    train, validation = _datasets()
+    with monkeypatch.context() as patches:
+        _interrupt_at(patches, where)
+        with pytest.raises(KeyboardInterrupt):
+            fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=4, verbose=0)
+    report = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=4, verbose=0)
+    assert report.first_epoch == (2 if where == "after checkpoint" else 1), where
+    rows = read_history_rows(str(tmp_path / "history.csv"))
+    assert [row["epoch"] for row in rows] == [0, 1, 2, 3], where
+    assert all("loss" in row and "val_loss" in row for row in rows), where
+    assert [entry["epoch"] for entry in json.loads((tmp_path / STATE_FILE).read_text())["epochs"]] == [1, 2, 3, 4]

@@ -4,9 +4,15 @@ reliability work; the per-recipe readers and SavedModel boundaries have their ow
 
 import importlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
+from zoo.epoch_policy import read_history_rows
 from zoo.recipes import cli
 
 RECIPES = sorted(cli.recipes())
@@ -49,3 +55,36 @@ def test_each_hostile_command_line_is_one_line_exit_2_and_no_traceback(name, tmp
         assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, (case, captured.err)
         assert message in captured.err, (case, captured.err)
         assert "Traceback" not in captured.err + captured.out, case
+
+
+def _python_m(module, *arguments):
+    return subprocess.Popen([sys.executable, "-m", module, *arguments], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def _history_rows(workdir):
+    return len(read_history_rows(os.path.join(workdir, "history.csv")))
+
+
+def test_sigterm_during_training_stops_like_ctrl_c_and_the_same_command_resumes(tmp_path):
+    """A subprocess: SIGTERM once an epoch is saved gives exit status 143, one line, no traceback, and the
+    same command run again continues from the saved epochs."""
+    workdir = str(tmp_path / "run")
+    arguments = ["train", "--workdir", workdir, "--quiet", "--set", "units=8", "--set", "batch_size=64",
+                 "--set", "compare=[]", "--set", "train_minutes=0"]
+    process = _python_m("zoo.recipes.sequence_classification", *arguments, "--set", "epochs=400")
+    deadline = time.monotonic() + 240
+    while _history_rows(workdir) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err[-2000:]
+    assert err.strip().splitlines()[-1] == ("terminated (SIGTERM): run the same command again to resume from the "
+                                            "last checkpoint.")
+    assert "Traceback" not in out + err
+    saved = _history_rows(workdir)
+    assert saved >= 1
+    resumed = _python_m("zoo.recipes.sequence_classification", *arguments, "--set", f"epochs={saved + 1}")
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err[-2000:]
+    assert [row["epoch"] for row in read_history_rows(os.path.join(workdir, "history.csv"))] == list(range(saved + 1))

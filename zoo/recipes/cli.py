@@ -13,8 +13,10 @@ import os
 import pathlib
 import pkgutil
 import shutil
+import signal
 import sys
 import textwrap
+import threading
 
 from zoo.atomic import atomic_file
 from zoo.errors import UsageError
@@ -163,24 +165,50 @@ def verbosity(args):
     return 1 if sys.stdout.isatty() else 2
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler's preemption), raised where Ctrl-C would be so that a run stops the same
+    way: the last finished epoch's checkpoint is kept and the same command resumes from it."""
+
+
+def _raise_terminated(signal_number, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def terminate_like_interrupt():
+    """SIGTERM raises `Terminated` in the main thread for the duration (elsewhere it is left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_command(function):
     """Runs a verb: a `UsageError` (bad input or a bad setting, named) becomes a one-line error and exit
     status 2, a refused export (the other artifacts are written) or a diverged training run exit status
-    1; any other exception is a bug and keeps its traceback."""
+    1, Ctrl-C exit status 130 and SIGTERM 143 (both resumable); any other exception is a bug and keeps its
+    traceback."""
     from zoo.export.errors import ExportError
     from zoo.training import TrainingDiverged
 
     try:
-        return function() or 0
+        with terminate_like_interrupt():
+            return function() or 0
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (ExportError, TrainingDiverged) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted: run the same command again to resume from the last checkpoint.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
+        print(f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: run the same command again to resume "
+              f"from the last checkpoint.", file=sys.stderr)  # fmt: skip
+        return 143 if terminated else 130
 
 
 def trained_model_overrides(args, config_class, allowed):
