@@ -206,13 +206,20 @@ def load_config(config_class, path=None, overrides=()):
     """
     values = {}
     if path is not None:
+        if os.path.isdir(path):
+            raise UsageError(f"--config {path} is a directory; expected a TOML file.")
         if not os.path.isfile(path):
             raise UsageError(f"--config {path}: no such file.")
-        with open(path, "rb") as file:
-            try:
+        try:
+            with open(path, "rb") as file:
                 values = tomllib.load(file)
-            except tomllib.TOMLDecodeError as error:
-                raise UsageError(f"{path}: not valid TOML ({error}).") from error
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"--config {path}: not valid TOML ({error}).") from None
+        except UnicodeDecodeError as error:
+            raise UsageError(f"--config {path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+                             f"{error.start}); expected a TOML file.") from None
+        except OSError as error:
+            raise UsageError(f"--config {path}: cannot be read ({error.strerror}).") from None
         check_keys_and_types(config_class, values, path)
     defaults = {field.name: field.default_factory() for field in dataclasses.fields(config_class)
                 if field.default_factory is not dataclasses.MISSING}

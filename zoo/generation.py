@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from zoo.decoding import beam_search, greedy_decode, sample_decode
 from zoo.errors import UsageError
+from zoo.export import boundary
 from zoo.text import END, START
 
 
@@ -134,20 +135,28 @@ class SequenceGenerator:
 
 @dataclasses.dataclass(frozen=True)
 class RawInputs:
-    """What a generation task's SavedModel takes, and how the graph prepares it.
+    """What a generation task's SavedModel takes, and how the graph checks and prepares it.
 
     Args:
         spec: `tf.TensorSpec` of a batch of raw inputs, named (e.g. `[None]` strings named "text").
         prepare: `(raw) -> batch` in TensorFlow, matching the task's `input_spec`.
         to_text: `(tokens, ids) -> strings` in TensorFlow: the vocabulary's detokenizer.
+        check: `(raw) -> raw` in TensorFlow, refusing what `prepare` cannot take (`zoo.export.boundary`).
+        blank: `(raw) -> bool [batch]`: the inputs whose output is empty without running the model (empty
+            strings); None when none is.
     """
 
     spec: tf.TensorSpec
     prepare: Callable
     to_text: Callable
+    check: Callable = None
+    blank: Callable = None
 
 
 class _GenerationServing(tf.Module):
+    """The SavedModel's functions: raw inputs checked at the boundary, an empty batch or an empty string
+    answered empty, the rest prepared, decoded and detokenized in the graph."""
+
     def __init__(self, generator, model, beam_width, output_name, nbest_name):
         super().__init__()
         self.model = model  # its variables are what the SavedModel saves
@@ -155,20 +164,31 @@ class _GenerationServing(tf.Module):
         raw = generator.raw_inputs
         best = generator.ids_function(beam_width)
 
+        def answer(inputs, compute, empty):
+            inputs = boundary.checked(inputs, raw.spec)
+            inputs = raw.check(inputs) if raw.check else inputs
+            blank = raw.blank(inputs) if raw.blank else tf.zeros(tf.shape(inputs)[:1], tf.bool)
+            return boundary.answered(blank, lambda: compute(raw.prepare(inputs)), empty)
+
         @tf.function(input_signature=[raw.spec])
         def serve(inputs):
-            return {output_name: raw.to_text(self.tokens, best(raw.prepare(inputs)))}
+            return answer(inputs, lambda prepared: {output_name: raw.to_text(self.tokens, best(prepared))},
+                          lambda batch: {output_name: tf.fill([batch], "")})
 
         self.serve = serve
         if nbest_name:
             every = generator.ids_function(beam_width, nbest=True)
 
-            @tf.function(input_signature=[raw.spec])
-            def nbest(inputs):
-                ids, scores = every(raw.prepare(inputs))
+            def all_beams(prepared):
+                ids, scores = every(prepared)
                 batch, width = tf.shape(ids)[0], tf.shape(ids)[1]
                 flat = raw.to_text(self.tokens, tf.reshape(ids, [batch * width, -1]))
                 return {"hypotheses": tf.reshape(flat, [batch, width]), "scores": scores}
+
+            @tf.function(input_signature=[raw.spec])
+            def nbest(inputs):
+                return answer(inputs, all_beams, lambda batch: {"hypotheses": tf.fill([batch, beam_width], ""),
+                                                                "scores": tf.zeros([batch, beam_width])})
 
             setattr(self, nbest_name, nbest)
 

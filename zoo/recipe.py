@@ -26,7 +26,8 @@ import keras
 
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
-from zoo.workdir import MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, write_json
+from zoo.workdir import (MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, writable_workdir,
+                         write_json)
 
 MAIN = MAIN_MODEL  # the main model: the workdir itself; the others under models/<name>
 
@@ -265,6 +266,7 @@ class Recipe:
         `zoo.tuning.search`). Returns the trials, best first."""
         from zoo.tuning.search import search
 
+        writable_workdir(workdir)  # not locked: a cluster's chief and workers share <workdir>/tuning
         data = self.load_data(config, None, training=False, verbose=bool(verbose))
         print(data.summary())
         return search(self.tuning_target(data, config), config, workdir, tuner, max_trials, budget_minutes,

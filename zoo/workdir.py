@@ -5,6 +5,7 @@ import contextlib
 import fcntl
 import json
 import os
+import tempfile
 
 import keras
 
@@ -70,6 +71,27 @@ def check_same_labels(data_labels, trained_labels):
 
 
 LOCK_FILE = ".lock"
+
+
+def writable_workdir(workdir):
+    """Creates `workdir` if missing; UsageError naming it if it is a file or cannot be written."""
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise UsageError(f"--workdir {workdir} is a file; give a directory (it is created if missing).")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=workdir, prefix=".writable-")
+        probe.close()
+    except OSError as error:
+        raise UsageError(f"--workdir {workdir} cannot be written ({error.strerror}); give a directory you can "
+                         f"write to.") from None
+
+
+def open_lock_file(workdir):
+    writable_workdir(workdir)
+    try:
+        return open(os.path.join(workdir, LOCK_FILE), "a+", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--workdir {workdir}: its {LOCK_FILE} cannot be opened ({error.strerror}).") from None
 _HELD = {}  # real path of a workdir → how many verbs of this process hold its lock (run nests train, ...)
 
 
@@ -83,21 +105,15 @@ def workdir_lock(workdir, verb):
     Raises:
         UsageError naming the workdir and the holder, or a workdir that is a file or not writable.
     """
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
-        raise UsageError(f"--workdir {workdir} is a file; give a directory (it is created if missing).")
-    try:
-        os.makedirs(workdir, exist_ok=True)
-        key = os.path.realpath(workdir)
-        if _HELD.get(key):
-            _HELD[key] += 1
-            try:
-                yield
-            finally:
-                _HELD[key] -= 1
-            return
-        file = open(os.path.join(workdir, LOCK_FILE), "a+", encoding="utf-8")
-    except PermissionError as error:
-        raise UsageError(f"--workdir {workdir} is not writable ({error.strerror}); give one you can write to.") from None
+    key = os.path.realpath(workdir)
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    file = open_lock_file(workdir)
     with file:
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.captioning import export as captioning_export
 from zoo.captioning import recipe as captioning
 from zoo.captioning.config import CaptioningConfig
@@ -208,3 +209,13 @@ def test_python_m_zoo_export_runs_the_recipe_export_with_command_line_settings(t
     assert export_main(["--workdir", str(workdir), "--no-quantized", "--tolerance", "1e-3"]) == 0
     report = json.loads((workdir / "export_report.json").read_text())
     assert [row["artifact"] for row in report] == ["model.keras", "serving/1", "encoder.tflite", "decoder_step.tflite"]
+
+
+def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_inputs_naming_them(trained):
+    serve = tf.saved_model.load(str(trained[0] / "serving" / "1")).signatures["serving_default"]
+    assert serve(image_bytes=tf.constant([], tf.string))["caption"].shape == (0,)
+    image = _png(trained[4].images[0])
+    refused(serve, "image_bytes holds an empty string", image_bytes=tf.constant([image, b""]))
+    refused(serve, "Unknown image file format", image_bytes=tf.constant([b"GIF? no, text"]))
+    refused_rank(serve, "image_bytes", image_bytes=tf.constant(image))
+    refused_rank(serve, "image_bytes", image_bytes=tf.constant([[image]]))

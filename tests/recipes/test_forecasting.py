@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.forecasting import recipe as forecasting
 from zoo.forecasting.recipe import RECIPE
 from zoo.recipes.forecasting import main
@@ -57,6 +58,17 @@ def test_the_saved_model_forecasts_raw_values_from_any_history_length(trained):
     history = data.series.values[-30:].astype(np.float32)[None, :]  # longer than the training window
     outputs = serve(history=tf.constant(history))
     np.testing.assert_allclose(outputs["forecast"].numpy(), model.predict(history, verbose=0), atol=1e-3, rtol=0)
+
+
+def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_histories_naming_them(trained):
+    workdir, config, model, data = trained
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    assert serve(history=tf.zeros([0, 10]))["forecast"].shape == (0, config.horizon)
+    history = data.series.values[-10:].astype(np.float32)[None, :].copy()
+    refused(serve, "history needs at least one step along axis 1", history=tf.zeros([1, 0]))
+    refused_rank(serve, "history", history=tf.constant(history[0]))
+    history[0, 3] = np.nan
+    refused(serve, "history holds NaN or infinite values", history=tf.constant(history))
 
 
 def test_predict_from_numbers_and_from_a_csv(trained, tmp_path, capsys):

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.data import speech
 from zoo.data.splits import split_of
 from zoo.export.tflite_model import TFLiteModel, operator_names
@@ -71,6 +72,24 @@ def test_the_saved_model_labels_raw_waveforms_as_the_keras_model_does(trained):
         assert padded["label_ids"].numpy()[row, : len(ids)].tolist() == ids.tolist()
         assert set(padded["label_ids"].numpy()[row, len(ids):].tolist()) <= {-1}
         assert set(padded["labels"].numpy()[row, len(ids):].tolist()) <= {b""}
+
+
+def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_waveforms_naming_them(trained):
+    signatures = tf.saved_model.load(str(trained[0] / "serving" / "1")).signatures
+    serve, padded = signatures["serving_default"], signatures["label_padded"]
+    assert serve(waveform=tf.zeros([0, 16000]))["labels"].shape[0] == 0
+    waveform = trained[3].splits["test"][0].waveform[None]
+    refused_rank(serve, "waveform", waveform=tf.constant(waveform[0]))
+    refused_rank(padded, "waveform", waveform=tf.constant(waveform[None]), num_samples=tf.constant([100]))
+    damaged = waveform.copy()
+    damaged[0, 7] = np.nan
+    refused(serve, "waveform holds NaN or infinite values", waveform=tf.constant(damaged))
+    length = waveform.shape[1]
+    for wrong in ([length + 1], [-1]):
+        refused(padded, "num_samples must lie between 0 and the waveform length", waveform=tf.constant(waveform),
+                num_samples=tf.constant(wrong))
+    refused(padded, "num_samples must hold one length per waveform row", waveform=tf.constant(waveform),
+            num_samples=tf.constant([length, length]))
 
 
 def test_the_tflite_file_takes_a_waveform_and_gives_the_keras_labels(trained):

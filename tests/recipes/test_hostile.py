@@ -16,9 +16,24 @@ from zoo.epoch_policy import read_history_rows
 from zoo.recipes import cli
 
 RECIPES = sorted(cli.recipes())
+UNWRITABLE = "/sys/zoo-workdir"  # sysfs refuses new entries to every user, root included (CI runs as root)
 
 
-def _cases(name, tmp_path):
+@pytest.fixture(scope="module")
+def held_workdir(tmp_path_factory):
+    """A workdir whose lock another process holds for the module's tests (two concurrent runs)."""
+    workdir = str(tmp_path_factory.mktemp("held"))
+    holder = subprocess.Popen([sys.executable, "-c", "import sys\nfrom zoo.workdir import workdir_lock\n"
+                               "with workdir_lock(sys.argv[1], 'train'):\n print('held', flush=True)\n"
+                               " sys.stdin.readline()", workdir], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    yield workdir
+    holder.kill()
+    holder.wait()
+
+
+def _cases(name, tmp_path, held):
     other = "forecasting" if name != "forecasting" else "captioning"
     foreign = tmp_path / "foreign"
     foreign.mkdir()
@@ -28,6 +43,9 @@ def _cases(name, tmp_path):
     (damaged / "config.json").write_text('{"recipe": "' + name + '", "uni')
     a_file = tmp_path / "a_file"
     a_file.write_text("not a directory")
+    binary, truncated = tmp_path / "binary.toml", tmp_path / "truncated.toml"
+    binary.write_bytes(b"\xff\xfe units = 8")
+    truncated.write_text("units = [")
     predict_refusal = "predict takes only" if cli.recipes()[name].predict_keys else "predict takes no --set"
     return {
         "evaluate ignores --set": (["evaluate", "--set", "units=8"], "--set units=8: evaluate takes no --set"),
@@ -42,14 +60,31 @@ def _cases(name, tmp_path):
         "another recipe's workdir": (["evaluate", "--workdir", str(foreign)], f"holds a run of the {other} recipe"),
         "a damaged config.json": (["evaluate", "--workdir", str(damaged)], f"{damaged / 'config.json'} is damaged"),
         "a workdir that is a file": (["train", "--workdir", str(a_file), "--set", "epochs=1"], "is a file"),
+        "a workdir under a file": (["train", "--workdir", str(a_file / "run"), "--set", "epochs=1"],
+                                   f"--workdir {a_file / 'run'} cannot be written (Not a directory)"),
+        "a workdir that cannot be created": (["train", "--workdir", UNWRITABLE, "--set", "epochs=1"],
+                                             f"--workdir {UNWRITABLE} cannot be written"),
+        "a clipnorm of -inf": (["train", "--set", "clipnorm=-inf"], "clipnorm = -inf: every number setting"),
+        "a learning rate that overflows": (["train", "--set", "learning_rate=1e400"], "learning_rate = inf: every"),
+        "a nan inside the tune space": (["tune", "--set", "tune.learning_rate=[0.01, nan]"],
+                                        "tune.learning_rate[1] = nan: every number setting"),
+        "predict ignores --data": (["predict", "x", "--data", "elsewhere"], "--data apply to train, tune and"),
+        "predict on another recipe's workdir": (["predict", "x", "--workdir", str(foreign)], f"run of the {other} recipe"),
+        "export on another recipe's workdir": (["export", "--workdir", str(foreign)], f"run of the {other} recipe"),
+        "a --config that is not UTF-8": (["train", "--config", str(binary)], f"--config {binary}: not UTF-8 text"),
+        "a --config cut short": (["train", "--config", str(truncated)], f"--config {truncated}: not valid TOML"),
+        "a --config that is a directory": (["train", "--config", str(tmp_path)], f"--config {tmp_path} is a directory"),
+        "a workdir another run holds": (["train", "--workdir", held, "--set", "epochs=1"], "is in use by pid"),
+        "tune into a workdir that cannot be created": (["tune", "--workdir", UNWRITABLE, "--max-trials", "1"],
+                                                       f"--workdir {UNWRITABLE} cannot be written"),
         "an empty workdir": (["export", "--workdir", str(tmp_path / "empty")], "not found: train a model"),
     }
 
 
 @pytest.mark.parametrize("name", RECIPES)
-def test_each_hostile_command_line_is_one_line_exit_2_and_no_traceback(name, tmp_path, capsys):
+def test_each_hostile_command_line_is_one_line_exit_2_and_no_traceback(name, tmp_path, held_workdir, capsys):
     main = importlib.import_module(f"zoo.recipes.{name}").main
-    for case, (argv, message) in _cases(name, tmp_path).items():
+    for case, (argv, message) in _cases(name, tmp_path, held_workdir).items():
         assert main(argv) == 2, case
         captured = capsys.readouterr()
         assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, (case, captured.err)
@@ -71,7 +106,7 @@ def test_sigterm_during_training_stops_like_ctrl_c_and_the_same_command_resumes(
     same command run again continues from the saved epochs."""
     workdir = str(tmp_path / "run")
     arguments = ["train", "--workdir", workdir, "--quiet", "--set", "units=8", "--set", "batch_size=64",
-                 "--set", "compare=[]", "--set", "train_minutes=0"]
+                 "--set", "compare=[]", "--set", "train_minutes=0", "--set", "patience=0"]
     process = _python_m("zoo.recipes.sequence_classification", *arguments, "--set", "epochs=400")
     deadline = time.monotonic() + 240
     while _history_rows(workdir) < 1 and process.poll() is None and time.monotonic() < deadline:

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.export.tflite_model import TFLiteModel
 from zoo.language_model import recipe as language_model
 from zoo.language_model.data import stream_windows
@@ -75,6 +76,28 @@ def test_the_saved_model_writes_what_predict_writes(trained, capsys):
     assert main(["predict", "--workdir", str(workdir), *prompts, *sum([["--set", s] for s in settings], [])]) == 0
     printed = capsys.readouterr().out
     assert all(prompt + text in printed for prompt, text in zip(prompts, texts))
+
+
+def test_the_saved_model_answers_an_empty_batch_or_length_and_refuses_bad_settings_naming_them(trained):
+    serve = tf.saved_model.load(str(trained[0] / "serving" / "1")).signatures["serving_default"]
+    good = dict(prompt=tf.constant(["def "]), length=tf.constant(4), temperature=tf.constant(0.0),
+                top_k=tf.constant(0), top_p=tf.constant(1.0), seed=tf.constant(0))
+
+    def call(**changed):
+        return serve(**{**good, **changed})["text"].numpy().tolist()
+
+    assert call(prompt=tf.constant([], tf.string)) == [] and call(length=tf.constant(0)) == [b""]
+    for changed, message in [
+        (dict(length=tf.constant(-1)), "length must be >= 0"),
+        (dict(temperature=tf.constant(float("nan"))), "temperature must be a finite number >= 0"),
+        (dict(temperature=tf.constant(-0.5)), "temperature must be a finite number >= 0"),
+        (dict(top_k=tf.constant(-2)), "top_k must be >= 0"),
+        (dict(top_p=tf.constant(0.0)), "top_p must lie in (0, 1]"),
+        (dict(prompt=tf.constant([b"caf\xe9"])), "prompt holds strings that are not UTF-8 text"),
+    ]:
+        refused(serve, message, **{**good, **changed})
+    refused_rank(serve, "prompt", **{**good, "prompt": tf.constant("def ")})
+    refused_rank(serve, "length", **{**good, "length": tf.constant([4])})
 
 
 def test_predict_refuses_settings_fixed_by_training(trained, capsys):

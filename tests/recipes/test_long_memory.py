@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.long_memory import experiments
 from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipes.long_memory import main
@@ -41,6 +42,19 @@ def test_the_default_run_leaves_every_artifact(trained):
         assert 0 <= row["metric"] <= 1 or row["task"] == "adding"
     gradients = json.loads((trained / "sweep.json").read_text())["trained_gradients"]
     assert set(gradients) == {"simple_rnn", "lstm"} and all(len(v) == 6 for v in gradients.values())
+
+
+def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_sequences_naming_them(trained):
+    serve = tf.saved_model.load(str(trained / "serving" / "1")).signatures["serving_default"]
+    assert serve(values_and_markers=tf.zeros([0, 6, 2]))["predicted_sum"].shape == (0,)
+    sequence = np.zeros([1, 6, 2], np.float32)
+    sequence[0, [1, 4], 1] = 1.0
+    assert serve(values_and_markers=tf.constant(sequence))["predicted_sum"].shape == (1,)
+    refused(serve, "values_and_markers needs at least one step along axis 1", values_and_markers=tf.zeros([1, 0, 2]))
+    refused_rank(serve, "values_and_markers", values_and_markers=tf.zeros([1, 6, 3]))
+    refused_rank(serve, "values_and_markers", values_and_markers=tf.zeros([6, 2]))
+    sequence[0, 2, 0] = np.inf
+    refused(serve, "values_and_markers holds NaN or infinite values", values_and_markers=tf.constant(sequence))
 
 
 def test_a_rerun_keeps_the_finished_sweep(trained, capsys):

@@ -12,6 +12,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.recipes.sequence_classification import main
 from zoo.sequence_classification import recipe as classification
 from zoo.sequence_classification.recipe import RECIPE
@@ -63,6 +64,17 @@ def test_the_saved_model_classifies_test_digits_as_the_keras_model_does(trained)
     assert [label.decode() for label in outputs["label"].numpy()] == [str(i) for i in expected.argmax(-1)]
 
 
+def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_vectors_naming_them(trained):
+    workdir, config, models, data = trained
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    inputs = data.splits["test"][0][:2].copy()
+    assert serve(vectors=tf.zeros((0,) + inputs.shape[1:]))["label"].shape == (0,)
+    inputs[1, 2, 3] = np.inf
+    refused(serve, "vectors holds NaN or infinite values", vectors=tf.constant(inputs))
+    refused_rank(serve, "vectors", vectors=tf.constant(inputs[0]))
+    refused_rank(serve, "vectors", vectors=tf.zeros((2, inputs.shape[1] + 1, inputs.shape[2])))
+
+
 def test_predict_reads_image_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
     workdir, config, models, data = trained
     digit = load_digits().images[0]  # a 0, ink high: saved as dark ink on white paper, 4x larger
@@ -95,15 +107,16 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
         positive = index % 2 == 0
         words = rng.choice(["great", "lovely", "fine"] if positive else ["awful", "dull", "bad"], size=4)
         rows.append(f"{' '.join(words)} film {index},{'pos' if positive else 'neg'}")
-    rows += ["no label here", ",neg", "too,many,fields"]
+    rows += ["no label here", ",neg", "too,many,fields", '"an unclosed quote,pos']
     path = tmp_path / "reviews.csv"
-    path.write_text("\n".join(rows) + "\n")
+    path.write_bytes(("\n".join(rows) + "\n").encode() + b"a label not in UTF-8,p\xf6s\n")
     workdir = tmp_path / "text"
     arguments = recipe_arguments(workdir, TINY + ["epochs=4", "embedding_dim=8", "max_length=8", "compare=[]"])
     assert main(["--data", str(path), *arguments]) == 0
     captured = capsys.readouterr()
-    assert "3 damaged rows skipped" in captured.out
-    assert "reviews.csv:122: skipped" in captured.err and "reviews.csv:124: skipped" in captured.err
+    assert "5 damaged rows skipped" in captured.out and "2 classes" in captured.out
+    for line in (122, 124, 125, 126):
+        assert f"reviews.csv:{line}: " in captured.err
     assert (workdir / "vocabulary.txt").is_file()
     assert main(["predict", "--workdir", str(workdir), "great lovely fine", "awful dull bad"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -123,3 +136,10 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-4)
     assert [label.decode() for label in outputs["label"].numpy()] == [labels[i] for i in expected.argmax(-1)]
     assert (workdir / "model.tflite").is_file()
+    assert list(labels) == ["neg", "pos"]
+    blank = serve(text=tf.constant(["", texts[0]]))
+    assert blank["label"].numpy().tolist() == [b"", outputs["label"].numpy()[0]]
+    assert blank["label_id"].numpy()[0] == -1 and not blank["probabilities"].numpy()[0].any()
+    assert serve(text=tf.constant([], tf.string))["probabilities"].shape == (0, 2)
+    refused(serve, "text holds strings that are not UTF-8 text", text=tf.constant([b"caf\xe9"]))
+    refused_rank(serve, "text", text=tf.constant(texts[0]))

@@ -13,6 +13,7 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.saved_model_edges import refused, refused_rank
 from zoo.config import load_config
 from zoo.export.decoder_runner import DecoderRunner
 from zoo.export.tflite_model import operator_names
@@ -74,6 +75,23 @@ def test_the_saved_model_translates_raw_strings_as_the_keras_model_does(trained)
     assert nbest["hypotheses"].shape == (len(sentences), 3) and nbest["scores"].shape == (len(sentences), 3)
     assert [h.decode() for h in nbest["hypotheses"].numpy()[:, 0]] == translations
     assert np.all(np.diff(nbest["scores"].numpy(), axis=1) <= 1e-6), "best first"
+
+
+def test_the_saved_model_answers_empty_inputs_empty_and_refuses_bad_ones_naming_them(trained):
+    workdir, config, models, data = trained
+    signatures = tf.saved_model.load(str(workdir / "serving" / "1")).signatures
+    serve, nbest = signatures["serving_default"], signatures["translate_nbest"]
+    assert serve(text=tf.constant([], tf.string))["translation"].shape == (0,)
+    assert nbest(text=tf.constant([], tf.string))["hypotheses"].shape == (0, 3)
+    sentence = data.splits["test"][0][0]
+    alone = serve(text=tf.constant([sentence]))["translation"].numpy().tolist()
+    assert serve(text=tf.constant(["", sentence, "  "]))["translation"].numpy().tolist() == [b""] + alone + [b""]
+    blank = nbest(text=tf.constant([""]))
+    assert blank["hypotheses"].numpy().tolist() == [[b""] * 3] and blank["scores"].numpy().tolist() == [[0.0] * 3]
+    for signature in (serve, nbest):
+        refused(signature, "text holds strings that are not UTF-8 text", text=tf.constant([b"caf\xe9"]))
+        refused_rank(signature, "text", text=tf.constant(sentence))
+        refused_rank(signature, "text", text=tf.constant([[sentence, sentence]]))
 
 
 def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):

@@ -4,8 +4,14 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.data.images import decode_image
+from zoo.export import boundary
 from zoo.generation import RawInputs, SequenceGenerator
 from zoo.text import ids_to_text
+
+
+def _nonempty_images(image_bytes):
+    return boundary.require(tf.strings.length(image_bytes) > 0, image_bytes,
+                            "image_bytes holds an empty string; expected the bytes of a JPEG, PNG, GIF or BMP image")
 
 
 def captioner(model, vocabulary, max_length, length_penalty=0.0):
@@ -30,4 +36,5 @@ def captioner(model, vocabulary, max_length, length_penalty=0.0):
     return SequenceGenerator(encode, model.get_layer("decoder"), vocabulary, max_length,
                              tf.TensorSpec([None, size, size, 3], tf.float32),
                              lambda images: np.asarray(images, np.float32).reshape(-1, size, size, 3), length_penalty,
-                             RawInputs(tf.TensorSpec([None], tf.string, name="image_bytes"), decode, ids_to_text))
+                             RawInputs(tf.TensorSpec([None], tf.string, name="image_bytes"), decode, ids_to_text,
+                                       check=_nonempty_images))

@@ -77,8 +77,9 @@ def write_saved_model(workdir, save, check):
 
 
 def export_saved_model(model, workdir, inputs, expected, tolerance):
-    """Writes `serving/1` whose `serving_default` takes the model's inputs, checked against the model."""
-    signatures = {"serving_default": saved_model.numeric_function(model, saved_model.input_specs(model))}
+    """Writes `serving/1` whose `serving_default` takes the model's inputs (refusing wrong ranks, NaN and
+    empty sequences at its boundary), checked against the model."""
+    signatures = {"serving_default": saved_model.serving_function(model, saved_model.input_specs(model))}
 
     def check(loaded):
         serve = loaded.signatures["serving_default"]

@@ -4,6 +4,8 @@ import os
 
 import tensorflow as tf
 
+from zoo.export import boundary
+
 CUDNN_OP_PREFIX = "Cudnn"
 
 
@@ -36,6 +38,29 @@ def numeric_function(model, specs):
         outputs = model(dict(zip(input_names, inputs)) if len(inputs) > 1 else inputs[0], training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         return dict(zip(names, outputs))
+
+    return serve
+
+
+def serving_function(model, specs):
+    """`numeric_function` with the SavedModel's boundary checks (`zoo.export.boundary`): each input's rank
+    and fixed sizes, finite numbers in float inputs, at least one step along each free axis after the
+    batch (a recurrent layer has nothing to read in zero steps)."""
+    compute = numeric_function(model, specs)
+
+    @tf.function(input_signature=specs)
+    def serve(*inputs):
+        checked = []
+        for tensor, spec in zip(inputs, specs):
+            tensor = boundary.checked(tensor, spec)
+            if spec.dtype.is_floating:
+                tensor = boundary.finite(tensor, spec.name)
+            for axis in range(1, spec.shape.rank):
+                if spec.shape[axis] is None:
+                    tensor = boundary.require(tf.shape(tensor)[axis] > 0, tensor,
+                                              f"{spec.name} needs at least one step along axis {axis}")
+            checked.append(tensor)
+        return compute(*checked)
 
     return serve
 

@@ -4,7 +4,7 @@
   16 kHz, every row a whole utterance) and returns `label_ids` (int32 [batch, frames]) and `labels`
   (string [batch, frames]); `label_padded` also takes `num_samples` (int32 [batch]) for a batch of
   utterances of different lengths, zero-padded, and gives frames past each end id -1 and label "".
-  Its labels of test utterances must equal the Keras model's.
+  A wrong rank, NaN or infinite samples, or a `num_samples` outside [0, samples] is refused. Its labels of test utterances must equal the Keras model's.
 - `model.tflite` (+ `_fp16`): the whole model, front end included, on a fixed
   [1, tflite_seconds × 16000] waveform with its `num_samples` (shorter audio zero-padded), built-in
   ops only, with `labels.txt` beside it; proved on test audio that fills the whole input.
@@ -22,11 +22,26 @@ import tensorflow as tf
 
 from zoo.encoders.audio import frame_counts
 from zoo import atomic
-from zoo.export import exporter, parity
+from zoo.export import boundary, exporter, parity
 from zoo.export.errors import ExportError
 from zoo.frame_labeling.data import frame_dataset
 
 PROOF_UTTERANCES = 16  # test utterances every artifact is proved on before it is written
+
+
+WAVEFORM = tf.TensorSpec([None, None], tf.float32, name="waveform")
+NUM_SAMPLES = tf.TensorSpec([None], tf.int32, name="num_samples")
+
+
+def _checked(waveform, num_samples):
+    """The SavedModel's inputs, refused at the boundary when their ranks, values or lengths are wrong."""
+    waveform = boundary.finite(boundary.checked(waveform, WAVEFORM), "waveform")
+    num_samples = boundary.checked(num_samples, NUM_SAMPLES)
+    num_samples = boundary.require(tf.shape(num_samples)[0] == tf.shape(waveform)[0], num_samples,
+                                   "num_samples must hold one length per waveform row")
+    num_samples = boundary.require((num_samples >= 0) & (num_samples <= tf.shape(waveform)[1]), num_samples,
+                                   "num_samples must lie between 0 and the waveform length")
+    return waveform, num_samples
 
 
 class FrameLabelingServing(tf.Module):
@@ -37,17 +52,18 @@ class FrameLabelingServing(tf.Module):
         self.model = model
         self.label_names = tf.constant(list(labels) + [""])  # padding (id -1) reads the last entry: ""
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform"),
-                                      tf.TensorSpec([None], tf.int32, name="num_samples")])
+        @tf.function(input_signature=[WAVEFORM, NUM_SAMPLES])
         def label_padded(waveform, num_samples):
+            waveform, num_samples = _checked(waveform, num_samples)
             logits = self.model({"waveform": waveform, "num_samples": num_samples}, training=False)
             frames = frame_counts(num_samples)
             ids = tf.where(tf.sequence_mask(frames, tf.shape(logits)[1]), tf.argmax(logits, -1, tf.int32), -1)
             names = tf.gather(self.label_names, tf.where(ids >= 0, ids, len(labels)))
             return {"label_ids": ids, "labels": names}
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+        @tf.function(input_signature=[WAVEFORM])
         def serve(waveform):
+            waveform = boundary.checked(waveform, WAVEFORM)
             return label_padded(waveform, tf.fill([tf.shape(waveform)[0]], tf.shape(waveform)[1]))
 
         self.serve, self.label_padded = serve, label_padded

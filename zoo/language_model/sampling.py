@@ -5,6 +5,7 @@ distribution reshaped by temperature, top-k and top-p (nucleus) sampling, with a
 import tensorflow as tf
 
 from zoo import decoding
+from zoo.export import boundary
 from zoo.language_model.data import PAD, UNKNOWN
 from zoo.models.char_language_model import zero_states
 
@@ -13,6 +14,25 @@ def draw(logits, temperature, top_k, top_p, seed, step):
     """int32 (batch,): the next characters (`zoo.decoding.draw`); padding and the unknown character are
     never drawn."""
     return decoding.draw(logits, temperature, top_k, top_p, seed, step, never=(PAD, UNKNOWN))
+
+
+PROMPT = tf.TensorSpec([None], tf.string, name="prompt")
+SCALAR_SETTINGS = {name: tf.TensorSpec([], dtype, name=name) for name, dtype in (
+    ("length", tf.int32), ("temperature", tf.float32), ("top_k", tf.int32), ("top_p", tf.float32), ("seed", tf.int32))}
+
+
+def _checked(prompt, length, temperature, top_k, top_p):
+    """The generation's inputs, refused at the boundary where a rank or a setting is out of range."""
+    prompt = boundary.utf8(boundary.checked(prompt, PROMPT), "prompt")
+    length, temperature, top_k, top_p = (boundary.checked(value, SCALAR_SETTINGS[name]) for value, name in (
+        (length, "length"), (temperature, "temperature"), (top_k, "top_k"), (top_p, "top_p")))
+    length = boundary.require(length >= 0, length, "length must be >= 0 (characters to write)")
+    temperature = boundary.require(temperature >= 0, temperature,
+                                   "temperature must be a finite number >= 0 (0 = greedy)")  # NaN fails too
+    temperature = boundary.finite(temperature, "temperature")
+    top_k = boundary.require(top_k >= 0, top_k, "top_k must be >= 0 (0 = no cut)")
+    top_p = boundary.require((top_p > 0) & (top_p <= 1), top_p, "top_p must lie in (0, 1] (1 = no cut)")
+    return prompt, length, temperature, top_k, top_p
 
 
 class TextGenerator(tf.Module):
@@ -36,17 +56,18 @@ class TextGenerator(tf.Module):
         self.table = vocabulary.lookup_table()
         self.shown = vocabulary.shown_characters()
 
-    @tf.function(input_signature=[
-        tf.TensorSpec([None], tf.string, name="prompt"),
-        tf.TensorSpec([], tf.int32, name="length"),
-        tf.TensorSpec([], tf.float32, name="temperature"),
-        tf.TensorSpec([], tf.int32, name="top_k"),
-        tf.TensorSpec([], tf.float32, name="top_p"),
-        tf.TensorSpec([], tf.int32, name="seed"),
-    ], autograph=False)  # fmt: skip
+    @tf.function(input_signature=[PROMPT, *SCALAR_SETTINGS.values()], autograph=False)
     def continue_text(self, prompt, length, temperature, top_k, top_p, seed):
         """`{"text": string [batch]}`: `length` characters after each prompt (an empty prompt starts at a
-        line break)."""
+        line break); a prompt that is not UTF-8, a negative length, temperature or top_k, or a top_p
+        outside (0, 1] is refused."""
+        prompt, length, temperature, top_k, top_p = _checked(prompt, length, temperature, top_k, top_p)
+        nothing_to_write = tf.fill(tf.shape(prompt), length == 0)  # an empty batch needs no model either
+        return boundary.answered(nothing_to_write, lambda: self._continue(prompt, length, temperature, top_k, top_p,
+                                                                          seed),
+                                 lambda batch: {"text": tf.fill([batch], "")})
+
+    def _continue(self, prompt, length, temperature, top_k, top_p, seed):
         prompt = tf.where(tf.strings.length(prompt) > 0, prompt, "\n")
         characters = tf.strings.unicode_split(prompt, "UTF-8")
         ids = tf.cast(self.table.lookup(characters), tf.int32).to_tensor(default_value=PAD)

@@ -43,7 +43,7 @@ def memory_probe(task="adding", cell="lstm", units=16, alphabet=8, learning_rate
     if task == "adding":
         inputs = keras.Input((None, 2), name="values_and_markers")
         outputs = keras.layers.Dense(1, name="sum")(Recurrent(make_cell(cell, units), name="rnn")(inputs))
-        outputs = keras.layers.Reshape((), name="squeeze")(outputs)
+        outputs = keras.layers.Reshape((), name="predicted_sum")(outputs)
         model = keras.Model(inputs, outputs, name="memory_probe_adding")
         model.compile(optimizer=default_optimizer(learning_rate, clipnorm), loss="mse")
         return model

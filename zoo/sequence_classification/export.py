@@ -4,7 +4,8 @@
   [batch]) for a model trained on `--data`, tokenized inside the graph (load it after `import
   tensorflow_text`), or `vectors` (float32 [batch, steps, features], a digit's pixel rows in
   [0, 1]) — and returns `label` (string [batch]), `label_id` (int32 [batch]) and `probabilities`
-  (float32 [batch, classes]). Its labels on test examples must equal the Keras model's.
+  (float32 [batch, classes]); an empty text gets label "", label_id -1 and zero probabilities. Its
+  labels on test examples must equal the Keras model's.
 - `model.tflite` (+ `_fp16`, `_int8`): numbers in (token ids or vectors, the test batch's fixed
   shape), logits out, with `labels.txt` (and `vocabulary.txt`) beside them.
 - `model.keras` and `export_report.json`.
@@ -15,7 +16,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import exporter, parity, saved_model
+from zoo.export import boundary, exporter, parity, saved_model
 
 
 class ClassifierServing(tf.Module):
@@ -35,15 +36,25 @@ class ClassifierServing(tf.Module):
             vocabulary = data.vocabulary
             self.table = vocabulary.lookup_table()
 
-            @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+            text_spec = tf.TensorSpec([None], tf.string, name="text")
+
+            def unlabeled(batch):
+                return {"label": tf.fill([batch], ""), "label_id": tf.fill([batch], -1),
+                        "probabilities": tf.zeros([batch, len(data.labels)])}
+
+            @tf.function(input_signature=[text_spec])
             def serve(text):
-                return classify(vocabulary.encode_tf(self.table, text, config.max_length))
+                text = boundary.utf8(boundary.checked(text, text_spec), "text")
+                return boundary.answered(boundary.blank_strings(text),
+                                         lambda: classify(vocabulary.encode_tf(self.table, text, config.max_length)),
+                                         unlabeled)  # fmt: skip
         else:
             steps, features = data.splits["train"][0].shape[1:]
+            vectors_spec = tf.TensorSpec([None, steps, features], tf.float32, name="vectors")
 
-            @tf.function(input_signature=[tf.TensorSpec([None, steps, features], tf.float32, name="vectors")])
+            @tf.function(input_signature=[vectors_spec])
             def serve(vectors):
-                return classify(vectors)
+                return classify(boundary.finite(boundary.checked(vectors, vectors_spec), "vectors"))
 
         self.serve = serve
 

@@ -4,6 +4,7 @@ and exact match, greedy and beam, with and without attention."""
 import tensorflow as tf
 
 from zoo import metrics
+from zoo.export import boundary
 from zoo.generation import RawInputs, SequenceGenerator
 from zoo.subwords import ids_to_text
 from zoo.models.seq2seq import source_encoder
@@ -33,7 +34,8 @@ def translator(model, vocabularies, config):
         source_encoder(model), model.get_layer("decoder"), vocabularies.target_vocabulary, config.max_target_length,
         tf.TensorSpec([None, None], tf.int32),
         lambda sentences: source_ids(source_vocabulary, sentences, config.max_source_length), config.length_penalty,
-        RawInputs(tf.TensorSpec([None], tf.string, name="text"), tokenize, ids_to_text))
+        RawInputs(tf.TensorSpec([None], tf.string, name="text"), tokenize, ids_to_text,
+                  check=lambda text: boundary.utf8(text, "text"), blank=boundary.blank_strings))
 
 
 def score(hypotheses, references):
