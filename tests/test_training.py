@@ -15,6 +15,7 @@ from zoo.training import (
     TrainingDiverged,
     default_optimizer,
     fit,
+    request_stop,
 )
 
 
@@ -155,3 +156,31 @@ def test_token_cross_entropy_smooths_like_keras_categorical_cross_entropy():
     reference = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, reduction="sum")(
         keras.ops.one_hot(targets, 5), logits, sample_weight=mask) / mask.sum()
     assert float(TokenCrossEntropy(label_smoothing=0.1)(targets, logits)) == pytest.approx(float(reference), rel=1e-5)
+
+
+class _RequestStopAt(keras.callbacks.Callback):
+    """Asks for a stop as a signal handler would, at the start of one training step; records the steps run."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.epoch, self.steps, self.accepted = (epoch, batch), None, [], None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.steps.append((self.epoch, batch))
+        if (self.epoch, batch) == self.at:
+            self.accepted = request_stop(KeyboardInterrupt())
+
+
+def test_a_requested_stop_is_raised_after_the_step_in_progress_and_only_while_fit_runs(tmp_path):
+    assert request_stop(KeyboardInterrupt()) is False, "no fit runs: the signal handler raises itself"
+    train, validation = _datasets()
+    stopper = _RequestStopAt(epoch=1, batch=1)
+    with pytest.raises(KeyboardInterrupt):
+        fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=3, callbacks=[stopper], verbose=0)
+    assert stopper.accepted is True and stopper.steps[-1] == (1, 1), "the step in progress finished, no other began"
+    assert request_stop(KeyboardInterrupt()) is False, "nothing stays pending after fit"
+    resumed = fit(_tiny_classifier(), train, validation, str(tmp_path), epochs=3, verbose=0)
+    assert (resumed.first_epoch, resumed.last_epoch) == (1, 3)

@@ -103,6 +103,43 @@ class NaNGuard(keras.callbacks.Callback):
             )
 
 
+_stop_requests = []  # exceptions a signal handler asked the running fit to raise at its next batch boundary
+_fits_running = 0
+
+
+def request_stop(exception):
+    """Asks the running `fit` to raise `exception` (Ctrl-C, SIGTERM) at its next batch boundary, where
+    raising leaves TensorFlow's state whole; a signal handler that raises wherever the signal lands can
+    tear it mid-step. Returns False when no fit runs or a stop is already pending: the caller raises
+    `exception` itself, at once."""
+    if not _fits_running or _stop_requests:
+        return False
+    _stop_requests.append(exception)
+    return True
+
+
+class RequestedStop(keras.callbacks.Callback):
+    """Raises the stop `request_stop` was asked for, after a training or validation step."""
+
+    def _raise_pending(self, batch, logs=None):
+        if _stop_requests:
+            raise _stop_requests.pop()
+
+    on_train_batch_end = on_test_batch_end = _raise_pending
+
+
+@contextlib.contextmanager
+def _fit_running():
+    global _fits_running
+    _fits_running += 1
+    try:
+        yield
+    finally:
+        _fits_running -= 1
+        if not _fits_running:
+            _stop_requests.clear()
+
+
 class TimeBudget(keras.callbacks.Callback):
     """Stops training cleanly once `minutes` of wall-clock time are spent (0 = no budget).
 
@@ -240,6 +277,7 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     logs = [HistoryLog(os.path.join(workdir, "history.csv")),
             keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False, profile_batch=0)]
     every = [
+        RequestedStop(),
         *([ScoreValidation(objective, budget)] if objective.compute else []),
         NaNGuard(checkpoints),
         budget,
@@ -250,33 +288,34 @@ def fit(model, train_data, validation_data, workdir, epochs, train_minutes=0.0, 
     ]
     start = time.monotonic()
     ran = []
-    try:
-        if multi_worker:
-            history = distribute.fit_multi_worker(model, train_data, validation_data, epochs, every,
-                                                  initial_epoch=initial_epoch, verbose=verbose)
-        else:
-            history = model.fit(
-                train_data,
-                validation_data=validation_data,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                shuffle=False,  # the datasets shuffle themselves
-                verbose=verbose,
-                callbacks=every,
-            )
-        ran = list(history.epoch)
-    except AlreadyStopped:  # a resumed run that early stopping had ended: nothing to train
-        history = None
-        for callback in logs:
-            callback.on_train_end()
-    except BaseException:
-        for callback in logs:  # Keras skips on_train_end when fit raises: close their files here
-            with contextlib.suppress(Exception):  # a callback that never opened its file
+    with _fit_running():  # a signal's stop waits for the next batch boundary (request_stop)
+        try:
+            if multi_worker:
+                history = distribute.fit_multi_worker(model, train_data, validation_data, epochs, every,
+                                                      initial_epoch=initial_epoch, verbose=verbose)
+            else:
+                history = model.fit(
+                    train_data,
+                    validation_data=validation_data,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    shuffle=False,  # the datasets shuffle themselves
+                    verbose=verbose,
+                    callbacks=every,
+                )
+            ran = list(history.epoch)
+        except AlreadyStopped:  # a resumed run that early stopping had ended: nothing to train
+            history = None
+            for callback in logs:
                 callback.on_train_end()
-        raise
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+        except BaseException:
+            for callback in logs:  # Keras skips on_train_end when fit raises: close their files here
+                with contextlib.suppress(Exception):  # a callback that never opened its file
+                    callback.on_train_end()
+            raise
+        finally:
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
     policy.restore_best()
     stopped_by = (STOPPED_BY_PLATEAU if policy.stopped else STOPPED_BY_BUDGET if budget.spent else STOPPED_BY_EPOCHS)
     return FitReport(

@@ -94,7 +94,8 @@ def test_each_hostile_command_line_is_one_line_exit_2_and_no_traceback(name, tmp
 
 def _python_m(module, *arguments):
     return subprocess.Popen([sys.executable, "-m", module, *arguments], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONFAULTHANDLER": "1"})
 
 
 def _history_rows(workdir):
@@ -123,3 +124,18 @@ def test_sigterm_during_training_stops_like_ctrl_c_and_the_same_command_resumes(
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err[-2000:]
     assert [row["epoch"] for row in read_history_rows(os.path.join(workdir, "history.csv"))] == list(range(saved + 1))
+
+
+@pytest.mark.parametrize("name, argv, message", [
+    ("captioning", ["train", "--set", "learning_rate=nan"], "learning_rate = nan: every number setting"),
+    ("frame_labeling", ["train", "--data", "/nonexistent/timit"], "/nonexistent/timit: not a directory"),
+    ("translation", ["predict", "hello", "--workdir", "/nonexistent/run"], "not found: train a model"),
+])
+def test_a_refusal_in_a_real_process_prints_one_line_and_no_traceback(name, argv, message):
+    """What `main(argv)` in-process cannot see: TensorFlow's and Python's own output at start and exit."""
+    process = _python_m(f"zoo.recipes.{name}", *argv)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 2, err[-2000:]
+    assert "Traceback" not in out + err and "Fatal Python error" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]

@@ -166,25 +166,33 @@ def verbosity(args):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (a `kill`, a scheduler's preemption), raised where Ctrl-C would be so that a run stops the same
-    way: the last finished epoch's checkpoint is kept and the same command resumes from it."""
+    """SIGTERM (a `kill`, a scheduler's preemption): a run stops as on Ctrl-C, the last finished epoch's
+    checkpoint kept, and the same command resumes from it."""
 
 
-def _raise_terminated(signal_number, frame):
-    raise Terminated
+def _stop(signal_number, frame):
+    """Ctrl-C or SIGTERM: training stops at its next batch boundary (`zoo.training.request_stop`);
+    anything else, or a second signal, stops at once."""
+    from zoo.training import request_stop
+
+    stop = Terminated() if signal_number == signal.SIGTERM else KeyboardInterrupt()
+    if not request_stop(stop):
+        raise stop
 
 
 @contextlib.contextmanager
-def terminate_like_interrupt():
-    """SIGTERM raises `Terminated` in the main thread for the duration (elsewhere it is left alone)."""
+def signals_stop_cleanly():
+    """Ctrl-C and SIGTERM go through `_stop` for the duration, in the main thread (elsewhere Python
+    delivers no signal)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = {number: signal.signal(number, _stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_command(function):
@@ -196,7 +204,7 @@ def run_command(function):
     from zoo.training import TrainingDiverged
 
     try:
-        with terminate_like_interrupt():
+        with signals_stop_cleanly():
             return function() or 0
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
