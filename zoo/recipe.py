@@ -17,6 +17,7 @@ The command line over these verbs is `zoo.recipes.cli`; `zoo.recipe.find(name)` 
 the name its config.json records.
 """
 
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -227,8 +228,8 @@ class Recipe:
     def evaluate(self, trained):
         """Scores `trained` (or the workdir it names) on the test split; writes metrics.json; returns
         its dict."""
-        trained = self._trained(trained)
-        with workdir_lock(trained.workdir, "evaluate"):
+        with self._held(trained, "evaluate"):
+            trained = self._trained(trained)
             metrics = self.score(trained)
             write_json(os.path.join(trained.workdir, "metrics.json"), metrics)
         return metrics
@@ -243,10 +244,10 @@ class Recipe:
     def export(self, trained, overrides=None, verbose=True):
         """Exports `trained` (or the workdir it names) with `overrides` ({key: value}: tolerances,
         quantizations) in place of its config's; every artifact proved before it is written."""
-        trained = self._trained(trained)
-        if overrides:
-            trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
-        with workdir_lock(trained.workdir, "export"):
+        with self._held(trained, "export"):
+            trained = self._trained(trained)
+            if overrides:
+                trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
             return self.export_models(trained, verbose)
 
     def run(self, config, workdir, verbose=1):
@@ -294,6 +295,16 @@ class Recipe:
         if other is not None and other != self.name:
             raise UsageError(f"{workdir} holds a run of the {other} recipe (its config.json says so), not {self.name}: "
                              f"use python -m zoo.recipes.{other} there, or another --workdir.")
+
+    def _held(self, trained, verb):
+        """The workdir lock of `trained` (or the workdir it names) for `verb`, taken before the models load so
+        that a run in progress is refused at once; a workdir that does not exist is not created (loading it
+        then says to train first)."""
+        workdir = trained if isinstance(trained, (str, os.PathLike)) else trained.workdir
+        if not os.path.isdir(workdir):
+            return contextlib.nullcontext()
+        self.check_workdir(workdir)
+        return workdir_lock(workdir, verb)
 
     def _trained(self, trained):
         return self.load(trained) if isinstance(trained, (str, os.PathLike)) else trained

@@ -43,6 +43,8 @@ def _cases(name, tmp_path, held):
     (damaged / "config.json").write_text('{"recipe": "' + name + '", "uni')
     a_file = tmp_path / "a_file"
     a_file.write_text("not a directory")
+    with open(os.path.join(held, "config.json"), "w") as file:  # the holder's run, of this recipe
+        json.dump({"recipe": name}, file)
     binary, truncated = tmp_path / "binary.toml", tmp_path / "truncated.toml"
     binary.write_bytes(b"\xff\xfe units = 8")
     truncated.write_text("units = [")
@@ -75,6 +77,7 @@ def _cases(name, tmp_path, held):
         "a --config cut short": (["train", "--config", str(truncated)], f"--config {truncated}: not valid TOML"),
         "a --config that is a directory": (["train", "--config", str(tmp_path)], f"--config {tmp_path} is a directory"),
         "a workdir another run holds": (["train", "--workdir", held, "--set", "epochs=1"], "is in use by pid"),
+        "an export into a workdir another run holds": (["export", "--workdir", held], "is in use by pid"),
         "tune into a workdir that cannot be created": (["tune", "--workdir", UNWRITABLE, "--max-trials", "1"],
                                                        f"--workdir {UNWRITABLE} cannot be written"),
         "an empty workdir": (["export", "--workdir", str(tmp_path / "empty")], "not found: train a model"),

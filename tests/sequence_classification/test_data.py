@@ -32,18 +32,31 @@ def test_split_three_is_stratified_and_deterministic():
 
 def test_labeled_text_reader_skips_and_names_damaged_rows(tmp_path, capsys):
     path = tmp_path / "reviews.tsv"
-    path.write_text("text\tlabel\ngood film\tpos\n\tneg\nonly text\nbad film\tneg\na\tb\tc\n")
+    path.write_text("text\tlabel\ngood film\tpos\nfine film\tpos\nnice film\tpos\n\tneg\nonly text\n"
+                    "bad film\tneg\ndull film\tneg\npoor film\tneg\na\tb\tc\n")
     texts, labels, skipped = read_labeled_text(str(path))
-    assert texts == ["good film", "bad film"] and labels == ["pos", "neg"] and skipped == 3
+    assert texts == ["good film", "fine film", "nice film", "bad film", "dull film", "poor film"]
+    assert labels == ["pos"] * 3 + ["neg"] * 3 and skipped == 3
     assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
-        f"{path}:3", f"{path}:4", f"{path}:6"]
+        f"{path}:5", f"{path}:6", f"{path}:10"]
+
+
+def test_any_header_is_recognized_and_a_label_too_rare_to_split_is_skipped_by_name(tmp_path, capsys):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,verdict\n" + "".join(f"good {i},liked\nbad {i},disliked\n" for i in range(3)) +
+                    "odd one,maybe\n")
+    texts, labels, skipped = read_labeled_text(str(path))
+    assert sorted(set(labels)) == ["disliked", "liked"] and len(texts) == 6 and skipped == 1
+    assert f"{path}:8: label 'maybe' has 1 row(s); a label needs 3" in capsys.readouterr().err
 
 
 def test_a_label_that_is_not_utf8_or_a_stray_quote_is_a_damaged_row_not_a_class(tmp_path, capsys):
     path = tmp_path / "reviews.csv"
-    path.write_bytes(b'text,label\ngood film,pos\nbad film,ne\xffg\n"awful,neg\nfine film,pos\ndull film,neg\n')
+    path.write_bytes(b'text,label\ngood film,pos\nbad film,ne\xffg\n"awful,neg\nfine film,pos\ndull film,neg\n'
+                    b'nice film,pos\npoor film,neg\nsad film,neg\n')
     texts, labels, skipped = read_labeled_text(str(path))
-    assert labels == ["pos", "pos", "neg"] and texts == ["good film", "fine film", "dull film"] and skipped == 2
+    assert labels == ["pos", "pos", "neg", "pos", "neg", "neg"] and skipped == 2
+    assert texts == ["good film", "fine film", "dull film", "nice film", "poor film", "sad film"]
     log = capsys.readouterr().err
     assert f"{path}:3: not UTF-8 text" in log and f"{path}:4: a quote opened on this line is never closed" in log
 

@@ -1,6 +1,7 @@
 """The sequence classification recipe's data: scikit-learn's handwritten digits read row by row
 (embedded), or a CSV / TSV of `text,label` rows (`--data FILE`), split and turned into arrays."""
 
+import collections
 import dataclasses
 
 import numpy as np
@@ -10,6 +11,7 @@ from zoo.data.delimited import read_rows
 from zoo.data.skipped import SkippedLines
 from zoo.errors import UsageError
 
+MIN_ROWS_PER_LABEL = 3  # one each for train, validation and test
 DIGIT_LEVELS = 16.0  # the digits' pixels are counts 0..16 of an 8x8 downsampling
 
 
@@ -66,24 +68,35 @@ def load_digits(config):
 def read_labeled_text(path, stream=None):
     """`(texts, labels, skipped)` from a CSV (`.csv`) or TSV (other names) of `text,label` rows.
 
-    A header row `text,label` is allowed. A row without exactly two fields, or with an empty text
-    or label, is skipped and reported on `stream` (stderr) with its line number, as are the records
-    `zoo.data.delimited.read_rows` finds damaged (not UTF-8, an unclosed quote, a field too long).
+    The first row is a header when its label appears in no other row (`text,label`,
+    `review,verdict`, ...). A row without exactly two fields, or with an empty text or label, is
+    skipped and reported on `stream` (stderr) with its line number, as are the records
+    `zoo.data.delimited.read_rows` finds damaged (not UTF-8, an unclosed quote, a field too long) and
+    the rows of a label with fewer than `MIN_ROWS_PER_LABEL` rows, too few to reach every split.
     """
     delimiter = "," if path.lower().endswith(".csv") else "\t"
     skip = SkippedLines(stream)
-    texts, labels = [], []
+    rows = []
     for number, row in read_rows(path, delimiter, skip, "a CSV or TSV file of text,label rows", f"--data {path}"):
-        if number == 1 and [field.strip().lower() for field in row] == ["text", "label"]:
-            continue
         if len(row) != 2 or not row[0].strip() or not row[1].strip():
-            skip("fields", f"{path}:{number}: expected 2 non-empty fields (text{delimiter}label), found {len(row)}")
+            skip("fields", f"{path}:{number}: expected 2 non-empty fields (text{delimiter}label), found {len(row)}"
+                           f"{'; quote a text that holds the delimiter' if len(row) > 2 else ''}")  # fmt: skip
             continue
-        texts.append(row[0].strip())
-        labels.append(row[1].strip())
+        rows.append((number, row[0].strip(), row[1].strip()))
+    counts = collections.Counter(label for _, _, label in rows)
+    if rows and rows[0][0] == 1 and counts[rows[0][2]] == 1:
+        counts[rows.pop(0)[2]] -= 1  # a header
+    kept = []
+    for number, text, label in rows:
+        if counts[label] < MIN_ROWS_PER_LABEL:
+            skip("rare label", f"{path}:{number}: label {label!r} has {counts[label]} row(s); a label needs "
+                               f"{MIN_ROWS_PER_LABEL} to reach train, validation and test")  # fmt: skip
+        else:
+            kept.append((text, label))
     skipped = sum(skip.counts.values())
-    if not texts:
+    if not kept:
         raise UsageError(f"--data {path}: no usable text,label rows ({skipped} skipped).")
+    texts, labels = (list(column) for column in zip(*kept))
     return texts, labels, skipped
 
 
@@ -97,7 +110,12 @@ def load_text(config):
         raise UsageError(f"--data {config.data}: needs at least 2 labels; found {list(labels)}.")
     targets = np.array([labels.index(name) for name in names], np.int32)
     indices = np.arange(len(texts))
-    splits = split_three(indices, targets, config.validation_fraction, config.test_fraction, config.seed)
+    try:
+        splits = split_three(indices, targets, config.validation_fraction, config.test_fraction, config.seed)
+    except ValueError as error:  # scikit-learn: a split too small to hold every label once
+        raise UsageError(f"--data {config.data}: {len(texts)} rows of {len(labels)} labels cannot be split "
+                         f"stratified into validation_fraction={config.validation_fraction} and test_fraction="
+                         f"{config.test_fraction} ({error}); give more rows per label or larger fractions.") from None
     vocabulary = Vocabulary.build([texts[i] for i in splits["train"][0]], max_size=config.max_vocabulary)
     encoded = {name: (vocabulary.encode([texts[i] for i in rows], config.max_length), targets_)
                for name, (rows, targets_) in splits.items()}  # fmt: skip
