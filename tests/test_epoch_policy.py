@@ -212,3 +212,19 @@ def test_an_interrupt_anywhere_in_the_epochs_saving_resumes_with_every_history_r
     assert [row["epoch"] for row in rows] == [0, 1, 2, 3], where
     assert all("loss" in row and "val_loss" in row for row in rows), where
     assert [entry["epoch"] for entry in json.loads((tmp_path / STATE_FILE).read_text())["epochs"]] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("start", [1e-6, 3e-3, 7e-4])
+def test_the_rate_stops_at_its_floor_and_no_cut_is_reported_there(start, capsys):
+    from zoo.epoch_policy import EpochPolicy
+
+    model = _tiny_classifier(learning_rate=start)  # the optimizer keeps its rate in float32
+    policy = EpochPolicy(None, Objective(), plateau_patience=1, plateau_factor=0.5, verbose=True)
+    policy.set_model(model)
+    for epoch in range(20):  # a flat validation loss: a cut every epoch until the floor
+        policy.on_epoch_begin(epoch)
+        policy.on_epoch_end(epoch, {"val_loss": 1.0})
+    cuts = [line for line in capsys.readouterr().out.splitlines() if "learning rate" in line]
+    floor = policy.entries[0]["learning_rate"] * 1e-3
+    assert policy.entries[-1]["learning_rate"] == pytest.approx(floor, rel=1e-6)
+    assert len(cuts) == 10 and "→" in cuts[-1], cuts  # 2**-10 < 1e-3 < 2**-9: the tenth cut lands on the floor

@@ -203,7 +203,7 @@ class EpochPolicy(keras.callbacks.Callback):
             return
         floor = self._starting_learning_rate(learning_rate) * MIN_LEARNING_RATE_SHARE
         cut = max(learning_rate * self.plateau_factor, floor)
-        if cut < learning_rate and _set_learning_rate(self.model, cut):
+        if cut < learning_rate * (1 - 1e-6) and _set_learning_rate(self.model, cut):  # float32 rounding: not a cut
             entry.update(last_cut=number, learning_rate=cut)
             watched = "the validation loss" if has_loss else self.objective.label
             self._say(f"{watched} has not improved for {since} epochs: learning rate {learning_rate:.3g} → {cut:.3g}")

@@ -222,7 +222,7 @@ class SequenceClassificationRecipe(Recipe):
     def predict_records(self, trained, inputs):
         """A record per input, image files for a model trained on the digits, texts for one trained on
         `--data`: `{"input", "label", "probability"}`, or `{"input", "error"}` for an unreadable image
-        (skipped). The unreadable ones come first: the others are classified in one batch."""
+        or an empty text (skipped). The unreadable ones come first: the others are classified in one batch."""
         config, workdir = trained.config, trained.workdir
         labels = trained_labels(workdir)
         rows, names = [], []
@@ -230,7 +230,11 @@ class SequenceClassificationRecipe(Recipe):
             from zoo.text import Vocabulary
 
             vocabulary = Vocabulary.load(os.path.join(workdir, VOCABULARY_FILE))
-            rows, names = list(vocabulary.encode(inputs, config.max_length)), list(inputs)
+            for number, text in enumerate(inputs, start=1):
+                if not text.strip():  # as the SavedModel answers it: nothing to classify
+                    yield {"input": text, "error": f"input {number}: empty text, skipped"}
+            names = [text for text in inputs if text.strip()]
+            rows = list(vocabulary.encode(names, config.max_length)) if names else []
         else:
             for path in inputs:
                 try:
