@@ -3,7 +3,7 @@ import io
 import numpy as np
 import pytest
 
-from zoo.data.time_series import co2_series, fill_gaps, load_series, read_series_csv, sunspots_series
+from zoo.data.time_series import co2_series, fill_gaps, infer_season, load_series, read_series_csv, sunspots_series
 
 
 def test_gaps_are_interpolated_and_counted():
@@ -69,3 +69,17 @@ def test_an_infinite_value_or_an_oversized_field_is_a_damaged_row_and_a_director
     series = read_series_csv(str(huge), stream=stream)
     np.testing.assert_allclose(series.values, [2, 3, 4])
     assert series.skipped == 1 and f"{huge}:2: field larger than field limit" in stream.getvalue()
+
+
+def test_a_csv_series_season_is_its_training_parts_highest_autocorrelation_peak(tmp_path):
+    rng = np.random.default_rng(0)
+    steps = np.arange(600)
+    assert infer_season(np.sin(2 * np.pi * steps / 24) + 0.3 * rng.normal(size=600)) == 24
+    assert infer_season(rng.normal(size=600)) == 1, "white noise has no season"
+    assert infer_season(np.cumsum(rng.normal(size=600))) == 1, "a random walk's autocorrelation only decays"
+    path = tmp_path / "load.csv"
+    path.write_text("t,v\n" + "".join(f"{t},{100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal():.3f}\n"
+                                      for t in range(240)))
+    series = load_series("co2", str(path), stream=io.StringIO())
+    assert series.season == 12 and "season 12 (the autocorrelation's highest peak)" in series.summary()
+    assert load_series("co2", str(path), season=5, stream=io.StringIO()).season == 5, "a given season is kept"

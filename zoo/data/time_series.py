@@ -33,13 +33,35 @@ class Series:
     season: int
     filled: int = 0
     skipped: int = 0
+    season_inferred: bool = False
 
     def summary(self):
         notes = [f"{self.filled} missing value{'s' * (self.filled > 1)} interpolated"] if self.filled else []
         notes += [f"{self.skipped} damaged row{'s' * (self.skipped > 1)} skipped"] if self.skipped else []
         span = f"{self.times[0]} … {self.times[-1]}"
-        return f"{self.name}: {len(self.values)} values, {span}, season {self.season}" + "".join(
+        season = f"season {self.season}" + (" (the autocorrelation's highest peak)" if self.season_inferred and
+                                            self.season > 1 else " (no autocorrelation peak)" if self.season_inferred
+                                            else "")  # fmt: skip
+        return f"{self.name}: {len(self.values)} values, {span}, {season}" + "".join(
             f"; {note}" for note in notes)
+
+
+SEASON_MIN_AUTOCORRELATION = 0.3  # a weaker peak is not a season worth a seasonal-naive baseline
+
+
+def infer_season(values, max_lag=500):
+    """The lag (>= 2) of the highest local peak of the series' autocorrelation (statsmodels' `acf`) above
+    `SEASON_MIN_AUTOCORRELATION`, looking up to a third of the series; 1 when there is none."""
+    from statsmodels.tsa.stattools import acf
+
+    values = np.asarray(values, np.float64)
+    lags = min(max_lag, len(values) // 3)
+    if lags < 3 or np.std(values) == 0:
+        return 1
+    correlation = acf(values, nlags=lags, fft=True)
+    peaks = [lag for lag in range(2, lags) if correlation[lag] >= correlation[lag - 1]
+             and correlation[lag] >= correlation[lag + 1] and correlation[lag] > SEASON_MIN_AUTOCORRELATION]
+    return max(peaks, key=lambda lag: correlation[lag]) if peaks else 1
 
 
 def fill_gaps(values):
@@ -135,10 +157,13 @@ def read_series_csv(path, season=1, stream=None):
     return Series(filled_values, times, path, season=season, filled=filled, skipped=sum(skipped.counts.values()))
 
 
-def load_series(dataset, data="", season=0, stream=None):
+def load_series(dataset, data="", season=0, stream=None, training_share=0.7):
     """`--data` (a CSV) if given, else the embedded `dataset`; `season` > 0 overrides the series' own."""
     if data:
         series = read_series_csv(data, season or 1, stream)
+        if not season:
+            series.season = infer_season(series.values[:int(len(series.values) * training_share)])
+            series.season_inferred = True
     else:
         series = EMBEDDED[dataset]()
     if season:

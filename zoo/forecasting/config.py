@@ -27,7 +27,8 @@ class ForecastingConfig(RecipeConfig):
     dataset: str = setting("co2", "an embedded series from statsmodels: co2 (weekly Mauna Loa CO2 1958-2001) or "
                                   "sunspots (yearly 1700-2008)", group="Data")
     data: str = setting("", 'a CSV of time,value rows (--data FILE) instead; "" = the embedded series')
-    season: int = setting(0, "the seasonal-naive period in steps; 0 = the series' own (co2 52, sunspots 11, CSV 1)")
+    season: int = setting(0, "the seasonal-naive period in steps; 0 = the series' own (co2 52, sunspots 11, "
+                          "a CSV's highest autocorrelation peak in its training part, else 1)")
     validation_fraction: float = setting(0.15, "share of the series before the test part held out for validation")
     test_fraction: float = setting(0.15, "the last share of the series, never seen in training")
     window: int = setting(104, "values the model reads (co2: two years of weeks)", group="Model")

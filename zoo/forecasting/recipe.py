@@ -50,7 +50,8 @@ def load_data(config, stream=None):
     Raises:
         ValueError if a split is too short for one window and horizon.
     """
-    series = load_series(config.dataset, config.data, config.season, stream)
+    series = load_series(config.dataset, config.data, config.season, stream,
+                         training_share=1 - config.validation_fraction - config.test_fraction)
     length = len(series.values)
     train_end = int(length * (1 - config.validation_fraction - config.test_fraction))
     validation_end = int(length * (1 - config.test_fraction))
