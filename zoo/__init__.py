@@ -19,3 +19,17 @@ if keras.backend.backend() != "tensorflow":
 from zoo import cells, layers, models, registry  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+
+def load(path):
+    """A predictor of the model a recipe exported at `path`: a workdir, one of its `serving/<n>` folders, or
+    a recipe's name (its default workdir under `saved_models/`). It runs the SavedModel alone and takes the
+    inputs a person has (image files, sentences, WAV files, numbers); see `zoo.predictor`.
+
+    Example:
+        >>> import zoo
+        >>> zoo.load("captioning").predict("photo.png")
+    """
+    from zoo.predictor import load as load_predictor
+
+    return load_predictor(path)

@@ -14,6 +14,8 @@ from PIL import Image
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.errors import UsageError
 from zoo.captioning import export as captioning_export
 from zoo.captioning import recipe as captioning
 from zoo.captioning.config import CaptioningConfig
@@ -90,6 +92,20 @@ def test_the_saved_model_captions_raw_image_bytes_as_the_keras_model_does(traine
         pixels, config.beam_width)
     assert captions == expected
 
+
+def test_zoo_load_captions_paths_bytes_and_pixels_from_the_saved_model_alone(trained, tmp_path):
+    workdir, config, model, vocabulary, test = trained
+    captioner = zoo.load(str(workdir))
+    assert captioner.recipe == "captioning" and captioner.directory.endswith(os.path.join("serving", "1"))
+    path = tmp_path / "first.png"
+    path.write_bytes(_png(test.images[0]))
+    serve = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["serving_default"]
+    expected = [c.decode() for c in serve(image_bytes=tf.constant([_png(image) for image in test.images[:3]]))[
+        "caption"].numpy()]
+    assert captioner.predict([str(path), _png(test.images[1]), test.images[2]]) == expected
+    assert captioner.predict(str(path)) == expected[0], "one input, one caption"
+    with pytest.raises(UsageError, match="captioning model: image_bytes holds an empty string"):
+        captioner.predict([b""])
 
 def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_greedy_captions(trained):
     workdir, config, model, vocabulary, test = trained

@@ -5,6 +5,7 @@ length, predict from numbers and from a CSV), and training on a CSV with gaps an
 import csv
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -12,6 +13,8 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.errors import UsageError
 from zoo.forecasting import recipe as forecasting
 from zoo.forecasting.recipe import RECIPE
 from zoo.recipes.forecasting import main
@@ -70,6 +73,27 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_histories_naming
     history[0, 3] = np.nan
     refused(serve, "history holds NaN or infinite values", history=tf.constant(history))
 
+
+def test_zoo_load_forecasts_from_any_history_and_finds_the_model_from_a_workdir_a_version_or_a_name(
+        trained, tmp_path, monkeypatch):
+    workdir, config, model, data = trained
+    history = data.series.values[-30:].astype(np.float32)
+    forecaster = zoo.load(str(workdir))
+    np.testing.assert_allclose(forecaster.predict(list(history)), model.predict(history[None], verbose=0)[0],
+                               atol=1e-3)
+    assert [len(f) for f in forecaster.predict([history[-12:], history])] == [config.horizon] * 2
+    assert zoo.load(str(workdir / "serving" / "1")).directory == str(workdir / "serving" / "1")
+    (tmp_path / "saved_models").mkdir()
+    (tmp_path / "saved_models" / "forecasting").symlink_to(workdir)
+    monkeypatch.chdir(tmp_path)
+    assert type(zoo.load("forecasting")).__name__ == "ForecastingPredictor"
+    shutil.copytree(workdir / "serving" / "1", tmp_path / "bare")
+    with pytest.raises(UsageError, match="cannot tell which recipe exported it"):
+        zoo.load(str(tmp_path / "bare"))
+    with pytest.raises(UsageError, match="no exported model"):
+        zoo.load(str(tmp_path))
+    with pytest.raises(UsageError, match="no such folder"):
+        zoo.load("language_model")
 
 def test_predict_from_numbers_and_from_a_csv(trained, tmp_path, capsys):
     workdir, config, model, data = trained

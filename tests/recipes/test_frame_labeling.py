@@ -12,6 +12,8 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.errors import UsageError
 from zoo.data import speech
 from zoo.data.splits import split_of
 from zoo.export.tflite_model import TFLiteModel, operator_names
@@ -133,6 +135,22 @@ def test_predict_prints_label_segments_and_reports_unreadable_files(trained, tmp
     ids = predict_frames(trained[2]["main"], [utterance], data)[0]
     assert len(lines) - 1 == sum(1 for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1])
 
+
+def test_zoo_load_gives_the_segments_predict_prints_from_a_path_or_resampled_samples(trained, tmp_path):
+    workdir, config, models, data = trained
+    utterance = data.splits["test"][1]
+    path = tmp_path / "one.wav"
+    _write_wav(path, utterance.waveform)
+    records = list(frame_labeling.label_segments(models["main"], data.labels, [str(path)]))
+    labeler = zoo.load(str(workdir))
+    segments = labeler.predict(str(path))
+    assert [(s["label"], round(s["start"], 4), round(s["end"], 4)) for s in segments] == [
+        (s["label"], round(s["start"], 4), round(s["end"], 4)) for s in records[0]["segments"]]
+    assert labeler.predict([str(path), str(path)]) == [segments, segments], "a padded batch labels as one alone"
+    at_8k = labeler.predict(utterance.waveform[::2].copy(), sample_rate=8000)
+    assert at_8k[0]["start"] == 0.0 and abs(at_8k[-1]["end"] - segments[-1]["end"]) < 0.01
+    with pytest.raises(UsageError, match="frame_labeling model: waveform holds NaN"):
+        labeler.predict(np.full(4000, np.nan, np.float32))
 
 def test_segment_bounds_fall_halfway_between_frame_centres():
     # frames 0-2 "a", 3-4 "b" of a 1,100-sample utterance (5 frames: centres 200, 360, 520, 680, 840)

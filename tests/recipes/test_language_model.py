@@ -14,6 +14,8 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.errors import UsageError
 from zoo.export.tflite_model import TFLiteModel
 from zoo.language_model import recipe as language_model
 from zoo.language_model.data import stream_windows
@@ -77,6 +79,17 @@ def test_the_saved_model_writes_what_predict_writes(trained, capsys):
     printed = capsys.readouterr().out
     assert all(prompt + text in printed for prompt, text in zip(prompts, texts))
 
+
+def test_zoo_load_writes_what_the_saved_model_writes(trained):
+    serve = tf.saved_model.load(str(trained[0] / "serving" / "1")).signatures["serving_default"]
+    outputs = serve(prompt=tf.constant(["def ", ""]), length=tf.constant(15), temperature=tf.constant(0.9),
+                    top_k=tf.constant(0), top_p=tf.constant(0.95), seed=tf.constant(4))  # fmt: skip
+    writer = zoo.load(str(trained[0]))
+    assert writer.predict(["def ", ""], length=15, temperature=0.9, top_p=0.95, seed=4) == [
+        text.decode() for text in outputs["text"].numpy()]
+    assert len(writer.predict("x", length=7)) == 7
+    with pytest.raises(UsageError, match="language_model model: temperature must be a finite number >= 0"):
+        writer.predict("x", temperature=-1)
 
 def test_the_saved_model_answers_an_empty_batch_or_length_and_refuses_bad_settings_naming_them(trained):
     serve = tf.saved_model.load(str(trained[0] / "serving" / "1")).signatures["serving_default"]

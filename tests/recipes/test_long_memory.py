@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
 from zoo.long_memory import experiments
 from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipes.long_memory import main
@@ -56,6 +57,21 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_sequences_naming
     sequence[0, 2, 0] = np.inf
     refused(serve, "values_and_markers holds NaN or infinite values", values_and_markers=tf.constant(sequence))
 
+
+def test_zoo_load_sums_sequences_as_the_keras_model_does(trained):
+    import keras
+
+    model = keras.models.load_model(trained / "model.keras")
+    rng = np.random.default_rng(1)
+    sequences = []
+    for length in (6, 9):
+        sequence = np.stack([rng.random(length), np.zeros(length)], -1).astype(np.float32)
+        sequence[[1, length - 2], 1] = 1.0
+        sequences.append(sequence)
+    adder = zoo.load(str(trained))
+    expected = [float(model(sequence[None])[0]) for sequence in sequences]
+    np.testing.assert_allclose(adder.predict(sequences), expected, atol=1e-5)
+    assert adder.predict(sequences[0].tolist()) == pytest.approx(expected[0], abs=1e-5)
 
 def test_a_rerun_keeps_the_finished_sweep(trained, capsys):
     before = (trained / "sweep.json").read_text()

@@ -13,6 +13,8 @@ from sklearn.datasets import load_digits
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.sequence_classification.data import digit_sequences
 from zoo.recipes.sequence_classification import main
 from zoo.sequence_classification import recipe as classification
 from zoo.sequence_classification.recipe import RECIPE
@@ -74,6 +76,17 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_vectors_naming_t
     refused_rank(serve, "vectors", vectors=tf.constant(inputs[0]))
     refused_rank(serve, "vectors", vectors=tf.zeros((2, inputs.shape[1] + 1, inputs.shape[2])))
 
+
+def test_zoo_load_classifies_digit_scans_as_the_keras_model_does(trained):
+    workdir, config, models, data = trained
+    scans = load_digits().images[:6]
+    classifier = zoo.load(str(workdir))
+    results = classifier.predict(scans)
+    expected = tf.nn.softmax(models["main"](digit_sequences(scans, config.reading))).numpy()
+    assert [r["label"] for r in results] == [str(i) for i in expected.argmax(-1)]
+    np.testing.assert_allclose([r["probability"] for r in results], expected.max(-1), atol=1e-4)
+    assert list(results[0]["probabilities"]) == [str(d) for d in range(10)]
+    assert classifier.predict(scans[0]) == results[0]
 
 def test_predict_reads_image_files_and_reports_unreadable_ones(trained, tmp_path, capsys):
     workdir, config, models, data = trained

@@ -14,6 +14,8 @@ import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+import zoo
+from zoo.errors import UsageError
 from zoo.config import load_config
 from zoo.export.decoder_runner import DecoderRunner
 from zoo.export.tflite_model import operator_names
@@ -92,6 +94,19 @@ def test_the_saved_model_answers_empty_inputs_empty_and_refuses_bad_ones_naming_
         refused(signature, "text holds strings that are not UTF-8 text", text=tf.constant([b"caf\xe9"]))
         refused_rank(signature, "text", text=tf.constant(sentence))
         refused_rank(signature, "text", text=tf.constant([[sentence, sentence]]))
+
+
+def test_zoo_load_translates_and_gives_n_best_lists_from_the_saved_model_alone(trained):
+    workdir, config, models, data = trained
+    predictor = zoo.load(str(workdir / "serving" / "1"))
+    sentences = [s for s, _ in data.splits["test"][:3]]
+    expected = translator(models["main"], data, config).generate(sentences, config.beam_width)
+    assert predictor.predict(sentences) == expected and predictor.predict(sentences[0]) == expected[0]
+    nbest = predictor.predict(sentences + [""], nbest=True)
+    assert [beams[0][0] for beams in nbest[:3]] == expected and nbest[3] == [("", 0.0)] * 3
+    assert all(len(beams) == 3 and beams[0][1] >= beams[-1][1] for beams in nbest)
+    with pytest.raises(UsageError, match="translation model: text holds strings that are not UTF-8"):
+        predictor.run("serving_default", text=tf.constant([b"caf\xe9"]))
 
 
 def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):

@@ -84,7 +84,8 @@ def _read_riff(path):
     return samples.astype(np.float32) / 32768.0, rate
 
 
-def _resample(samples, rate, sample_rate):
+def resample(samples, rate, sample_rate):
+    """`samples` at `rate` Hz, resampled to `sample_rate` Hz (`scipy.signal.resample_poly`), clipped to [-1, 1]."""
     if rate == sample_rate:
         return samples
     from scipy.signal import resample_poly
@@ -105,7 +106,7 @@ def read_wav(path, sample_rate):
         ValueError naming the file for SPHERE, non-RIFF, stereo, non-16-bit or empty audio.
     """
     samples, rate = _read_riff(path)
-    return _resample(samples, rate, sample_rate)
+    return resample(samples, rate, sample_rate)
 
 
 def read_phn(path, num_samples):
@@ -298,7 +299,7 @@ def read_timit(directory, sample_rate=16000, fold=False, skip=None, validation_f
         except ValueError as error:
             skipped("bad audio", str(error))
             continue
-        waveform = _resample(samples, rate, sample_rate)
+        waveform = resample(samples, rate, sample_rate)
         if not np.all(np.isfinite(waveform)):
             skipped("NaN audio", f"{wav}: NaN or infinite samples")
             continue

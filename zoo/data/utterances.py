@@ -68,3 +68,13 @@ def segments_of(frame_label_names):
             runs.append((start, index, names[start]))
             start = index
     return runs
+
+
+def segment_bounds(first, end, frames, num_samples):
+    """Samples `[start, stop)` of the frames `[first, end)` of an utterance of `frames` frames: a label
+    holds at its frame's centre, so boundaries fall halfway between neighbouring centres (the first
+    segment starts at 0, the last ends with the audio)."""
+    between = (WINDOW - HOP) // 2  # frame i's boundary with frame i - 1: i * HOP + between
+    start = 0 if first == 0 else first * HOP + between
+    stop = num_samples if end == frames else end * HOP + between
+    return start, stop

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from zoo.data.timit import read_wav
-from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segments_of
+from zoo.data.utterances import SAMPLE_RATE, WINDOW, segment_bounds, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
 from zoo.epoch_policy import Objective
 from zoo.frame_labeling.config import FrameLabelingConfig
@@ -91,16 +91,6 @@ def streaming_check(model, utterance, chunk_ms):
     whole = model({"waveform": utterance.waveform[None], "num_samples": np.array([len(utterance.waveform)])},
                   training=False)
     return len(pieces), np.array_equal(streamed, np.argmax(np.asarray(whole)[0], -1))
-
-
-def segment_bounds(first, end, frames, num_samples):
-    """Samples `[start, stop)` of the frames `[first, end)` of an utterance of `frames` frames: a label
-    holds at its frame's centre, so boundaries fall halfway between neighbouring centres (the first
-    segment starts at 0, the last ends with the audio)."""
-    between = (WINDOW - HOP) // 2  # frame i's boundary with frame i - 1: i * HOP + between
-    start = 0 if first == 0 else first * HOP + between
-    stop = num_samples if end == frames else end * HOP + between
-    return start, stop
 
 
 def label_segments(model, labels, paths):
