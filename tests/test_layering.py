@@ -10,7 +10,7 @@ Tiers, lowest first (a module belongs to the tier of its longest listed prefix):
     training         fit, its epoch policy and distribution strategies, plots of a run
     models           zoo.models (registered architectures)
     services         config and its settings, tuning, generation, export, workdir, the recipe contract, the
-                     predictor base
+                     predictor base, the model card
     recipe packages  zoo.captioning, zoo.translation, ... (one per recipe)
     entry modules    zoo.recipes, zoo.bench, zoo.export.__main__, and the package face zoo/__init__
 """
@@ -28,7 +28,7 @@ TIERS = (
     ("training", ("zoo.epoch_policy", "zoo.training", "zoo.distribute", "zoo.plots")),
     ("models", ("zoo.models",)),
     ("services", ("zoo.config", "zoo.settings", "zoo.tuning", "zoo.generation", "zoo.export", "zoo.workdir",
-                  "zoo.recipe", "zoo.predictor")),
+                  "zoo.recipe", "zoo.predictor", "zoo.model_card")),
     ("recipe packages", ("zoo.captioning", "zoo.translation", "zoo.frame_labeling", "zoo.sequence_classification",
                          "zoo.language_model", "zoo.forecasting", "zoo.long_memory")),
     ("entry modules", ("zoo", "zoo.recipes", "zoo.bench", "zoo.export.__main__")),

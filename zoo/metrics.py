@@ -42,6 +42,18 @@ def chrf(hypotheses, references):
     return sacrebleu.CHRF().corpus_score(list(hypotheses), _reference_streams(references)).score
 
 
+def sacrebleu_signatures(references):
+    """sacrebleu's signatures (its reproducibility strings: references, case, tokenization, smoothing,
+    version) of BLEU-4 and chrF as zoo computes them against `references` (several per example)."""
+    streams = _reference_streams(references)
+    hypotheses = [next(iter(refs), "") for refs in references]
+    signatures = {}
+    for name, metric in (("bleu", sacrebleu.BLEU(max_ngram_order=4)), ("chrf", sacrebleu.CHRF())):
+        metric.corpus_score(hypotheses, streams)  # a signature needs one scoring (it counts the references)
+        signatures[name] = metric.get_signature().format()
+    return signatures
+
+
 def normalize(text):
     """Lower case, single spaces: the form in which captions are compared."""
     return " ".join(text.lower().split())

@@ -27,6 +27,7 @@ import keras
 
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
+from zoo.model_card import provenance, write_model_card
 from zoo.workdir import (MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, writable_workdir,
                          write_json)
 
@@ -72,7 +73,8 @@ class Recipe:
     Class attributes:
         name: str, the recipe's name (`python -m zoo.recipes.<name>`, `recipes/<name>.toml`).
         config_class: its `RecipeConfig` subclass.
-        description: str, `--help`'s summary of the default run.
+        description: str, `--help`'s summary of the default run (and the model card's intended use).
+        embedded_data: str, what the default run trains on and its limits (the model card's data).
         verbs: {verb: help text} of the verbs it offers.
         model_keys: the config keys a checkpoint depends on (resuming refuses a run that changed them).
         predict_help, predict_inputs: what predict's arguments are; "+" one or more, "*" any (stdin).
@@ -84,6 +86,7 @@ class Recipe:
     name = None
     config_class = None
     description = ""
+    embedded_data = "the recipe's embedded data"
     verbs = {}
     model_keys = ()
     predict_help = "an input"
@@ -230,8 +233,9 @@ class Recipe:
         its dict."""
         with self._held(trained, "evaluate"):
             trained = self._trained(trained)
-            metrics = self.score(trained)
+            metrics = {**self.score(trained), "provenance": provenance(self.name, trained.workdir)}
             write_json(os.path.join(trained.workdir, "metrics.json"), metrics)
+            write_model_card(self, trained.workdir)
         return metrics
 
     def predict(self, workdir, inputs, overrides=None):
@@ -248,7 +252,10 @@ class Recipe:
             trained = self._trained(trained)
             if overrides:
                 trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
-            return self.export_models(trained, verbose)
+            try:
+                return self.export_models(trained, verbose)
+            finally:  # a refused artifact is in export_report.json too
+                write_model_card(self, trained.workdir)
 
     def run(self, config, workdir, verbose=1):
         """The default run: train, evaluate, export, and the time it all took."""

@@ -48,6 +48,17 @@ def test_the_default_run_leaves_every_artifact(trained):
     assert all(float(row[3]) > metrics["anomaly_threshold"] for row in rows[1:])
 
 
+def test_the_model_card_holds_the_runs_scores_exports_versions_and_data(trained):
+    workdir = trained[0]
+    card = (workdir / "MODEL_CARD.md").read_text()
+    metrics = json.loads((workdir / "metrics.json").read_text())
+    assert metrics["provenance"]["tensorflow"] == tf.__version__
+    assert metrics["provenance"]["command"] == f"python -m zoo.recipes.forecasting evaluate --workdir {workdir}"
+    assert f"| test.model.mae | {metrics['test']['model']['mae']:.4g} |" in card
+    for row in json.loads((workdir / "export_report.json").read_text()):
+        assert f"| {row['artifact']} |" in card
+    assert "Trained on a real series shipped with statsmodels" in card and f"TensorFlow {tf.__version__}" in card
+
 def test_the_model_scores_agree_with_keras_mae(trained):
     _, config, model, data = trained
     histories, targets, _ = forecasting.windows(data, "test", config.window, config.horizon)

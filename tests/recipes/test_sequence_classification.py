@@ -131,6 +131,7 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     for line in (122, 124, 125, 126):
         assert f"reviews.csv:{line}: " in captured.err
     assert (workdir / "vocabulary.txt").is_file()
+    assert f"Trained on `{path}`, the user's own (`--data`)." in (workdir / "MODEL_CARD.md").read_text()
     assert main(["predict", "--workdir", str(workdir), "great lovely fine", "awful dull bad"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(": ")[0] for line in lines] == ["great lovely fine", "awful dull bad"]

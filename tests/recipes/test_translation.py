@@ -59,6 +59,12 @@ def test_the_default_run_leaves_every_artifact(trained):
     assert not [row for row in json.loads((workdir / "export_report.json").read_text()) if "refused" in row]
 
 
+def test_metrics_record_sacrebleus_signatures(trained):
+    metrics = json.loads((trained[0] / "metrics.json").read_text())
+    assert metrics["sacrebleu"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
+    assert metrics["sacrebleu"]["chrf"].startswith("nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:")
+    assert "sacrebleu bleu signature: `nrefs:1" in (trained[0] / "MODEL_CARD.md").read_text()
+
 def test_evaluate_prints_the_table_under_the_models_labels(trained, capsys):
     assert main(["evaluate", "--workdir", str(trained[0])]) == 0
     out = capsys.readouterr().out

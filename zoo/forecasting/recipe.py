@@ -158,6 +158,10 @@ class ForecastingRecipe(Recipe):
 
     name = "forecasting"
     config_class = ForecastingConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "a real series shipped with statsmodels (weekly CO2 at Mauna Loa, or yearly sunspot numbers), one "
+        "series: forecasts of other series need `--data`"
+    )
     description = (
         "Time-series forecasting (many-to-one, multi-step): a stacked RNN reads a window of a series and forecasts "
         "its next values. With no verb: train on weekly Mauna Loa CO2 (or --set dataset=sunspots, or --data "

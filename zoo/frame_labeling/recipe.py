@@ -123,6 +123,11 @@ class FrameLabelingRecipe(Recipe):
 
     name = "frame_labeling"
     config_class = FrameLabelingConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "synthesized speech (`zoo.data.speech`: formant-shaped voicing and noise for each phone, many "
+        "synthetic speakers): not recorded speech; TIMIT or a folder in its layout is the real task "
+        "(`--data`)"
+    )
     description = (
         "Speech-frame labeling: a log-mel front end and a stacked bidirectional RNN label every 10 ms frame. With no "
         "verb: train on the embedded synthetic speech (or --data DIR, TIMIT layout: .wav + .phn) beside a per-frame "

@@ -145,6 +145,10 @@ class LanguageModelRecipe(Recipe):
 
     name = "language_model"
     config_class = LanguageModelConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "the Python standard library's source files on the training machine: real code in one language; its "
+        "samples imitate that code"
+    )
     description = (
         "Character-level language model (one-to-many): a stateful RNN reads text in consecutive windows (truncated "
         "BPTT) and writes text from a prompt. With no verb: train on Python's standard library source (or --data "

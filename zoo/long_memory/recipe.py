@@ -146,6 +146,10 @@ class LongMemoryRecipe(Recipe):
 
     name = "long_memory"
     config_class = LongMemoryConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "synthetic sequences of the adding problem and the copy task (`zoo.data.long_memory`): a laboratory "
+        "of memory, not an application"
+    )
     description = (
         "The long-memory lab: the adding problem and the copy task at growing lengths for every cell on the same "
         "budget, the vanishing gradient made visible, and exploding gradients tamed by clipping. With no verb: run it "

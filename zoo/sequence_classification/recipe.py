@@ -142,6 +142,10 @@ class SequenceClassificationRecipe(Recipe):
 
     name = "sequence_classification"
     config_class = SequenceClassificationConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "scikit-learn's 1,797 handwritten digits (UCI, 8×8 scans) read as sequences of rows: real but small "
+        "and low-resolution"
+    )
     description = (
         "Sequence classification (many-to-one): a stacked RNN reads a sequence and its final state picks the class. "
         "With no verb: train on scikit-learn's handwritten digits read row by row (or --data FILE, a CSV/TSV of "

@@ -4,6 +4,7 @@ no-attention baseline, score, predict and export on the recipe contract (`zoo.re
 import os
 import sys
 
+from zoo import metrics
 from zoo.atomic import atomic_file
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -74,6 +75,10 @@ class TranslationRecipe(Recipe):
 
     name = "translation"
     config_class = TranslationConfig
+    embedded_data = (  # what the default run trains on, and its limits (the model card's Data)
+        "synthetic English→Russian phrases (dates, times, numbers, amounts, rendered by `zoo.data.phrases` "
+        "with Babel and num2words): it translates that kind of phrase, not general text"
+    )
     description = (
         "Translation: a bidirectional RNN encoder and an RNN decoder with attention. With no verb: train on the "
         "embedded phrase pairs (English → Russian; --set target_lang=de|fr|es) or --data FILE (tab-separated "
@@ -154,7 +159,8 @@ class TranslationRecipe(Recipe):
         if config.attention != "none" and test:
             plots.plot_alignment(*plots.alignment(trained.main, data, test[0][0], config),
                                  os.path.join(workdir, "attention.png"))
-        return {"test": results, "test_pairs": len(test), "split": split}
+        return {"test": results, "test_pairs": len(test), "split": split,
+                "sacrebleu": metrics.sacrebleu_signatures([[reference] for _, reference in test])}
 
     def validation_score(self, model, config, data):
         """BLEU of greedy translations of the whole validation split."""
