@@ -105,6 +105,11 @@ class Predictor:
         recipe: str. The recipe's name.
         settings: dict. The workdir's config.json (the settings it was trained with), {} without a workdir.
         signatures: dict name → the loaded signature functions.
+
+    Example:
+        >>> translator = zoo.load("saved_models/translation")  # a TranslationPredictor
+        >>> translator.predict(["3 cats"])  # the recipe's own inputs and outputs
+        >>> translator.run("serving_default", text=["3 cats"])  # or a signature, numpy arrays out
     """
 
     recipe = None
@@ -136,6 +141,7 @@ class Predictor:
         return {name: value.numpy() for name, value in outputs.items()}
 
     def predict(self, inputs, **options):
+        """The results of `inputs` (a list) or of one input; each recipe's predictor says what they are."""
         raise NotImplementedError
 
     def __call__(self, inputs, **options):
