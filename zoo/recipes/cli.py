@@ -173,10 +173,9 @@ class Terminated(KeyboardInterrupt):
 def _stop(signal_number, frame):
     """Ctrl-C or SIGTERM: training stops at its next batch boundary (`zoo.training.request_stop`);
     anything else, or a second signal, stops at once."""
-    from zoo.training import request_stop
-
     stop = Terminated() if signal_number == signal.SIGTERM else KeyboardInterrupt()
-    if not request_stop(stop):
+    training = sys.modules.get("zoo.training")  # not imported: no fit runs (and no import inside a handler)
+    if training is None or not training.request_stop(stop):
         raise stop
 
 
