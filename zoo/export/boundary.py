@@ -1,16 +1,17 @@
 """The checks a SavedModel makes where a request enters its graph.
 
-A signature's `TensorSpec` is not checked when the signature runs: a loaded signature (and TF
-Serving) feeds whatever tensor it is given, and the graph folds shape arithmetic with the spec's
-static shape (`tf.rank` of a `[None]` input is the constant 1 whatever arrives). So each serving
+A signature's `TensorSpec` is not checked when the signature runs: a loaded signature feeds whatever
+tensor it is given, and the graph folds shape arithmetic with the spec's static shape (`tf.rank` of a
+`[None]` input is the constant 1 whatever arrives); a server that feeds the graph the same way gets the
+same checks. So each serving
 function starts with these checks, in the graph, each failing with a message that names the input:
 
 - `checked(tensor, spec)`: the spec's rank and fixed sizes (`tf.ensure_shape`, which runs);
 - `finite`, `utf8`, `require`: values, each passing its tensor on only once the check has passed;
-- `answered(inputs, blank, compute, empty)`: an empty batch gets an empty answer, and rows that are
+- `answered(blank, compute, empty)`: an empty batch gets an empty answer, and rows that are
   blank (an empty string) get the empty answer of their row, without running the model on them.
 
-They are SavedModel-only: TFLite has no assertion ops, and its runners check their inputs in Python.
+They are SavedModel-only: TFLite has no assertion ops (its interpreter refuses an input of another shape).
 """
 
 import tensorflow as tf
