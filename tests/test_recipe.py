@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.workdir_holder import holding
 from zoo.config import RecipeConfig
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -151,18 +152,7 @@ def test_a_damaged_config_json_is_named(tmp_path):
 
 
 def test_a_train_into_a_workdir_another_run_holds_is_refused_with_exit_status_2(tmp_path, capsys):
-    import subprocess
-    import sys
-
-    holder = subprocess.Popen([sys.executable, "-c", "import sys\nfrom zoo.workdir import workdir_lock\n"
-                               "with workdir_lock(sys.argv[1], 'train'):\n print('held', flush=True)\n"
-                               " sys.stdin.readline()", str(tmp_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with holding(tmp_path) as holder:
         assert cli.main(SumRecipe(), ["train", "--workdir", str(tmp_path), *TINY]) == 2
         assert f"is in use by pid {holder.pid} (train)" in capsys.readouterr().err
         assert not (tmp_path / "config.json").exists(), "the refused run wrote nothing"
-    finally:
-        holder.kill()
-        holder.wait()

@@ -2,34 +2,19 @@
 the holder's process ends, however it ends."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.workdir_holder import holding
 from zoo.errors import UsageError
 from zoo.workdir import workdir_lock
-
-HOLDER = """
-import sys
-from zoo.workdir import workdir_lock
-with workdir_lock(sys.argv[1], "train"):
-    print("held", flush=True)
-    sys.stdin.readline()
-"""
-
 
 @pytest.fixture
 def held(tmp_path):
     """A process holding `tmp_path/run` (as a train would) until the test ends."""
     workdir = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    yield workdir, holder
-    if holder.poll() is None:
-        holder.kill()
-    holder.wait()
+    with holding(workdir) as holder:
+        yield workdir, holder
 
 
 def test_a_second_run_is_refused_at_once_naming_the_holder(held):

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.workdir_holder import holding
 from zoo.epoch_policy import read_history_rows
 from zoo.recipes import cli
 
@@ -23,14 +24,8 @@ UNWRITABLE = "/sys/zoo-workdir"  # sysfs refuses new entries to every user, root
 def held_workdir(tmp_path_factory):
     """A workdir whose lock another process holds for the module's tests (two concurrent runs)."""
     workdir = str(tmp_path_factory.mktemp("held"))
-    holder = subprocess.Popen([sys.executable, "-c", "import sys\nfrom zoo.workdir import workdir_lock\n"
-                               "with workdir_lock(sys.argv[1], 'train'):\n print('held', flush=True)\n"
-                               " sys.stdin.readline()", workdir], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    assert holder.stdout.readline().strip() == "held"
-    yield workdir
-    holder.kill()
-    holder.wait()
+    with holding(workdir):
+        yield workdir
 
 
 def _cases(name, tmp_path, held):
