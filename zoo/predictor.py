@@ -20,9 +20,9 @@ import tensorflow as tf
 
 from zoo.config import saved_recipe
 from zoo.errors import UsageError
+from zoo.export.versions import SERVING, versions
 
 SAVED_MODELS = "saved_models"
-SERVING = "serving"
 
 
 def _load_text_ops():
@@ -31,15 +31,6 @@ def _load_text_ops():
         import tensorflow_text  # noqa: F401
     except ImportError:
         pass
-
-
-def versions(serving):
-    """The version numbers under a `serving/` folder that hold a SavedModel, ascending."""
-    found = []
-    for name in os.listdir(serving) if os.path.isdir(serving) else ():
-        if name.isdigit() and os.path.isfile(os.path.join(serving, name, "saved_model.pb")):
-            found.append(int(name))
-    return sorted(found)
 
 
 def resolve(path):

@@ -10,7 +10,7 @@ default `run` — are this module's, with one return shape (`Trained`) and one w
     <workdir>/model.keras           the main model (its best epoch), checkpoints/, history.csv
     <workdir>/models/<name>/        each other model, laid out the same way
     <workdir>/metrics.json          evaluate's scores
-    <workdir>/serving/1, *.tflite   export's artifacts, each proved first
+    <workdir>/serving/<n>, *.tflite   export's artifacts, each proved first
     <workdir>/tuning/               tune's trials and results
 
 The command line over these verbs is `zoo.recipes.cli`; `zoo.recipe.find(name)` returns a recipe by

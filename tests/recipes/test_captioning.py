@@ -172,10 +172,10 @@ def test_a_disagreeing_export_is_refused_and_the_previous_one_stays(trained, mon
     before = (workdir / "serving" / "1" / "saved_model.pb").read_bytes()
     monkeypatch.setattr(captioning_export, "keras_captions", lambda *args, **kwargs: ["wrong"] * len(args[2]))
     monkeypatch.setattr(captioning_export, "export_tflite", lambda *args, **kwargs: [])
-    with pytest.raises(ExportError, match="serving/1: .* captions differ"):
+    with pytest.raises(ExportError, match="serving/2: serving_default: .* captions differ"):
         RECIPE.export(str(workdir), verbose=False)
     assert main(["export", "--workdir", str(workdir)]) == 1
-    assert "error: refused: serving/1:" in capsys.readouterr().err
+    assert "error: refused: serving/2:" in capsys.readouterr().err
     assert (workdir / "serving" / "1" / "saved_model.pb").read_bytes() == before
     assert sorted(p for p in os.listdir(workdir / "serving")) == ["1"]
 

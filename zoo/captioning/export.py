@@ -1,6 +1,6 @@
 """Export of a trained captioner, each artifact proved against the Keras model before it is written.
 
-- `serving/1/`: a SavedModel whose `serving_default` takes `image_bytes` (string [batch], PNG or
+- `serving/<n>/`: a SavedModel whose `serving_default` takes `image_bytes` (string [batch], PNG or
   JPEG of any size) and returns `caption` (string [batch]), decoding inside the graph with the
   recipe's beam width; its captions of the test images must equal those of the Keras model.
 - `encoder.tflite` and `decoder_step.tflite` (+ `_fp16`, `_int8`, `_full_int8`): numbers only,
@@ -30,7 +30,7 @@ def png_bytes(images):
 
 
 def keras_captions(model, vocabulary, images, config):
-    """The Keras model's captions of `images` with the serving settings: what serving/1 must give."""
+    """The Keras model's captions of `images` with the serving settings: what the SavedModel must give."""
     return captioner(model, vocabulary, config.max_caption_length, config.length_penalty).generate(
         images, config.beam_width)
 
@@ -47,7 +47,7 @@ def export_saved_model(model, vocabulary, config, workdir, images):
     def check(loaded):
         serve = loaded.signatures["serving_default"]
         actual = [c.decode("utf-8") for c in serve(image_bytes=encoded)["caption"].numpy()]
-        return parity.check_texts("serving/1", expected, actual, "captions"), lambda: serve(image_bytes=encoded)
+        return parity.check_texts("serving_default", expected, actual, "captions"), lambda: serve(image_bytes=encoded)
 
     return exporter.write_saved_model(workdir, save, check)
 
@@ -76,7 +76,7 @@ def export_tflite(model, vocabulary, config, workdir, images, calibration_images
 
 
 def export_captioner(model, vocabulary, config, workdir, test_images, calibration_images, verbose=True):
-    """Writes model.keras, serving/1, the TFLite pairs and export_report.json into `workdir`.
+    """Writes model.keras, serving/<n>, the TFLite pairs and export_report.json into `workdir`.
 
     Args:
         model: the trained captioner (`zoo.models.captioner`).

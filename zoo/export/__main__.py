@@ -13,7 +13,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m zoo.export",
         description=(
-            "Export DIR/model.keras to a SavedModel (DIR/serving/1) and TFLite files (built-in ops "
+            "Export DIR/model.keras to a SavedModel (DIR/serving/<n>, the next version) and TFLite files (built-in ops "
             "only), each checked against the Keras model on DIR/example_inputs.npz before it is written. "
             "A recipe's workdir (its config.json names the recipe) gets that recipe's export, e.g. "
             "captioning: image bytes → caption."

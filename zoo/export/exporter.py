@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from zoo.errors import UsageError
 from zoo import atomic
-from zoo.export import parity, saved_model
+from zoo.export import parity, saved_model, versions
 from zoo.export.fused import export_fused_lstm_tflite
 from zoo.export.tflite_files import (TFLITE_SIGNATURE, convert_built_in, latency_ms, prove_and_write_tflite,
                                      tflite_file_name)
@@ -53,7 +53,8 @@ def export_keras_file(model, workdir, inputs, expected):
 
 
 def write_saved_model(workdir, save, check):
-    """Writes `<workdir>/serving/1/` (TensorFlow Serving's layout) atomically, checked first.
+    """Writes the next version `<workdir>/serving/<n+1>/` (TensorFlow Serving's layout) atomically,
+    checked first, and keeps the newest `versions.KEEP` versions.
 
     Args:
         workdir: str.
@@ -62,22 +63,27 @@ def write_saved_model(workdir, save, check):
             loaded SavedModel disagrees with the Keras model.
 
     Returns:
-        The report row. Raises ExportError (the previous export stays) if the graph holds cuDNN
-        ops or the check fails.
+        The report row (artifact `serving/<n+1>`). Raises ExportError (the previous versions stay) if
+        the graph holds cuDNN ops or the check fails.
     """
-    target = os.path.join(workdir, "serving", "1")
+    artifact = f"{versions.SERVING}/{versions.next_version(workdir)}"
+    target = os.path.join(workdir, artifact)
     with atomic.atomic_directory(target) as staging:
         save(staging)
         ops = saved_model.graph_op_types(staging)
         if saved_model.cudnn_ops(ops):
-            raise ExportError(artifact="serving/1", reason=f"the graph holds cuDNN ops {saved_model.cudnn_ops(ops)}")
-        result, run = check(tf.saved_model.load(staging))
+            raise ExportError(artifact=artifact, reason=f"the graph holds cuDNN ops {saved_model.cudnn_ops(ops)}")
+        try:
+            result, run = check(tf.saved_model.load(staging))
+        except ExportError as error:  # the check names the signature; the report names the version
+            raise ExportError(artifact=artifact, reason=str(error)) from error
         latency = latency_ms(run)
-    return dict(artifact="serving/1", bytes=_directory_size(target), ops=ops, **result, latency_ms=latency)
+    versions.prune(workdir)
+    return dict(artifact=artifact, bytes=_directory_size(target), ops=ops, **result, latency_ms=latency)
 
 
 def export_saved_model(model, workdir, inputs, expected, tolerance):
-    """Writes `serving/1` whose `serving_default` takes the model's inputs (refusing wrong ranks, NaN and
+    """Writes `serving/<n+1>` whose `serving_default` takes the model's inputs (refusing wrong ranks, NaN and
     empty sequences at its boundary), checked against the model."""
     signatures = {"serving_default": saved_model.serving_function(model, saved_model.input_specs(model))}
 
@@ -85,7 +91,7 @@ def export_saved_model(model, workdir, inputs, expected, tolerance):
         serve = loaded.signatures["serving_default"]
         tensors = {name: tf.constant(value) for name, value in inputs.items()}
         actual = {name: value.numpy() for name, value in serve(**tensors).items()}
-        return parity.check_float("serving/1 (SavedModel)", expected, actual, tolerance), lambda: serve(**tensors)
+        return parity.check_float("serving_default", expected, actual, tolerance), lambda: serve(**tensors)
 
     return write_saved_model(workdir, lambda directory: saved_model.save(model, directory, signatures), check)
 
@@ -180,7 +186,7 @@ def write_report(workdir, rows, verbose=True):
 
 def export_keras_and_serving(model, workdir, example, write_serving):
     """Writes model.keras (checked on `example`, a dict input name → array) and `write_serving()`'s
-    serving/1; returns their report rows, a refused artifact's row holding "refused"."""
+    serving/<n+1>; returns their report rows, a refused artifact's row holding "refused"."""
     expected = keras_outputs(model, example)
     rows = []
     for write in (lambda: export_keras_file(model, workdir, example, expected), write_serving):
@@ -211,7 +217,7 @@ def export_model(
 ):
     """Exports `model` to `workdir`, proving every artifact against the Keras model first.
 
-    Writes `model.keras`, `serving/1/` (a SavedModel whose `serving_default` takes the model's
+    Writes `model.keras`, `serving/<n+1>/` (the next version: a SavedModel whose `serving_default` takes the model's
     inputs with free batch and length), `model.tflite` (float32, TFLITE_BUILTINS only, with the
     fixed input shapes of `example_inputs`), the quantized variants, and `export_report.json`.
     Each is written atomically and only if it passes: float artifacts within `tolerance`

@@ -244,7 +244,7 @@ class ForecastingRecipe(Recipe):
                                                   [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
 
     def export_models(self, trained, verbose):
-        """model.keras, serving/1 (`history` → `forecast`, raw values, any history length) and TFLite files
+        """model.keras, serving/<n> (`history` → `forecast`, raw values, any history length) and TFLite files
         (the test batch's shape), proved on test windows; quantized files must stay within
         `quantized_tolerance` training standard deviations."""
         from zoo.export import exporter, parity

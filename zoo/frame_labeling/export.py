@@ -1,6 +1,6 @@
 """Export of a trained frame labeling model, each artifact proved against the Keras model first.
 
-- `serving/1/`: a SavedModel whose `serving_default` takes `waveform` (float32 [batch, samples], mono
+- `serving/<n>/`: a SavedModel whose `serving_default` takes `waveform` (float32 [batch, samples], mono
   16 kHz, every row a whole utterance) and returns `label_ids` (int32 [batch, frames]) and `labels`
   (string [batch, frames]); `label_padded` also takes `num_samples` (int32 [batch]) for a batch of
   utterances of different lengths, zero-padded, and gives frames past each end id -1 and label "".
@@ -92,13 +92,13 @@ def export_saved_model(model, labels, workdir, inputs, expected):
 
     def check(loaded):
         padded = loaded.signatures["label_padded"](waveform=inputs["waveform"], num_samples=inputs["num_samples"])
-        result = _agreement("serving/1 label_padded", expected, padded["label_ids"].numpy())
+        result = _agreement("label_padded", expected, padded["label_ids"].numpy())
         first = int(inputs["num_samples"][0])
         whole = loaded.signatures["serving_default"](waveform=inputs["waveform"][:1, :first])
         frames = int(np.sum(expected[0] >= 0))
-        _agreement("serving/1 serving_default", expected[:1, :frames], whole["label_ids"].numpy())
+        _agreement("serving_default", expected[:1, :frames], whole["label_ids"].numpy())
         names = [name.decode() for name in whole["labels"].numpy()[0]]
-        parity.check_texts("serving/1 labels", [labels[i] for i in expected[0, :frames]], names, "frame labels")
+        parity.check_texts("serving_default labels", [labels[i] for i in expected[0, :frames]], names, "frame labels")
         return result, lambda: loaded.signatures["label_padded"](**{k: tf.constant(v) for k, v in inputs.items()})
 
     return exporter.write_saved_model(workdir, save, check)
@@ -126,7 +126,7 @@ def export_streaming(streaming, workdir, inputs):
 
 
 def export_frame_labeler(model, data, config, workdir, streaming=None, verbose=True):
-    """Writes model.keras, serving/1, the TFLite files, labels.txt, streaming/ and export_report.json.
+    """Writes model.keras, serving/<n>, the TFLite files, labels.txt, streaming/ and export_report.json.
 
     Args:
         model: the trained bidirectional `frame_tagger`.

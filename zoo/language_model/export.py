@@ -1,6 +1,6 @@
 """Export of a trained character language model, each artifact proved against the Keras model first.
 
-- `serving/1/`: a SavedModel whose `serving_default` continues prompts — inputs `prompt` (string
+- `serving/<n>/`: a SavedModel whose `serving_default` continues prompts — inputs `prompt` (string
   [batch]), `length` (int32), `temperature` (float32; 0 = greedy), `top_k` (int32; 0 = off),
   `top_p` (float32; 1 = off), `seed` (int32); output `text` (string [batch]). It runs the very
   generation code `predict` runs (`zoo.language_model.sampling`), and must write the same texts as
@@ -76,7 +76,7 @@ def export_step_tflite(generator, workdir, ids, config, scratch):
 
 
 def export_saved_model(generator, vocabulary, config, workdir, prompts):
-    """Writes `serving/1`, checked: its greedy and seeded-sample continuations of `prompts` against
+    """Writes `serving/<n+1>`, checked: its greedy and seeded-sample continuations of `prompts` against
     those of the Keras model."""
     module = TextGenerator(generator, vocabulary)
     settings = [(0.0, 0, 1.0), (config.temperature, config.top_k, config.top_p)]
@@ -87,7 +87,7 @@ def export_saved_model(generator, vocabulary, config, workdir, prompts):
         serve = loaded.signatures["serving_default"]
         for (temperature, top_k, top_p), texts in zip(settings, expected):
             actual = continue_with(serve, prompts, length, temperature, top_k, top_p, config.sample_seed)
-            result = parity.check_texts("serving/1", texts, actual, f"texts at temperature {temperature:g}")
+            result = parity.check_texts("serving_default", texts, actual, f"texts at temperature {temperature:g}")
         return result, lambda: continue_with(serve, prompts, length, *settings[-1], config.sample_seed)
 
     return exporter.write_saved_model(
@@ -96,7 +96,7 @@ def export_saved_model(generator, vocabulary, config, workdir, prompts):
 
 
 def export_language_model(generator, vocabulary, test_ids, prompts, config, workdir, verbose=True):
-    """model.keras, serving/1 and the TFLite files, proved on test text."""
+    """model.keras, serving/<n+1> and the TFLite files, proved on test text."""
     characters, states = warm_start(generator, test_ids)
     example = dict(zip(["characters", *state_names(generator)], [characters[None], *states]))
     rows = exporter.export_keras_and_serving(

@@ -230,7 +230,7 @@ class LongMemoryRecipe(Recipe):
                 f"true {record['true_sum']:.3f}")
 
     def export_models(self, trained, verbose):
-        """The main model with `zoo.export.export_model`, proved on test sequences: model.keras, serving/1,
+        """The main model with `zoo.export.export_model`, proved on test sequences: model.keras, serving/<n>,
         model.tflite and the quantized files (one regressed number has no argmax: they are checked on the
         sums, within `quantized_tolerance`)."""
         from zoo.export import export_model, parity

@@ -1,6 +1,6 @@
 """Export of a trained sequence classifier, each artifact proved against the Keras model first.
 
-- `serving/1/`: a SavedModel whose `serving_default` takes what a user has — `text` (string
+- `serving/<n>/`: a SavedModel whose `serving_default` takes what a user has — `text` (string
   [batch]) for a model trained on `--data`, tokenized inside the graph (load it after `import
   tensorflow_text`), or `vectors` (float32 [batch, steps, features], a digit's pixel rows in
   [0, 1]) — and returns `label` (string [batch]), `label_id` (int32 [batch]) and `probabilities`
@@ -60,7 +60,7 @@ class ClassifierServing(tf.Module):
 
 
 def export_saved_model(model, data, config, workdir, examples):
-    """Writes `serving/1`, checked: its labels and probabilities on `examples` (raw texts or vectors)
+    """Writes `serving/<n+1>`, checked: its labels and probabilities on `examples` (raw texts or vectors)
     against the Keras model's."""
     module = ClassifierServing(model, data, config)
     inputs = data.vocabulary.encode(examples, config.max_length) if data.kind == "tokens" else examples
@@ -72,8 +72,8 @@ def export_saved_model(model, data, config, workdir, examples):
         serve = loaded.signatures["serving_default"]
         outputs = serve(**feed)
         actual = [label.decode("utf-8") for label in outputs["label"].numpy()]
-        result = parity.check_texts("serving/1", [data.labels[i] for i in probabilities.argmax(-1)], actual, "labels")
-        parity.check_float("serving/1", {"probabilities": probabilities},
+        result = parity.check_texts("serving_default", [data.labels[i] for i in probabilities.argmax(-1)], actual, "labels")
+        parity.check_float("serving_default", {"probabilities": probabilities},
                            {"probabilities": outputs["probabilities"].numpy()}, config.export_tolerance)
         return result, lambda: serve(**feed)
 
@@ -83,7 +83,7 @@ def export_saved_model(model, data, config, workdir, examples):
 
 
 def export_classifier(model, data, config, workdir, verbose=True):
-    """model.keras, serving/1 and the TFLite files, proved on the first test batch."""
+    """model.keras, serving/<n+1> and the TFLite files, proved on the first test batch."""
     inputs = data.splits["test"][0][: config.batch_size]
     examples = data.vocabulary.decode(inputs) if data.kind == "tokens" else inputs
     input_name = saved_model.input_name(model.inputs[0])

@@ -1,6 +1,6 @@
 """Export of a trained translation model, each artifact proved against the Keras model first.
 
-- `serving/1/`: a SavedModel whose `serving_default` takes `text` (string [batch]) and returns
+- `serving/<n>/`: a SavedModel whose `serving_default` takes `text` (string [batch]) and returns
   `translation` (string [batch]), tokenizing, beam searching and detokenizing inside the graph
   (load it after `import tensorflow_text`, which holds its tokenizer ops); the signature
   `translate_nbest` returns every beam: `hypotheses` string [batch, beam_width] and `scores`
@@ -41,9 +41,9 @@ def export_saved_model(model, data, config, workdir, sentences):
     def check(loaded):
         serve = loaded.signatures["serving_default"]
         actual = [t.decode("utf-8") for t in serve(text=text)["translation"].numpy()]
-        result = parity.check_texts("serving/1", expected, actual, "translations")
+        result = parity.check_texts("serving_default", expected, actual, "translations")
         nbest = loaded.signatures["translate_nbest"](text=text)["hypotheses"].numpy()
-        parity.check_texts("serving/1 translate_nbest", expected, [row[0].decode("utf-8") for row in nbest],
+        parity.check_texts("translate_nbest", expected, [row[0].decode("utf-8") for row in nbest],
                            "first hypotheses")
         return result, lambda: serve(text=text)
 
@@ -57,7 +57,7 @@ def tflite_parts(model, data, config):
 
 
 def export_translator(model, data, config, workdir, sentences, verbose=True):
-    """Writes model.keras, serving/1, the TFLite pairs, the vocabularies and export_report.json.
+    """Writes model.keras, serving/<n>, the TFLite pairs, the vocabularies and export_report.json.
 
     Args:
         model: the trained `seq2seq` model.
