@@ -7,6 +7,7 @@ page to try them at `/`.
 
 import argparse
 import os
+import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -83,8 +84,14 @@ def main(argv=None):
     if not args.quiet:
         print(f"zoo.serve: {', '.join(f'{m.name} ({m.base})' for m in models)} at http://{args.host}:{args.port}/ "
               f"(REST: /v1/models/<name>)", flush=True)
+    # uvicorn answers SIGINT and SIGTERM by finishing the requests in flight, then raises the signal again
+    # under the handler found at start: this one, so a stop asked for is a clean exit, not a traceback
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info",
                 timeout_graceful_shutdown=args.timeout_s, access_log=not args.quiet)
+    if not args.quiet:
+        print("zoo.serve: stopped", flush=True)
     return 0
 
 
