@@ -25,7 +25,7 @@ from zoo.export.versions import SERVING, versions
 SAVED_MODELS = "saved_models"
 
 
-def _load_text_ops():
+def load_text_ops():
     """Registers tensorflow-text's ops, which the text models' graphs use, if it is installed."""
     try:
         import tensorflow_text  # noqa: F401
@@ -106,7 +106,7 @@ class Predictor:
     recipe = None
 
     def __init__(self, directory, workdir=None):
-        _load_text_ops()
+        load_text_ops()
         self.directory, self.workdir = directory, workdir
         self.settings = self._read_json("config.json") or {}
         self.saved_model = tf.saved_model.load(directory)

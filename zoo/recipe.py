@@ -169,6 +169,12 @@ class Recipe:
         """Writes and proves the artifacts of `trained` in its workdir (`zoo.export`)."""
         raise NotImplementedError
 
+    def export_metadata(self, trained):
+        """Fields every TFLite file export writes carries in its zoo metadata beside the recipe's name and
+        config (`zoo.export.tflite_metadata`): e.g. "labels", "vocabulary", input normalization, and
+        "descriptions" of the files' inputs and outputs. None by default."""
+        return {}
+
     # --- the verbs ----------------------------------------------------------------------------------
     def train(self, config, workdir, verbose=1, callbacks=()):
         """Fits every model of `model_names` into `workdir` (the main one) and `workdir/models/<name>`, each
@@ -247,13 +253,18 @@ class Recipe:
 
     def export(self, trained, overrides=None, verbose=True):
         """Exports `trained` (or the workdir it names) with `overrides` ({key: value}: tolerances,
-        quantizations) in place of its config's; every artifact proved before it is written."""
+        quantizations) in place of its config's; every artifact proved before it is written, every TFLite
+        file carrying the recipe's name, that config and `export_metadata` inside it."""
+        from zoo.export.tflite_metadata import describing
+
         with self._held(trained, "export"):
             trained = self._trained(trained)
             if overrides:
                 trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
             try:
-                return self.export_models(trained, verbose)
+                with describing(recipe=self.name, config=dataclasses.asdict(trained.config),
+                                **self.export_metadata(trained)):
+                    return self.export_models(trained, verbose)
             finally:  # a refused artifact is in export_report.json too
                 write_model_card(self, trained.workdir)
 

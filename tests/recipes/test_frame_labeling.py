@@ -2,6 +2,8 @@
 streaming), evaluate, export, then the artifacts used as a user would (the SavedModel on raw
 waveforms, the TFLite file, predict on WAV files), and training on a TIMIT-layout folder."""
 
+import base64
+import dataclasses
 import json
 import os
 import wave
@@ -12,11 +14,13 @@ import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+from tests.serve.server import serving
 import zoo
 from zoo.errors import UsageError
 from zoo.data import speech
 from zoo.data.splits import split_of
 from zoo.export.tflite_model import TFLiteModel, operator_names
+from zoo.frame_labeling import export
 from zoo.frame_labeling import recipe as frame_labeling
 from zoo.frame_labeling.evaluate import predict_frames
 from zoo.frame_labeling.recipe import RECIPE
@@ -92,6 +96,46 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_waveforms_naming
                 num_samples=tf.constant(wrong))
     refused(padded, "num_samples must hold one length per waveform row", waveform=tf.constant(waveform),
             num_samples=tf.constant([length, length]))
+
+
+def test_label_wav_labels_wav_files_as_the_keras_model_labels_their_16_bit_samples(trained):
+    workdir, config, models, data = trained
+    utterances = data.splits["test"][:3]
+    label_wav = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["label_wav"]
+    stored = [export.pcm16(u.waveform) for u in utterances]
+    expected = predict_frames(models["main"], [dataclasses.replace(u, waveform=w) for u, w in zip(utterances, stored)],
+                              data)
+    answer = label_wav(wav_bytes=tf.constant([export.wav_bytes(u.waveform) for u in utterances]))
+    for row, ids in enumerate(expected):
+        assert answer["label_ids"].numpy()[row, : len(ids)].tolist() == ids.tolist()
+        assert set(answer["label_ids"].numpy()[row, len(ids):].tolist()) <= {-1}
+    assert label_wav(wav_bytes=tf.constant([], tf.string))["label_ids"].shape[0] == 0
+    refused(label_wav, "wav_bytes holds bytes that are not a WAV file", wav_bytes=tf.constant([b"RIFF....AVI LIST"]))
+    eight_khz = tf.audio.encode_wav(tf.zeros([800, 1]), 8000).numpy()
+    refused(label_wav, "sample rate is not 16000 Hz", wav_bytes=tf.constant([eight_khz]))
+
+
+def test_zoo_serve_labels_a_wav_sent_as_base64_and_refuses_what_is_not_audio(trained):
+    workdir, config, models, data = trained
+    utterance = data.splits["test"][0]
+    expected = predict_frames(models["main"], [dataclasses.replace(utterance, waveform=export.pcm16(utterance.waveform))],
+                              data)[0]
+    good = {"signature_name": "label_wav",
+            "instances": [{"b64": base64.b64encode(export.wav_bytes(utterance.waveform)).decode()}]}
+    bad = {"not a WAV": ({"signature_name": "label_wav", "instances": [{"b64": base64.b64encode(b"MThd" * 20).decode()}]},
+                         "not a WAV file"),
+           "a WAV of silence at 8 kHz": ({"signature_name": "label_wav", "instances": [{"b64": base64.b64encode(
+               tf.audio.encode_wav(tf.zeros([800, 1]), 8000).numpy()).decode()}]}, "not 16000 Hz"),
+           "NaN samples": ('{"instances": [[0.5, NaN, 0.25]]}', "NaN or Infinity"),
+           "a waveform of strings": ({"instances": [["loud", "quiet"]]}, "expected numbers")}
+    with serving([str(workdir)]) as client:
+        for what, (body, words) in bad.items():
+            answer = client.post("/v1/models/frame_labeling:predict",
+                                 **({"content": body} if isinstance(body, str) else {"json": body}))
+            assert answer.status_code == 400 and words in answer.json()["error"], (what, answer.text)
+            answer = client.post("/v1/models/frame_labeling:predict", json=good)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["predictions"][0]["labels"] == [data.labels[i] for i in expected]
 
 
 def test_the_tflite_file_takes_a_waveform_and_gives_the_keras_labels(trained):

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import atomic
-from zoo.export import exporter, parity, tflite_files, tflite_model
+from zoo.export import exporter, parity, tflite_files, tflite_metadata, tflite_model
 from zoo.export.decoder_runner import DecoderRunner, state_name
 from zoo.export.errors import ExportError
 from zoo.text import END, START
@@ -171,6 +171,7 @@ def export_encoder_decoder_tflite(parts, vocabulary, workdir, examples, keras_id
                 samples = calibration[signature] if quantization == "full_int8" else None
                 data, ops = tflite_files.convert_built_in(source, signature, name, quantization, scratch,
                                                       samples)
+                data = tflite_metadata.described(data, name)  # the bytes proved are the bytes written
                 interpreter = tflite_model.TFLiteModel(data)
                 actual = interpreter(**inputs)
                 if quantization == "none":

@@ -46,7 +46,22 @@ class TFLiteModel:
         self.interpreter = Interpreter(model_content=data)
         if signature is None:
             signature = next(iter(self.interpreter.get_signature_list()))
+        self.signature = signature
         self.runner = self.interpreter.get_signature_runner(signature)
 
     def __call__(self, **inputs):
         return {name: np.asarray(value) for name, value in self.runner(**inputs).items()}
+
+    def tensors(self):
+        """The signature's tensors as the runtime sees them, in the signature's order.
+
+        Returns:
+            `{"inputs": {name: {"dtype": "float32", "shape": [1, 7, 3]}}, "outputs": {...}}`; -1 in a
+            shape marks a free dimension.
+        """
+        order = self.interpreter.get_signature_list()[self.signature]
+        details = {"inputs": self.runner.get_input_details(), "outputs": self.runner.get_output_details()}
+        return {side: {name: {"dtype": np.dtype(details[side][name]["dtype"]).name,
+                              "shape": [int(size) for size in details[side][name]["shape_signature"]]}
+                       for name in order[side]}
+                for side in ("inputs", "outputs")}

@@ -5,6 +5,9 @@
   (string [batch, frames]); `label_padded` also takes `num_samples` (int32 [batch]) for a batch of
   utterances of different lengths, zero-padded, and gives frames past each end id -1 and label "".
   A wrong rank, NaN or infinite samples, or a `num_samples` outside [0, samples] is refused. Its labels of test utterances must equal the Keras model's.
+  `label_wav` takes `wav_bytes` (string [batch]: RIFF WAV files, PCM at 16 kHz, channels averaged) and
+  answers as `label_padded`; bytes that are not a WAV, or a WAV at another rate, are refused. Proved on
+  the test utterances written as 16-bit WAVs against the Keras model on the same 16-bit samples.
 - `model.tflite` (+ `_fp16`): the whole model, front end included, on a fixed
   [1, tflite_seconds × 16000] waveform with its `num_samples` (shorter audio zero-padded), built-in
   ops only, with `labels.txt` beside it; proved on test audio that fills the whole input.
@@ -29,8 +32,10 @@ from zoo.frame_labeling.data import frame_dataset
 PROOF_UTTERANCES = 16  # test utterances every artifact is proved on before it is written
 
 
+SAMPLE_RATE = 16000
 WAVEFORM = tf.TensorSpec([None, None], tf.float32, name="waveform")
 NUM_SAMPLES = tf.TensorSpec([None], tf.int32, name="num_samples")
+WAV_BYTES = tf.TensorSpec([None], tf.string, name="wav_bytes")
 
 
 def _checked(waveform, num_samples):
@@ -42,6 +47,27 @@ def _checked(waveform, num_samples):
     num_samples = boundary.require((num_samples >= 0) & (num_samples <= tf.shape(waveform)[1]), num_samples,
                                    "num_samples must lie between 0 and the waveform length")
     return waveform, num_samples
+
+
+def _decoded_wav(wav):
+    """The mono samples of one WAV file's bytes, refused unless they are a WAV at SAMPLE_RATE."""
+    header = (tf.strings.substr(wav, 0, 4) == "RIFF") & (tf.strings.substr(wav, 8, 4) == "WAVE")
+    wav = boundary.require(header, wav, "wav_bytes holds bytes that are not a WAV file (no RIFF/WAVE header)")
+    audio, rate = tf.audio.decode_wav(wav)
+    audio = boundary.require(tf.equal(rate, SAMPLE_RATE), audio,
+                             f"wav_bytes holds a WAV whose sample rate is not {SAMPLE_RATE} Hz; resample it to "
+                             f"{SAMPLE_RATE // 1000} kHz (or send float samples to serving_default)")
+    return tf.reduce_mean(audio, axis=1)
+
+
+def wav_bytes(waveform):
+    """The 16-bit PCM WAV file of one float waveform at SAMPLE_RATE (what `label_wav` takes)."""
+    return tf.audio.encode_wav(np.asarray(waveform, np.float32)[:, None], SAMPLE_RATE).numpy()
+
+
+def pcm16(waveform):
+    """`waveform` as a 16-bit WAV stores it and `tf.audio.decode_wav` reads it back."""
+    return tf.audio.decode_wav(wav_bytes(waveform))[0].numpy()[:, 0]
 
 
 class FrameLabelingServing(tf.Module):
@@ -66,7 +92,14 @@ class FrameLabelingServing(tf.Module):
             waveform = boundary.checked(waveform, WAVEFORM)
             return label_padded(waveform, tf.fill([tf.shape(waveform)[0]], tf.shape(waveform)[1]))
 
-        self.serve, self.label_padded = serve, label_padded
+        @tf.function(input_signature=[WAV_BYTES])
+        def label_wav(wav_bytes):
+            wav_bytes = boundary.checked(wav_bytes, WAV_BYTES)
+            samples = tf.map_fn(_decoded_wav, wav_bytes,
+                                fn_output_signature=tf.RaggedTensorSpec([None], tf.float32, ragged_rank=0))
+            return label_padded(samples.to_tensor(), tf.cast(samples.row_lengths(), tf.int32))
+
+        self.serve, self.label_padded, self.label_wav = serve, label_padded, label_wav
 
 
 def keras_label_ids(model, utterances, data):
@@ -85,10 +118,18 @@ def _agreement(name, expected, actual):
 
 def export_saved_model(model, labels, workdir, inputs, expected):
     module = FrameLabelingServing(model, labels)
+    lengths = inputs["num_samples"]
+    wavs = np.array([wav_bytes(row[:n]) for row, n in zip(inputs["waveform"], lengths)], dtype=object)
+    stored = np.zeros_like(inputs["waveform"])
+    for row, (samples, n) in enumerate(zip(inputs["waveform"], lengths)):
+        stored[row, :n] = pcm16(samples[:n])
+    expected_wav = np.argmax(np.asarray(model({"waveform": stored, "num_samples": lengths}, training=False)), -1)
+    expected_wav = np.where(expected >= 0, expected_wav, -1)
 
     def save(directory):
         tf.saved_model.save(module, directory, signatures={"serving_default": module.serve,
-                                                           "label_padded": module.label_padded})
+                                                           "label_padded": module.label_padded,
+                                                           "label_wav": module.label_wav})
 
     def check(loaded):
         padded = loaded.signatures["label_padded"](waveform=inputs["waveform"], num_samples=inputs["num_samples"])
@@ -99,6 +140,7 @@ def export_saved_model(model, labels, workdir, inputs, expected):
         _agreement("serving_default", expected[:1, :frames], whole["label_ids"].numpy())
         names = [name.decode() for name in whole["labels"].numpy()[0]]
         parity.check_texts("serving_default labels", [labels[i] for i in expected[0, :frames]], names, "frame labels")
+        _agreement("label_wav", expected_wav, loaded.signatures["label_wav"](wav_bytes=wavs)["label_ids"].numpy())
         return result, lambda: loaded.signatures["label_padded"](**{k: tf.constant(v) for k, v in inputs.items()})
 
     return exporter.write_saved_model(workdir, save, check)
