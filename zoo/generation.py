@@ -112,12 +112,39 @@ class SequenceGenerator:
         sampling = (float(temperature), int(top_k), float(top_p), int(seed)) if temperature > 0 else None
         return self.vocabulary.decode(self.ids(inputs, beam_width, batch_size, sampling))
 
-    def serving_module(self, model, beam_width, output_name, nbest_name=None):
+    def serving_module(self, model, beam_width, output_name, nbest_name=None, attention_name=None, memory_length=None):
         """The task as a `tf.Module` to save as a SavedModel (it tracks `model`'s variables): `serve(raw)`
         → `{output_name: texts}`, preprocessing, beam search with `beam_width` and detokenizing in the
         graph; with `nbest_name`, also that function → `{"hypotheses": [batch, beam_width], "scores"}`,
-        best first. Needs `raw_inputs`."""
-        return _GenerationServing(self, model, beam_width, output_name, nbest_name)
+        best first; with `attention_name`, also that function → greedy `{"words": [batch, max_length],
+        "attention": [batch, max_length, memory_length]}` (see `attention_graph`; `memory_length`, an int,
+        is the encoder's). Needs `raw_inputs`."""
+        return _GenerationServing(self, model, beam_width, output_name, nbest_name, (attention_name, memory_length))
+
+    def attention_graph(self, prepared):
+        """Greedy decoding of a prepared batch with each step's attention weights, in TensorFlow.
+
+        Returns:
+            `(ids int32 [batch, max_length], weights float32 [batch, max_length, memory_length])`: the
+            tokens, [END] included, and from the step after [END] on, id 0 and zero weights.
+        """
+        memory, mask = self.encode(prepared)
+        batch = tf.shape(memory)[0]
+        end_id = self.vocabulary.ids[END]
+
+        def body(t, tokens, states, finished, ids, weights):
+            logits, states, attention = self.decoder.step(tokens, states, memory, mask)
+            tokens = tf.where(finished, 0, tf.argmax(logits, axis=-1, output_type=tf.int32))
+            attention = tf.where(finished[:, None], 0.0, attention)
+            return t + 1, tokens, states, finished | tf.equal(tokens, end_id), ids.write(t, tokens), \
+                weights.write(t, attention)
+
+        first = tf.fill([batch], self.vocabulary.ids[START])
+        _, _, _, _, ids, weights = tf.while_loop(
+            lambda t, *_: t < self.max_length, body,
+            (0, first, self.decoder.initial_states(memory, mask), tf.zeros([batch], tf.bool),
+             tf.TensorArray(tf.int32, size=self.max_length), tf.TensorArray(tf.float32, size=self.max_length)))
+        return tf.transpose(ids.stack()), tf.transpose(weights.stack(), [1, 0, 2])
 
     def tflite_parts(self, model, spec):
         """The `encoder` and `decoder_step` TFLite signatures of the task (`EncoderDecoderParts`), batch 1:
@@ -157,7 +184,7 @@ class _GenerationServing(tf.Module):
     """The SavedModel's functions: raw inputs checked at the boundary, an empty batch or an empty string
     answered empty, the rest prepared, decoded and detokenized in the graph."""
 
-    def __init__(self, generator, model, beam_width, output_name, nbest_name):
+    def __init__(self, generator, model, beam_width, output_name, nbest_name, attention=(None, None)):
         super().__init__()
         self.model = model  # its variables are what the SavedModel saves
         self.tokens = tf.constant(generator.vocabulary.tokens)
@@ -191,6 +218,25 @@ class _GenerationServing(tf.Module):
                                                                 "scores": tf.zeros([batch, beam_width])})
 
             setattr(self, nbest_name, nbest)
+        if attention[0]:
+            setattr(self, attention[0], self._attention_function(generator, answer, attention[1]))
+
+    def _attention_function(self, generator, answer, memory_length):
+        """`raw → {"words": [batch, max_length] (the greedy tokens, "" from [END] on), "attention"}`."""
+        raw, steps = generator.raw_inputs, generator.max_length
+        end_id = generator.vocabulary.ids[END]
+
+        def words_and_weights(prepared):
+            ids, weights = generator.attention_graph(prepared)
+            ended = tf.cumsum(tf.cast(tf.equal(ids, end_id), tf.int32), axis=1) > 0
+            return {"words": tf.where(ended, "", tf.gather(self.tokens, ids)), "attention": weights}
+
+        @tf.function(input_signature=[raw.spec])
+        def attend(inputs):
+            return answer(inputs, words_and_weights, lambda batch: {"words": tf.fill([batch, steps], ""),
+                                                                   "attention": tf.zeros([batch, steps, memory_length])})
+
+        return attend
 
 
 def batched(function, inputs, batch_size=100):

@@ -2,6 +2,7 @@
 then every artifact used the way a user would (SavedModel on raw image bytes, the TFLite runner,
 predict on files), plus resume and refusal."""
 
+import base64
 import io
 import json
 import os
@@ -14,6 +15,7 @@ from PIL import Image
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
 from tests.recipes.saved_model_edges import refused, refused_rank
+from tests.serve.server import serving
 import zoo
 from zoo.errors import UsageError
 from zoo.captioning import export as captioning_export
@@ -106,6 +108,50 @@ def test_zoo_load_captions_paths_bytes_and_pixels_from_the_saved_model_alone(tra
     assert captioner.predict(str(path)) == expected[0], "one input, one caption"
     with pytest.raises(UsageError, match="captioning model: image_bytes holds an empty string"):
         captioner.predict([b""])
+
+
+def test_caption_attention_gives_the_keras_greedy_words_and_attention_weights(trained):
+    workdir, config, model, vocabulary, test = trained
+    attend = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["caption_attention"]
+    answer = attend(image_bytes=tf.constant([_png(image) for image in test.images[:2]]))
+    task = captioner(model, vocabulary, config.max_caption_length)
+    cells = model.get_layer("image_encoder").output.shape[1]
+    assert answer["attention"].shape == (2, config.max_caption_length, cells)
+    assert attend(image_bytes=tf.constant([], tf.string))["attention"].shape == (0, config.max_caption_length, cells)
+    for row in range(2):
+        tokens, weights = task.with_attention(test.images[row].astype(np.float32))
+        words = [w.decode() for w in answer["words"].numpy()[row]]
+        assert [w for w in words if w] == [t for t in tokens if t != "[END]"]
+        np.testing.assert_allclose(answer["attention"].numpy()[row, :len(weights)], weights, atol=1e-5)
+        np.testing.assert_allclose(answer["attention"].numpy()[row, :len(weights)].sum(-1), 1.0, atol=1e-5)
+        assert not answer["attention"].numpy()[row, len(weights):].any()
+
+
+def test_zoo_serve_captions_a_base64_png_as_tf_serving_would_and_refuses_what_is_not_an_image(trained):
+    workdir, config, model, vocabulary, test = trained
+    png = _png(test.images[0])
+    expected = captioner(model, vocabulary, config.max_caption_length, config.length_penalty).generate(
+        test.images[:1].astype(np.float32), config.beam_width)
+    good = {"instances": [{"b64": base64.b64encode(png).decode()}]}
+    bad = {"not an image": ({"instances": [{"b64": base64.b64encode(b"%PDF-1.4 a document").decode()}]},
+                            "Unknown image file format"),
+           "a damaged GIF": ({"instances": [{"b64": base64.b64encode(b"GIF89a but not really").decode()}]},
+                             "Invalid GIF data"),
+           "an empty string": ({"instances": [""]}, "image_bytes holds an empty string"),
+           "a number": ({"instances": [7]}, "expected strings"),
+           "invalid base64": ({"instances": [{"b64": "%%%"}]}, "invalid base64"),
+           "pixels instead of bytes": ({"inputs": test.images[:1].tolist()}, "expected strings"),
+           "a batch of batches": ({"inputs": [[good["instances"][0]]]}, "must have rank 1")}
+    with serving([str(workdir)]) as client:
+        for what, (body, words) in bad.items():
+            answer = client.post("/v1/models/captioning:predict", json=body)
+            assert answer.status_code == 400 and words in answer.json()["error"], (what, answer.text)
+            assert client.post("/v1/models/captioning:predict", json=good).json() == {"predictions": expected}
+        attention = client.post("/v1/models/captioning:predict",
+                                json={"signature_name": "caption_attention", **good}).json()["predictions"][0]
+        assert len(attention["words"]) == config.max_caption_length and len(attention["attention"][0]) == \
+            model.get_layer("image_encoder").output.shape[1]
+
 
 def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_greedy_captions(trained):
     workdir, config, model, vocabulary, test = trained
@@ -224,7 +270,7 @@ def test_python_m_zoo_export_runs_the_recipe_export_with_command_line_settings(t
     assert "--inputs applies to a plain model" in capsys.readouterr().err
     assert export_main(["--workdir", str(workdir), "--no-quantized", "--tolerance", "1e-3"]) == 0
     report = json.loads((workdir / "export_report.json").read_text())
-    assert [row["artifact"] for row in report] == ["model.keras", "serving/1", "encoder.tflite", "decoder_step.tflite"]
+    assert [row["artifact"] for row in report] == ["model.keras", "serving/2", "encoder.tflite", "decoder_step.tflite"]  # the next version
 
 
 def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_inputs_naming_them(trained):

@@ -3,6 +3,10 @@
 - `serving/<n>/`: a SavedModel whose `serving_default` takes `image_bytes` (string [batch], PNG or
   JPEG of any size) and returns `caption` (string [batch]), decoding inside the graph with the
   recipe's beam width; its captions of the test images must equal those of the Keras model.
+  `caption_attention` takes the same input and returns the greedy caption's `words` (string [batch,
+  max_caption_length], "" from [END] on) and `attention` (float32 [batch, max_caption_length, grid
+  cells]): where the decoder looked for each word (the page of `zoo.serve` draws it over the image);
+  proved against the Keras model's greedy walk (`SequenceGenerator.with_attention`).
 - `encoder.tflite` and `decoder_step.tflite` (+ `_fp16`, `_int8`, `_full_int8`): numbers only,
   built-in ops only, batch 1; `vocabulary.txt` beside them maps ids to words;
   `zoo.export.decoder_runner` loops them greedily (see `zoo.export.encoder_decoder` for the proof).
@@ -19,7 +23,7 @@ from zoo.captioning.generate import captioner
 from zoo import atomic
 from zoo.export import exporter, parity
 from zoo.export.encoder_decoder import export_encoder_decoder_tflite
-from zoo.text import START
+from zoo.text import END, START
 
 PARITY_IMAGES = 32  # test images every artifact is proved on before it is written
 
@@ -35,19 +39,42 @@ def keras_captions(model, vocabulary, images, config):
         images, config.beam_width)
 
 
+ATTENTION_PROOF_IMAGES = 4  # images the attention signature is proved on (the Keras walk is eager, one image at a time)
+
+
+def check_attention(signature, task, images, tolerance):
+    """Raises ExportError unless `signature` (image_bytes → words, attention) gives the words and weights
+    of the Keras model's greedy walk (`task.with_attention`) on each of `images`."""
+    answer = signature(image_bytes=tf.constant(png_bytes(images)))
+    for row, image in enumerate(images):
+        tokens, weights = task.with_attention(np.asarray(image, np.float32))
+        words = [w.decode("utf-8") for w in answer["words"].numpy()[row]]
+        expected_words = tokens[:-1] if tokens[-1] == END else tokens
+        parity.check_texts("caption_attention", [" ".join(expected_words)],
+                           [" ".join(word for word in words if word)], "greedy captions")
+        parity.check_float("caption_attention", {"attention": weights},
+                           {"attention": answer["attention"].numpy()[row, :len(weights)]}, tolerance)
+
+
 def export_saved_model(model, vocabulary, config, workdir, images):
     expected = keras_captions(model, vocabulary, images, config)
-    module = captioner(model, vocabulary, config.max_caption_length, config.length_penalty).serving_module(
-        model, config.beam_width, "caption")
+    task = captioner(model, vocabulary, config.max_caption_length, config.length_penalty)
+    cells = model.get_layer("image_encoder").output.shape[1]
+    module = task.serving_module(model, config.beam_width, "caption", attention_name="caption_attention",
+                                 memory_length=cells)
     encoded = tf.constant(png_bytes(images))
 
     def save(directory):
-        tf.saved_model.save(module, directory, signatures={"serving_default": module.serve})
+        tf.saved_model.save(module, directory, signatures={"serving_default": module.serve,
+                                                           "caption_attention": module.caption_attention})
 
     def check(loaded):
         serve = loaded.signatures["serving_default"]
         actual = [c.decode("utf-8") for c in serve(image_bytes=encoded)["caption"].numpy()]
-        return parity.check_texts("serving_default", expected, actual, "captions"), lambda: serve(image_bytes=encoded)
+        result = parity.check_texts("serving_default", expected, actual, "captions")
+        check_attention(loaded.signatures["caption_attention"], task, images[:ATTENTION_PROOF_IMAGES],
+                        config.export_tolerance)
+        return result, lambda: serve(image_bytes=encoded)
 
     return exporter.write_saved_model(workdir, save, check)
 
