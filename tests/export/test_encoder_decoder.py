@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.export.encoder_decoder import EncoderDecoderParts, export_encoder_decoder_tflite
+from zoo.export.tflite_metadata import describing, read_metadata
 from zoo.models.seq2seq import source_encoder
 from zoo.registry import create_model, example_batch
 from zoo.text import END, START, Vocabulary
@@ -54,8 +55,9 @@ def test_a_quantized_pair_below_the_agreement_threshold_is_refused_and_not_writt
     workdir.mkdir()
     scratch.mkdir()
 
-    rows = export_encoder_decoder_tflite(parts, vocabulary, str(workdir), examples, keras_ids, MAX_LENGTH,
-                                         ("float16",), 1e-4, 0.98, str(scratch))
+    with describing(vocabulary=vocabulary.tokens):
+        rows = export_encoder_decoder_tflite(parts, vocabulary, str(workdir), examples, keras_ids, MAX_LENGTH,
+                                             ("float16",), 1e-4, 0.98, str(scratch))
 
     float_rows, quantized_rows = rows[:2], rows[2:]
     assert [row["artifact"] for row in float_rows] == ["encoder.tflite", "decoder_step.tflite"]
@@ -65,3 +67,8 @@ def test_a_quantized_pair_below_the_agreement_threshold_is_refused_and_not_writt
         assert row["refused"] == ("decoder_step_fp16.tflite: picks the Keras model's token at 0.0% of the steps "
                                   "of 2 test inputs, below 98.0%"), row
     assert sorted(os.listdir(workdir)) == ["decoder_step.tflite", "encoder.tflite"]  # no refused or staging file
+    for row in float_rows:  # each written file carries zoo's metadata, and it is the file proved
+        metadata = read_metadata(workdir / row["artifact"])
+        assert (metadata["artifact"], metadata["vocabulary"]) == (row["artifact"], vocabulary.tokens)
+        assert row["bytes"] == os.path.getsize(workdir / row["artifact"])
+    assert set(read_metadata(workdir / "decoder_step.tflite")["inputs"]) >= {"token", "memory"}

@@ -1,6 +1,6 @@
-"""Converting a SavedModel signature to a TFLite file, and writing it only once it is proved: the steps
-every TFLite export shares (`exporter`, the fused-LSTM and GPU-delegate files, encoder/decoder pairs,
-the language model's step)."""
+"""Converting a SavedModel signature to a TFLite file, and writing it, zoo's metadata inside, only once
+it is proved: the steps every TFLite export shares (`exporter`, the fused-LSTM and GPU-delegate files,
+encoder/decoder pairs, the language model's step)."""
 
 import os
 import time
@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from zoo import atomic
-from zoo.export import convert, tflite_model
+from zoo.export import convert, tflite_metadata, tflite_model
 from zoo.export.errors import ExportError
 
 TFLITE_SIGNATURE = "tflite"
@@ -58,11 +58,13 @@ def convert_built_in(source, signature, name, quantization, scratch, representat
     return data, ops
 
 
-def prove_and_write_tflite(workdir, name, data, ops, inputs, check, run=None):
-    """Runs the TFLite file `data` on `inputs` with ai-edge-litert (or `run(runner)`, e.g. a step at a
-    time), checks its outputs with `check(actual)` (a `zoo.export.parity` check: raises ExportError,
-    else returns its dict), times it, and only then writes `<workdir>/<name>` atomically. Returns the
-    report row."""
+def prove_and_write_tflite(workdir, name, data, ops, inputs, check, run=None, metadata=None):
+    """Writes zoo's metadata into the TFLite file `data` (`zoo.export.tflite_metadata`: the file's own
+    fields, the `describing` context's, then `metadata`, a dict), runs those very bytes on `inputs` with
+    ai-edge-litert (or `run(runner)`, e.g. a step at a time), checks its outputs with `check(actual)` (a
+    `zoo.export.parity` check: raises ExportError, else returns its dict), times it, and only then
+    writes `<workdir>/<name>` atomically. Returns the report row."""
+    data = tflite_metadata.described(data, name, metadata)
     runner = tflite_model.TFLiteModel(data)
     run = run or (lambda runner: runner(**inputs))
     try:
