@@ -12,7 +12,8 @@ Tiers, lowest first (a module belongs to the tier of its longest listed prefix):
     services         config and its settings, tuning, generation, export, workdir, the recipe contract, the
                      predictor base, the model card
     recipe packages  zoo.captioning, zoo.translation, ... (one per recipe)
-    entry modules    zoo.recipes, zoo.bench, zoo.export.__main__, and the package face zoo/__init__
+    entry modules    zoo.recipes, zoo.bench, zoo.export.__main__, zoo.serve (the REST server and its page), and
+                     the package face zoo/__init__
 """
 
 import ast
@@ -31,7 +32,7 @@ TIERS = (
                   "zoo.recipe", "zoo.predictor", "zoo.model_card")),
     ("recipe packages", ("zoo.captioning", "zoo.translation", "zoo.frame_labeling", "zoo.sequence_classification",
                          "zoo.language_model", "zoo.forecasting", "zoo.long_memory")),
-    ("entry modules", ("zoo", "zoo.recipes", "zoo.bench", "zoo.export.__main__")),
+    ("entry modules", ("zoo", "zoo.recipes", "zoo.bench", "zoo.export.__main__", "zoo.serve")),
 )
 ZOO_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
 

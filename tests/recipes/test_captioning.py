@@ -14,7 +14,9 @@ from PIL import Image
 
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
+from tests.serve.browser import choose_model, chromium, screenshot, wait_for
 from tests.serve.server import serving
 import zoo
 from zoo.errors import UsageError
@@ -153,6 +155,30 @@ def test_zoo_serve_captions_a_base64_png_as_tf_serving_would_and_refuses_what_is
             model.get_layer("image_encoder").output.shape[1]
 
 
+def test_the_page_captions_an_image_in_a_real_browser_and_draws_the_attention(trained, tmp_path):
+    workdir, config, model, vocabulary, test = trained
+    path = tmp_path / "photo.png"
+    path.write_bytes(_png(test.images[0]))
+    expected = captioner(model, vocabulary, config.max_caption_length, config.length_penalty).generate(
+        test.images[:1].astype(np.float32), config.beam_width)[0]
+    tokens, _ = captioner(model, vocabulary, config.max_caption_length).with_attention(test.images[0].astype(np.float32))
+    with serving([str(workdir)]) as client, chromium() as browser:
+        browser.get(f"{client.base_url}/")
+        choose_model(browser, "captioning")
+        browser.find_element("id", "image-file").send_keys(str(path))
+        wait_for(browser, lambda b: b.find_element("id", "caption").text)
+        assert browser.find_element("id", "caption").text == expected.strip()
+        chips = [chip.text for chip in browser.find_elements("css selector", "#caption-words .chip")]
+        assert chips == [token for token in tokens if token != "[END]"]
+        painted = browser.execute_script(
+            "const c = document.getElementById('caption-attention');"
+            "const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            "let alpha = 0; for (let i = 3; i < data.length; i += 4) alpha += data[i]; return [c.width, alpha];")
+        assert painted[0] > 0 and painted[1] > 0, "the attention overlay is empty"
+        assert browser.find_element("id", "status").text == ""
+        screenshot(browser, "page_captioning.png")
+
+
 def test_tflite_files_hold_built_in_ops_only_and_the_runner_gives_the_keras_greedy_captions(trained):
     workdir, config, model, vocabulary, test = trained
     for stem in ("encoder", "decoder_step"):
@@ -281,3 +307,8 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_inputs_naming_th
     refused(serve, "Unknown image file format", image_bytes=tf.constant([b"GIF? no, text"]))
     refused_rank(serve, "image_bytes", image_bytes=tf.constant(image))
     refused_rank(serve, "image_bytes", image_bytes=tf.constant([[image]]))
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "captioning", {"vocabulary": trained[3].tokens, "image": None, "decoding": None})

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
 from zoo.errors import UsageError
@@ -138,3 +139,8 @@ def test_tune_scores_a_trial_by_validation_mae(tmp_path):
     assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
     header, row = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
     assert float(row.split(",")[header.split(",").index("val_neg_mae")]) < 0
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "forecasting", {"window": trained[1].window, "horizon": trained[1].horizon})

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 from tests.serve.server import serving
 import zoo
@@ -321,3 +322,8 @@ def test_tune_with_the_mirrored_strategy(tmp_path):
     overrides = TINY + ["tune.max_depth=1", "tune.max_units=8", "tune.min_units=4"]
     assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1", "--strategy", "mirrored")) == 0
     assert len((tmp_path / "tuning" / "trials.csv").read_text().splitlines()) == 2
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "frame_labeling", {"labels": list(trained[3].labels), "sample_rate": 16000})

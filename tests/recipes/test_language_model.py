@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
 from zoo.errors import UsageError
@@ -155,3 +156,8 @@ def test_tune_scores_a_stateful_trial_by_validation_bits_per_character(tmp_path)
     assert len(trials) == 2 and "val_neg_bits_per_character" in trials[0]
     bits = -float(trials[1].split(",")[trials[0].split(",").index("val_neg_bits_per_character")])
     assert 0 < bits < 8
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "language_model", {"vocabulary": None, "sampling": None})

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
 from zoo.long_memory import experiments
@@ -166,3 +167,8 @@ def test_a_sequence_with_nan_or_inf_is_refused_by_name(tmp_path):
         path.write_text(f"0.5,1\n{bad},0\n0.25,1\n")
         with pytest.raises(UsageError, match=f"{path}: expected finite numbers; row 2 holds nan or inf"):
             read_sequence(str(path))
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained
+    assert_described(workdir, "long_memory", {"task": "adding_problem"})

@@ -12,6 +12,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
 from zoo.sequence_classification.data import digit_sequences
@@ -157,3 +158,8 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
     assert serve(text=tf.constant([], tf.string))["probabilities"].shape == (0, 2)
     refused(serve, "text holds strings that are not UTF-8 text", text=tf.constant([b"caf\xe9"]))
     refused_rank(serve, "text", text=tf.constant(texts[0]))
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "sequence_classification", {"labels": list(trained[3].labels)})

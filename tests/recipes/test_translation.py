@@ -2,6 +2,7 @@
 evaluate, export, then the artifacts used as a user would (the SavedModel on raw strings, the
 TFLite runner, predict from arguments and stdin), and the TSV reader in training."""
 
+import base64
 import io
 import json
 import os
@@ -13,7 +14,10 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
+from tests.serve.browser import choose_model, chromium, screenshot, wait_for
+from tests.serve.server import serving
 import zoo
 from zoo.errors import UsageError
 from zoo.config import load_config
@@ -115,6 +119,33 @@ def test_zoo_load_translates_and_gives_n_best_lists_from_the_saved_model_alone(t
         predictor.run("serving_default", text=tf.constant([b"caf\xe9"]))
 
 
+def test_the_page_shows_the_n_best_list_in_a_real_browser_and_the_server_refuses_bad_requests(trained):
+    workdir, config, models, data = trained
+    sentence = data.splits["test"][0][0]
+    nbest = tf.saved_model.load(str(workdir / "serving" / "1")).signatures["translate_nbest"](text=tf.constant([sentence]))
+    hypotheses = [h.decode() for h in nbest["hypotheses"].numpy()[0]]
+    with serving([str(workdir)]) as client:
+        for body, words in (({"instances": [{"b64": base64.b64encode(b"caf\xe9").decode()}]}, "not UTF-8"),
+                            ({"instances": [["nested"]]}, "must have rank 1"),
+                            ({"signature_name": "translate_nbest", "instances": []}, "is empty")):
+            answer = client.post("/v1/models/translation:predict", json=body)
+            assert answer.status_code == 400 and words in answer.json()["error"], answer.text
+        answer = client.post("/v1/models/translation:predict", json={"signature_name": "translate_nbest",
+                                                                        "instances": [sentence]})
+        assert [row["hypotheses"] for row in answer.json()["predictions"]] == [hypotheses]
+        with chromium() as browser:
+            browser.get(f"{client.base_url}/")
+            choose_model(browser, "translation")
+            browser.find_element("id", "source").send_keys(sentence)
+            browser.find_element("id", "translate").click()
+            wait_for(browser, lambda b: b.find_elements("css selector", "#nbest tbody tr"))
+            rows = [[cell.text for cell in row.find_elements("tag name", "td")]
+                    for row in browser.find_elements("css selector", "#nbest tbody tr")]
+            assert [row[1] for row in rows] == [h.strip() for h in hypotheses]
+            assert [float(row[2]) for row in rows] == pytest.approx(nbest["scores"].numpy()[0].tolist(), abs=1e-3)
+            screenshot(browser, "page_translation.png")
+
+
 def test_the_tflite_runner_gives_the_keras_greedy_translations(trained):
     workdir, config, models, data = trained
     runner = DecoderRunner.from_workdir(str(workdir), config.max_target_length, vocabulary_file="target_vocabulary.txt",
@@ -179,3 +210,8 @@ def test_the_tune_verb_runs_a_search_and_writes_a_config_to_train_the_winner(tmp
     assert "| rank | trial | cell |" in capsys.readouterr().out
     best = load_config(TranslationConfig, str(tmp_path / "tuning" / "best.toml"))
     assert best.cell == "gru" and best.depth == 1 and best.units <= 16
+
+
+def test_every_tflite_file_carries_its_metadata(trained):
+    workdir = trained[0]
+    assert_described(workdir, "translation", {"source_vocabulary": None, "target_vocabulary": None, "tokenization": None})

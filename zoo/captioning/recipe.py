@@ -19,7 +19,7 @@ from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.recipe import Recipe
 from zoo.registry import create_model
-from zoo.text import Vocabulary
+from zoo.text import END, START, Vocabulary
 
 SPLIT_TITLES = {"test": "test split: every scene holds a shape–colour pair never seen in training",
                 "test_seen": "test_seen split: new scenes of the pairs seen in training"}
@@ -182,6 +182,23 @@ class CaptioningRecipe(Recipe):
         return f"{record['input']}: {record['caption']}"
 
     # --- export -------------------------------------------------------------------------------------
+    def export_metadata(self, trained):
+        vocabulary, size = saved_vocabulary(trained.workdir), trained.config.image_size
+        return {
+            "vocabulary": vocabulary.tokens,  # index = id: [PAD] 0, [UNK] 1, [START] 2, [END] 3
+            "image": {"size": [size, size], "channels": "RGB", "range": [0, 255],
+                      "resize": "bilinear, antialiased (tf.image.resize)"},
+            "decoding": {"start_id": vocabulary.ids[START], "end_id": vocabulary.ids[END],
+                         "max_length": trained.config.max_caption_length,
+                         "loop": "encoder once; then decoder_step per token, its state_* outputs fed back as the "
+                                 "same-named inputs, memory from the encoder every step; greedy = argmax of logits"},
+            "descriptions": {
+                "image": f"one RGB image, {size}×{size}, float32 pixel values 0..255 (the model rescales them)",
+                "memory": "the encoded image grid (the encoder's output, fed to every decoder step)",
+                "token": "the previous token id ([START] first)",
+                "logits": "scores of the next token over the vocabulary",
+                "attention": "this step's attention weights over the image grid"}}
+
     def export_models(self, trained, verbose):
         """The captioner (see `zoo.captioning.export`), proved on the test images train saved."""
         path = os.path.join(trained.workdir, EXPORT_IMAGES)

@@ -243,6 +243,17 @@ class ForecastingRecipe(Recipe):
                 f"{len(values)}\n" + format_table(["step", "forecast"],
                                                   [[step + 1, f"{value:.6g}"] for step, value in enumerate(values)]))
 
+    def export_metadata(self, trained):
+        config, data = trained.config, trained.data
+        return {
+            "series": data.series.name, "window": config.window, "horizon": config.horizon,
+            "scaling": {"inside_model": True, "scale": data.scale,
+                        "how": "raw values in and out; inside, the history is taken relative to its last value and "
+                               "divided by scale (the training part's standard deviation)"},
+            "descriptions": {
+                "history": f"the last {config.window} values of the series, oldest first, in its own units",
+                "forecast": f"the next {config.horizon} values, in the series' units"}}
+
     def export_models(self, trained, verbose):
         """model.keras, serving/<n> (`history` → `forecast`, raw values, any history length) and TFLite files
         (the test batch's shape), proved on test windows; quantized files must stay within

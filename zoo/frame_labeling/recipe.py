@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from zoo.data.timit import read_wav
-from zoo.data.utterances import SAMPLE_RATE, WINDOW, segment_bounds, segments_of
+from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segment_bounds, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
 from zoo.epoch_policy import Objective
 from zoo.frame_labeling.config import FrameLabelingConfig
@@ -224,6 +224,17 @@ class FrameLabelingRecipe(Recipe):
             return None
         return "\n".join([f"{record['input']}: {record['frames']} frames"] +
                          [f"  {s['start']:.3f}–{s['end']:.3f} s  {s['label']}" for s in record["segments"]])
+
+    def export_metadata(self, trained):
+        return {
+            "labels": list(trained.data.labels),
+            "sample_rate": SAMPLE_RATE,
+            "frames": {"window_samples": WINDOW, "hop_samples": HOP, "count": "1 + (num_samples - window) // hop"},
+            "descriptions": {
+                "waveform": f"mono audio, float32 samples in [-1, 1] at {SAMPLE_RATE} Hz, zero-padded to the input's "
+                            f"length ({trained.config.tflite_seconds:g} s)",
+                "num_samples": "how many samples of waveform are real audio",
+                "logits": "a score per label for every 10 ms frame; frames past the real audio are padding"}}
 
     def export_models(self, trained, verbose):
         """The main model's artifacts and the streaming model (see `zoo.frame_labeling.export`)."""

@@ -241,6 +241,17 @@ class LanguageModelRecipe(Recipe):
         settings = types.SimpleNamespace(**record["sampling"])
         return f"--- {describe_sampling(settings)} ---\n{record['input']}{record['text']}"
 
+    def export_metadata(self, trained):
+        config = trained.config
+        return {
+            "vocabulary": ["[PAD]", "[UNK]", *trained.data.vocabulary.characters],
+            "sampling": {"temperature": config.temperature, "top_k": config.top_k, "top_p": config.top_p},
+            "loop": "one character per call; feed each next_state_<layer>_<k> output back as state_<layer>_<k> "
+                    "(zeros at the start)",
+            "descriptions": {
+                "characters": "int32 [1, 1]: the current character id (1 for a character outside the vocabulary)",
+                "logits": "scores of the next character over the vocabulary"}}
+
     def export_models(self, trained, verbose):
         """The generator form's artifacts (see `zoo.language_model.export`), proved on test text."""
         from zoo.language_model.export import export_language_model

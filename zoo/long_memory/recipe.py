@@ -229,6 +229,14 @@ class LongMemoryRecipe(Recipe):
         return (f"{record['input']}: {record['steps']} steps; predicted sum {record['predicted_sum']:.3f}, "
                 f"true {record['true_sum']:.3f}")
 
+    def export_metadata(self, trained):
+        return {
+            "task": "adding_problem", "length": trained.config.main_length,
+            "descriptions": {
+                "values_and_markers": "float32 [batch, length, 2]: channel 0 values in [0, 1), channel 1 is 1.0 at "
+                                      "the two values to add, 0.0 elsewhere",
+                "predicted_sum": "the sum of the two marked values"}}
+
     def export_models(self, trained, verbose):
         """The main model with `zoo.export.export_model`, proved on test sequences: model.keras, serving/<n>,
         model.tflite and the quantized files (one regressed number has no argmax: they are checked on the

@@ -260,6 +260,18 @@ class SequenceClassificationRecipe(Recipe):
         percent = 100 * np.float32(record["probability"])  # the model's float32, as predict always printed it
         return f"{record['input']}: {record['label']} ({percent:.1f} %)"
 
+    def export_metadata(self, trained):
+        data, config = trained.data, trained.config
+        fields = {"labels": list(data.labels), "input_kind": data.kind}
+        descriptions = {"logits": "a score per label (softmax gives the probabilities)"}
+        if data.kind == "tokens":
+            fields["vocabulary"] = data.vocabulary.tokens
+            fields["tokenization"] = {"case_fold": True, "split": "whitespace", "max_length": config.max_length}
+            descriptions["tokens"] = f"[START] token ids [END] of one text, cut to {config.max_length}, 0-padded"
+        else:
+            descriptions["vectors"] = "float32 [batch, steps, features]: a digit's pixel rows, values in [0, 1]"
+        return {**fields, "descriptions": descriptions}
+
     def export_models(self, trained, verbose):
         """The main model (see `zoo.sequence_classification.export`), proved on the test split."""
         from zoo.sequence_classification.export import export_classifier

@@ -162,6 +162,7 @@ def create_app(models, limits=None, threads=2, quiet=True):
 
     routes = [
         Route("/", page),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/healthz", healthz),
         Route("/v1/zoo/models", zoo_models),
         Route("/v1/zoo/stats", zoo_stats),
@@ -179,7 +180,7 @@ def zoo_description(model, version):
         row = all(spec.shape.rank not in (None, 0) for spec in specs.values())
         signatures[name] = {"forms": ["instances", "inputs"] if row else ["inputs"],
                             "batched": version.batchers[name].window > 0}
-    return {"recipe": model.recipe, "signatures": signatures}
+    return {"recipe": model.recipe, "labels": model.labels, "signatures": signatures}
 
 
 async def read_json(request, limit):

@@ -69,10 +69,11 @@ class ServedModel:
         base: str. The folder of numbered versions.
         recipe: str or None. The recipe that exported it.
         keep_loaded: int. How many of the newest versions answer.
+        labels: list of str or None. The class names of a classifier (its workdir's labels.txt).
     """
 
-    def __init__(self, name, base, recipe, keep_loaded=1):
-        self.name, self.base, self.recipe, self.keep_loaded = name, base, recipe, keep_loaded
+    def __init__(self, name, base, recipe, keep_loaded=1, labels=None):
+        self.name, self.base, self.recipe, self.keep_loaded, self.labels = name, base, recipe, keep_loaded, labels
         self.loaded = {}  # number → ServedVersion
         self.loading = set()
         self._lock = threading.Lock()
@@ -133,4 +134,9 @@ def model_from_argument(argument):
         raise UsageError(f"{argument}: no exported model (no {SERVING}/<n>/saved_model.pb, nor <n>/saved_model.pb); "
                          "run the recipe's export")
     name = name or recipe or os.path.basename(os.path.abspath(path))
-    return ServedModel(name, base, recipe)
+    labels_file = os.path.join(path, "labels.txt")
+    labels = None
+    if base != path and os.path.isfile(labels_file):
+        with open(labels_file, encoding="utf-8") as file:
+            labels = [line.rstrip("\n") for line in file if line.strip()]
+    return ServedModel(name, base, recipe, labels=labels)

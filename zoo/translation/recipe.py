@@ -10,7 +10,8 @@ from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.recipe import MAIN, Recipe
 from zoo.registry import create_model
-from zoo.subwords import SubwordVocabulary
+from zoo.subwords import PRETOKEN, SPACE, SUFFIX, SubwordVocabulary
+from zoo.text import END, START
 from zoo.translation import plots
 from zoo.translation.config import TranslationConfig
 from zoo.translation.data import Vocabularies, load_data, translation_dataset
@@ -189,6 +190,25 @@ class TranslationRecipe(Recipe):
         return None if "error" in record else record["translation"]
 
     # --- export -------------------------------------------------------------------------------------
+    def export_metadata(self, trained):
+        vocabularies, config = saved_vocabularies(trained.workdir), trained.config
+        target = vocabularies.target_vocabulary
+        return {
+            "source_vocabulary": vocabularies.source_vocabulary.tokens,
+            "target_vocabulary": target.tokens,
+            "tokenization": {"kind": "wordpiece", "pretokens": PRETOKEN, "space": SPACE, "suffix_indicator": SUFFIX,
+                             "case": "kept", "unknown_id": 1},
+            "decoding": {"start_id": target.ids[START], "end_id": target.ids[END], "max_length": config.max_target_length,
+                         "loop": "encoder once; then decoder_step per token, its state_* outputs fed back as the "
+                                 "same-named inputs, memory and memory_mask from the encoder every step"},
+            "descriptions": {
+                "source": f"source token ids (no [START]/[END]), cut to {config.max_source_length}, 0-padded",
+                "memory": "the encoded source (the encoder's output, fed to every decoder step)",
+                "memory_mask": "1.0 for real source tokens, 0.0 for padding",
+                "token": "the previous target token id ([START] first)",
+                "logits": "scores of the next target token over the target vocabulary",
+                "attention": "this step's attention weights over the source tokens"}}
+
     def export_models(self, trained, verbose):
         """The main model (see `zoo.translation.export`), proved on the test sentences train saved."""
         sentences = read_json(os.path.join(trained.workdir, EXPORT_SENTENCES), "train")
