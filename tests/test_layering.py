@@ -3,7 +3,7 @@ module reaches itself through imports (function-level imports included).
 
 Tiers, lowest first (a module belongs to the tier of its longest listed prefix):
 
-    foundations      the internals module, the user-error type, checks, atomic file writing, text and subword vocabularies, tables, metrics,
+    foundations      the internals module, the user-error type, command-line number types, checks, atomic file writing, text and subword vocabularies, tables, metrics,
                      the model registry, decoding search, data readers
     cells            zoo.cells
     layers           zoo.layers, zoo.encoders
@@ -22,7 +22,7 @@ import os
 import pytest
 
 TIERS = (
-    ("foundations", ("zoo._internals", "zoo.errors", "zoo.checks", "zoo.atomic", "zoo.text", "zoo.subwords", "zoo.tables", "zoo.metrics",
+    ("foundations", ("zoo._internals", "zoo.errors", "zoo.arguments", "zoo.checks", "zoo.atomic", "zoo.text", "zoo.subwords", "zoo.tables", "zoo.metrics",
                      "zoo.registry", "zoo.decoding", "zoo.data")),
     ("cells", ("zoo.cells",)),
     ("layers", ("zoo.layers", "zoo.encoders")),

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.data.test_flickr8k import _write_image
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 from tests.serve.browser import choose_model, chromium, screenshot, wait_for
@@ -312,3 +313,11 @@ def test_the_saved_model_answers_an_empty_batch_and_refuses_bad_inputs_naming_th
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "captioning", {"vocabulary": trained[3].tokens, "image": None, "decoding": None})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    workdir, config, model, vocabulary, test = trained
+    photo = _png(test.images[0])
+    printed = run_example("captioning", workdir, str(tmp_path), {"photo.png": photo}).splitlines()
+    caption = zoo.load(str(workdir)).predict(photo)
+    assert printed == [caption, repr([caption, caption])]

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
@@ -144,3 +145,13 @@ def test_tune_scores_a_trial_by_validation_mae(tmp_path):
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "forecasting", {"window": trained[1].window, "horizon": trained[1].horizon})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    import math
+
+    workdir, config = trained[0], trained[1]
+    printed = run_example("forecasting", workdir, str(tmp_path)).strip()
+    history = [50 + 40 * math.sin(month / 21) for month in range(120)]
+    forecast = zoo.load(str(workdir)).predict(history)
+    assert printed == str([round(value, 1) for value in forecast]) and len(forecast) == config.horizon

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 from tests.serve.server import serving
@@ -327,3 +328,11 @@ def test_tune_with_the_mirrored_strategy(tmp_path):
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "frame_labeling", {"labels": list(trained[3].labels), "sample_rate": 16000})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    workdir, config, models, data = trained
+    wav = export.wav_bytes(data.splits["test"][0].waveform)
+    printed = run_example("frame_labeling", workdir, str(tmp_path), {"utterance.wav": wav}).splitlines()
+    segments = zoo.load(str(workdir)).predict(str(tmp_path / "utterance.wav"))
+    assert [line.split()[-1] for line in printed] == [segment["label"] for segment in segments] and segments

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
@@ -161,3 +162,12 @@ def test_tune_scores_a_stateful_trial_by_validation_bits_per_character(tmp_path)
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "language_model", {"vocabulary": None, "sampling": None})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    workdir = trained[0]
+    printed = run_example("language_model", workdir, str(tmp_path))
+    writer = zoo.load(str(workdir))
+    expected = [writer.predict("def main(", length=80),
+                writer.predict("def main(", length=80, temperature=0.8, top_p=0.95, seed=7)]
+    assert printed == "".join(text + "\n" for text in expected)

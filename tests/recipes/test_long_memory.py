@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
@@ -172,3 +173,9 @@ def test_a_sequence_with_nan_or_inf_is_refused_by_name(tmp_path):
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained
     assert_described(workdir, "long_memory", {"task": "adding_problem"})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    printed = run_example("long_memory", trained, str(tmp_path))
+    predicted = zoo.load(str(trained)).predict([[0.2, 0], [0.7, 1], [0.1, 0], [0.4, 1], [0.9, 0]])
+    assert printed == f"{predicted:.3f} (true sum 1.1)\n"

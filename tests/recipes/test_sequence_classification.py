@@ -12,6 +12,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
@@ -163,3 +164,12 @@ def test_training_on_a_text_file_skips_damaged_rows(tmp_path, capsys):
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "sequence_classification", {"labels": list(trained[3].labels)})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    from sklearn.datasets import load_digits
+
+    workdir = trained[0]
+    printed = run_example("sequence_classification", workdir, str(tmp_path)).split()
+    result = zoo.load(str(workdir)).predict(load_digits().images[0])
+    assert printed == [result["label"], f"{result['probability']:.3f}"]

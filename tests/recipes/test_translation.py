@@ -14,6 +14,7 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the SavedModel's tokenizer ops)
 
 from tests.recipes.arguments import recipe_arguments
+from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 from tests.serve.browser import choose_model, chromium, screenshot, wait_for
@@ -215,3 +216,11 @@ def test_the_tune_verb_runs_a_search_and_writes_a_config_to_train_the_winner(tmp
 def test_every_tflite_file_carries_its_metadata(trained):
     workdir = trained[0]
     assert_described(workdir, "translation", {"source_vocabulary": None, "target_vocabulary": None, "tokenization": None})
+
+
+def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
+    workdir, config, models, data = trained
+    printed = run_example("translation", workdir, str(tmp_path)).splitlines()
+    translator = zoo.load(str(workdir))
+    assert printed[0] == translator.predict("Monday, May 6, 1957")
+    assert len(printed) == 1 + config.beam_width

@@ -5,7 +5,6 @@ requests and picks up new versions."""
 import base64
 import concurrent.futures
 import json
-import os
 import shutil
 import signal
 import subprocess

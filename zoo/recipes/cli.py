@@ -18,6 +18,7 @@ import sys
 import textwrap
 import threading
 
+from zoo.arguments import non_negative
 from zoo.atomic import atomic_file
 from zoo.errors import UsageError
 from zoo.config import load_config, typed_overrides
@@ -101,17 +102,10 @@ def parser(recipe):
             sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"), default="random",
                              help="keras-tuner's search algorithm (default: random)")
             sub.add_argument("--max-trials", type=int, default=10, help="most models trained (default: 10)")
-            sub.add_argument("--budget-minutes", type=_non_negative, default=0.0,
+            sub.add_argument("--budget-minutes", type=non_negative, default=0.0,
                              help="no trial starts after this many minutes (default: 0, no budget); each trial "
                                   "trains within the config's train_minutes")
     return main
-
-
-def _non_negative(text):
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0; received {text}")
-    return value
 
 
 def recipes():

@@ -10,23 +10,9 @@ import os
 import signal
 import sys
 
+from zoo.arguments import non_negative, positive
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, received {text}")
-        return value
-    return parse
-
-
-def _non_negative(text):
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, received {text}")
-    return value
 
 
 def parse_args(argv):
@@ -40,18 +26,18 @@ def parse_args(argv):
     parser.add_argument("models", nargs="+", metavar="[NAME=]DIR", help="what to serve")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8501, help="port (default 8501, TF Serving's REST port)")
-    parser.add_argument("--batch-window-ms", type=_non_negative, default=2.0,
+    parser.add_argument("--batch-window-ms", type=non_negative, default=2.0,
                         help="how long a request waits for others to share a batch (default 2; 0: no batching)")
-    parser.add_argument("--max-batch", type=_positive(int), default=32, help="most rows in one batch (default 32)")
-    parser.add_argument("--max-body-mb", type=_positive(float), default=16.0,
+    parser.add_argument("--max-batch", type=positive(int), default=32, help="most rows in one batch (default 32)")
+    parser.add_argument("--max-body-mb", type=positive(float), default=16.0,
                         help="largest request body in MiB; larger ones get 413 (default 16)")
-    parser.add_argument("--timeout-s", type=_positive(float), default=30.0,
+    parser.add_argument("--timeout-s", type=positive(float), default=30.0,
                         help="seconds a predict request may take before it gets 504 (default 30)")
-    parser.add_argument("--poll-s", type=_positive(float), default=1.0,
+    parser.add_argument("--poll-s", type=positive(float), default=1.0,
                         help="seconds between looks for new versions (default 1)")
-    parser.add_argument("--versions", type=_positive(int), default=1,
+    parser.add_argument("--versions", type=positive(int), default=1,
                         help="how many of each model's newest versions answer (default 1, TF Serving's policy)")
-    parser.add_argument("--threads", type=_positive(int), default=2, help="threads running the models (default 2)")
+    parser.add_argument("--threads", type=positive(int), default=2, help="threads running the models (default 2)")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     return parser.parse_args(argv)
 

@@ -204,7 +204,7 @@ function segmentsOf(labels) {
 function colour(label) {
   let hash = 0;
   for (const character of label) hash = (hash * 31 + character.charCodeAt(0)) % 360;
-  return `hsl(${hash}, 65%, 70%)`;
+  return `hsl(${(hash * 137.5) % 360}, 60%, 72%)`;
 }
 
 function drawSegments(segments) {
