@@ -165,6 +165,14 @@ def test_a_new_version_is_picked_up_without_a_restart(tmp_path):
             time.sleep(0.1)
         assert client.post("/v1/models/adder:predict", json={"instances": [2.0]}).json() == {"predictions": [11.0]}
         assert client.post("/v1/models/adder/versions/1:predict", json={"instances": [2.0]}).status_code == 404
+        (tmp_path / "toy" / "3").mkdir()
+        (tmp_path / "toy" / "3" / "saved_model.pb").write_bytes(b"not a SavedModel")
+        deadline = time.monotonic() + 30
+        while (newest := client.get("/v1/models/adder").json()["model_version_status"][0])["version"] != "3":
+            assert time.monotonic() < deadline, "the damaged version 3 was not reported"
+            time.sleep(0.1)
+        assert newest["state"] == "END" and newest["status"]["error_code"] == "UNKNOWN"
+        assert client.post("/v1/models/adder:predict", json={"instances": [2.0]}).json() == {"predictions": [11.0]}
 
 
 def test_json_answers_keep_non_finite_outputs_as_tf_serving_tokens(client):

@@ -109,7 +109,7 @@ def create_app(models, limits=None, threads=2, quiet=True):
                     answer = protos.metadata_json(model.name, version.number, version.definitions)
                     answer["metadata"]["zoo"] = zoo_description(model, version)
                     return JSONAnswer(answer)
-                states = [(n, s) for n, s in model.states() if number is None or n == number]
+                states = [state for state in model.states() if number is None or state[0] == number]
                 if not states:
                     raise RequestError(404, f"Servable not found for request: Specific({model.name}, {number})")
                 return JSONAnswer(protos.status_json(states))

@@ -76,18 +76,23 @@ class ServedModel:
         self.name, self.base, self.recipe, self.keep_loaded, self.labels = name, base, recipe, keep_loaded, labels
         self.loaded = {}  # number → ServedVersion
         self.loading = set()
+        self.failed = {}  # number → why it could not be loaded (not tried again)
         self._lock = threading.Lock()
 
     def refresh(self, executor, window, max_batch):
         """Loads the newest versions on disk that are not loaded yet, then unloads the others; returns
-        the numbers loaded. Runs in a worker thread: requests go on meanwhile."""
-        wanted = versions(self.base)[-self.keep_loaded:]
+        the numbers loaded. Runs in a worker thread: requests go on meanwhile. A version that fails to
+        load is remembered (its status says why) and the error raised once."""
+        wanted = [number for number in versions(self.base) if number not in self.failed][-self.keep_loaded:]
         new = [number for number in wanted if number not in self.loaded]
         for number in new:
             with self._lock:
                 self.loading.add(number)
             try:
                 version = ServedVersion(number, os.path.join(self.base, str(number)), executor, window, max_batch)
+            except Exception as error:
+                self.failed[number] = f"{type(error).__name__}: {error}"
+                raise
             finally:
                 with self._lock:
                     self.loading.discard(number)
@@ -110,9 +115,11 @@ class ServedModel:
         raise RequestError(404, f"Servable not found for request: Specific({self.name}, {number})")
 
     def states(self):
-        """`[(version, state)]`, newest first, for the status answer."""
+        """`[(version, state, error message)]`, newest first, for the status answer."""
         with self._lock:
-            states = [(number, "AVAILABLE") for number in self.loaded] + [(number, "LOADING") for number in self.loading]
+            states = ([(number, "AVAILABLE", "") for number in self.loaded] +
+                      [(number, "LOADING", "") for number in self.loading] +
+                      [(number, "END", message) for number, message in self.failed.items()])
         return sorted(states, reverse=True)
 
 

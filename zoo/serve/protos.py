@@ -3,7 +3,7 @@
 .proto files, and fields holding their default value printed too."""
 
 from google.protobuf import json_format
-from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow.core.protobuf import error_codes_pb2, saved_model_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 
 _PRINT = dict(preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
@@ -21,13 +21,17 @@ def signature_defs(saved_model_pb):
 
 
 def status_json(versions):
-    """`GetModelStatusResponse` as JSON: `versions` is a list of `(number, state name)`, e.g. "AVAILABLE"."""
+    """`GetModelStatusResponse` as JSON: `versions` is a list of `(number, state name, error message)`, e.g.
+    `(2, "AVAILABLE", "")`; a message makes the status code UNKNOWN (a version that failed to load)."""
     response = get_model_status_pb2.GetModelStatusResponse()
-    for number, state in versions:
+    for number, state, message in versions:
         entry = response.model_version_status.add()
         entry.version = number
         entry.state = get_model_status_pb2.ModelVersionStatus.State.Value(state)
         entry.status.SetInParent()  # error_code OK, error_message "", printed as TF Serving prints them
+        if message:
+            entry.status.error_code = error_codes_pb2.UNKNOWN
+            entry.status.error_message = message
     return json_format.MessageToDict(response, **_PRINT)
 
 
