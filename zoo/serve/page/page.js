@@ -129,7 +129,7 @@ function drawAttention(weights) {
   const pixels = grid.getContext("2d").createImageData(side, side);
   const top = Math.max(...weights) || 1;
   weights.forEach((weight, index) => {
-    pixels.data.set([255, 200, 0, Math.round(200 * weight / top)], 4 * index);
+    pixels.data.set([0, 0, 0, Math.round(170 * (1 - Math.sqrt(weight / top)))], 4 * index);  // dims what it did not look at
   });
   grid.getContext("2d").putImageData(pixels, 0, 0);
   const image = $("caption-image");
