@@ -82,7 +82,7 @@ def test_metadata_holds_the_signature_defs_as_tf_serving_prints_them(client):
     assert definition["inputs"]["x"]["dtype"] == "DT_FLOAT"
     assert definition["inputs"]["x"]["tensor_shape"] == {"dim": [{"size": "-1", "name": ""}], "unknown_rank": False}
     assert set(metadata["metadata"]["signature_def"]["signature_def"]) == {"serving_default", "echo", "pairs",
-                                                                          "named", "scaled", "slow"}
+                                                                          "named", "scaled", "slow", "busy"}
     assert metadata["metadata"]["zoo"]["signatures"]["scaled"]["forms"] == ["inputs"]
 
 
@@ -133,23 +133,24 @@ def test_unknown_routes_and_methods_answer_json(client):
     assert client.get("/healthz").json() == {"status": "ok", "models": {"half_plus_three": True}}
 
 
-def test_concurrent_requests_share_batches_and_a_bad_one_refuses_only_itself(tmp_path):
+def test_requests_arriving_while_the_model_is_busy_share_batches_and_a_bad_one_refuses_only_itself(tmp_path):
     save_half_plus(tmp_path / "toy", 1)
-    with serving([str(tmp_path / "toy")], window=0.05, max_batch=64) as client:
+    with serving([str(tmp_path / "toy")], window=0.5, max_batch=64) as client:
         def ask(value):
-            body = '{"instances": [%s]}' % ("NaN" if value is None else value)
-            return client.post("/v1/models/toy:predict", content=body)
+            return client.post("/v1/models/toy:predict", json={"signature_name": "busy", "instances": [value]})
 
-        values = [float(i) for i in range(15)] + [None]
-        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        assert ask(1.0).json() == {"predictions": [3.0]}  # alone on an idle server: no wait for others
+        alone = client.get("/v1/zoo/stats").json()["toy"]["1"]["busy"]
+        assert (alone["requests"], alone["batches"]) == (1, 1)
+        values = [float(i) for i in range(23)] + [5000.0]  # 5000 passes the JSON checks; the graph refuses it
+        with concurrent.futures.ThreadPoolExecutor(24) as pool:
             answers = list(pool.map(ask, values))
-        assert [a.json() for a in answers[:-1]] == [{"predictions": [0.5 * v + 3.0]} for v in values[:-1]]
-        assert answers[-1].status_code == 400
-        stats = client.get("/v1/zoo/stats").json()["toy"]["1"]["serving_default"]
-        assert stats["requests"] == 15 and stats["batches"] < 15, stats
-        # the string signature with a data-dependent output size is batched too ([batch] outputs); `scaled` is not
+        assert [a.json() for a in answers[:-1]] == [{"predictions": [v + 2.0]} for v in values[:-1]]
+        assert answers[-1].status_code == 400 and "x must be below 1000" in answers[-1].json()["error"]
+        stats = client.get("/v1/zoo/stats").json()["toy"]["1"]["busy"]
+        assert stats["requests"] == 1 + 24 and stats["rows"] > stats["batches"], f"no batch held two rows: {stats}"
         metadata = client.get("/v1/models/toy/metadata").json()["metadata"]["zoo"]["signatures"]
-        assert metadata["echo"]["batched"] and not metadata["scaled"]["batched"]
+        assert metadata["busy"]["batched"] and not metadata["scaled"]["batched"]
 
 
 def test_a_new_version_is_picked_up_without_a_restart(tmp_path):

@@ -30,7 +30,8 @@ class Limits:
     Attributes:
         max_body_bytes: int. A larger body is answered 413.
         timeout: float. Seconds a predict request may take before it is answered 504.
-        window: float. Seconds a request waits to share a batch (0: no batching).
+        window: float. Most seconds a request waits for a free thread and others to share its batch (0: no
+            batching).
         max_batch: int. Most rows in one batch.
         poll: float. Seconds between looks for new versions on disk.
     """
@@ -65,7 +66,8 @@ def create_app(models, limits=None, threads=2, quiet=True):
         loop = asyncio.get_running_loop()
         for model in served.values():
             try:
-                new = await loop.run_in_executor(executor, model.refresh, executor, limits.window, limits.max_batch)
+                new = await loop.run_in_executor(executor, model.refresh, executor, limits.window, limits.max_batch,
+                                                 threads)
             except Exception as error:  # noqa: BLE001 - a damaged new version must not stop the others
                 print(f"zoo.serve: {model.name}: could not load a new version: {error}", flush=True)
                 continue

@@ -1,8 +1,10 @@
 """Server-side batching: concurrent requests of one signature run as one batch, as TensorFlow Serving's
 batching options do (`batch_timeout_micros`, `max_batch_size`).
 
-A request waits at most `window` seconds for others of its kind; a batch holds at most `max_batch`
-rows. Only requests of one kind share a batch: the same inputs with the same dtypes and the same
+A request runs at once while the model has a free thread (`capacity`); when every thread is busy it
+waits, and the requests of its kind that arrive meanwhile join it, until a thread frees (or `window`
+seconds pass, or the batch holds `max_batch` rows). So one client sees no added wait, and under load
+batches grow with the traffic. Only requests of one kind share a batch: the same inputs with the same dtypes and the same
 sizes after the batch axis (two waveforms of different lengths never share one). A request of
 `max_batch` rows or more, and every request of a signature that cannot be batched, runs alone. When a
 batch fails, each of its requests is rerun alone, so one bad request refuses only itself.
@@ -35,8 +37,10 @@ class Batcher:
         run: callable `(inputs)` → outputs, both dicts name → numpy array with a leading batch axis;
             called in `executor`'s threads.
         executor: a `concurrent.futures.Executor`.
-        window: float. Seconds a request waits for others; 0 runs every request alone.
+        window: float. Most seconds a request waits for a free thread and others to join it; 0 runs every
+            request alone, at once.
         max_batch: int. Most rows in one batch.
+        capacity: int. Batches run at once (the executor's threads).
 
     Attributes:
         requests, batches, rows: int. Requests answered, model runs, rows run: `rows / batches` is the
@@ -47,8 +51,9 @@ class Batcher:
         >>> outputs = await batcher.submit({"text": np.array([b"3 cats"], dtype=object)})
     """
 
-    def __init__(self, run, executor, window, max_batch):
+    def __init__(self, run, executor, window, max_batch, capacity=1):
         self.run, self.executor, self.window, self.max_batch = run, executor, window, max_batch
+        self.capacity, self.running = capacity, 0
         self.requests = self.batches = self.rows = 0
         self._waiting = {}  # kind → [(inputs, rows, future)]
 
@@ -70,7 +75,7 @@ class Batcher:
             loop.call_later(self.window, self._flush_if_waiting, kind, group)
         future = loop.create_future()
         group.append((inputs, rows, future))
-        if sum(entry[1] for entry in group) >= self.max_batch:
+        if sum(entry[1] for entry in group) >= self.max_batch or self.running < self.capacity:
             self._flush(kind)
         return await future
 
@@ -93,9 +98,18 @@ class Batcher:
 
     def _flush(self, kind):
         group = self._waiting.pop(kind)
+        self.running += 1
         asyncio.get_running_loop().create_task(self._run_group(group))
 
     async def _run_group(self, group):
+        try:
+            await self._answer_group(group)
+        finally:
+            self.running -= 1
+            if self._waiting and self.running < self.capacity:
+                self._flush(next(iter(self._waiting)))  # the kind that has waited longest
+
+    async def _answer_group(self, group):
         group = [entry for entry in group if not entry[2].done()]  # a timed-out request's place is dropped
         if not group:
             return

@@ -29,10 +29,10 @@ class ServedVersion:
         number: int. The version.
         directory: str. Its SavedModel folder.
         executor: where the model runs (a `concurrent.futures.Executor`).
-        window, max_batch: the batching options (see `zoo.serve.batching.Batcher`).
+        window, max_batch, capacity: the batching options (see `zoo.serve.batching.Batcher`).
     """
 
-    def __init__(self, number, directory, executor, window, max_batch):
+    def __init__(self, number, directory, executor, window, max_batch, capacity=1):
         load_text_ops()
         self.number, self.directory = number, directory
         self.saved_model = tf.saved_model.load(directory)
@@ -43,7 +43,7 @@ class ServedVersion:
         for name, function in self.functions.items():
             batchable = can_batch(self.input_specs[name], function.structured_outputs)
             self.batchers[name] = Batcher(lambda inputs, name=name: self._run(name, inputs), executor,
-                                          window if batchable else 0, max_batch)
+                                          window if batchable else 0, max_batch, capacity)
 
     def _run(self, signature, inputs):
         try:
@@ -79,7 +79,7 @@ class ServedModel:
         self.failed = {}  # number → why it could not be loaded (not tried again)
         self._lock = threading.Lock()
 
-    def refresh(self, executor, window, max_batch):
+    def refresh(self, executor, window, max_batch, capacity=1):
         """Loads the newest versions on disk that are not loaded yet, then unloads the others; returns
         the numbers loaded. Runs in a worker thread: requests go on meanwhile. A version that fails to
         load is remembered (its status says why) and the error raised once."""
@@ -89,7 +89,8 @@ class ServedModel:
             with self._lock:
                 self.loading.add(number)
             try:
-                version = ServedVersion(number, os.path.join(self.base, str(number)), executor, window, max_batch)
+                version = ServedVersion(number, os.path.join(self.base, str(number)), executor, window, max_batch,
+                                        capacity)
             except Exception as error:
                 self.failed[number] = f"{type(error).__name__}: {error}"
                 raise
