@@ -35,7 +35,7 @@ def parse_args(argv):
                         help="comma-separated concurrent clients per load (default 1,4,16)")
     parser.add_argument("--body", default=None,
                         help="a JSON file holding the predict request to send (default: one for the model's recipe)")
-    parser.add_argument("--batch-window-ms", type=float, default=2.0, help="the server's batching window (default 2)")
+    parser.add_argument("--batch-window-ms", type=float, default=10.0, help="the server's batching window (default 10)")
     parser.add_argument("--max-batch", type=int, default=32, help="the server's maximum batch (default 32)")
     parser.add_argument("--output", default="bench/serving.json", help="where to write the JSON results")
     args = parser.parse_args(argv)

@@ -26,8 +26,9 @@ def parse_args(argv):
     parser.add_argument("models", nargs="+", metavar="[NAME=]DIR", help="what to serve")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8501, help="port (default 8501, TF Serving's REST port)")
-    parser.add_argument("--batch-window-ms", type=non_negative, default=2.0,
-                        help="how long a request waits for others to share a batch (default 2; 0: no batching)")
+    parser.add_argument("--batch-window-ms", type=non_negative, default=10.0,
+                        help="most ms a request waits, while every model thread is busy, for others to share its batch "
+                             "(default 10; 0: no batching). On an idle server a request runs at once.")
     parser.add_argument("--max-batch", type=positive(int), default=32, help="most rows in one batch (default 32)")
     parser.add_argument("--max-body-mb", type=positive(float), default=16.0,
                         help="largest request body in MiB; larger ones get 413 (default 16)")

@@ -38,7 +38,7 @@ class Limits:
 
     max_body_bytes: int = 16 * 1024 * 1024
     timeout: float = 30.0
-    window: float = 0.002
+    window: float = 0.010
     max_batch: int = 32
     poll: float = 1.0
 
