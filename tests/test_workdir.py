@@ -47,3 +47,19 @@ def test_a_workdir_that_is_a_file_is_refused(tmp_path):
     with pytest.raises(UsageError, match="--workdir .*notes.txt is a file"):
         with workdir_lock(str(path), "train"):
             pass
+
+
+def test_a_run_that_leaves_nothing_leaves_no_workdir_behind(tmp_path):
+    fresh = tmp_path / "saved_models" / "new"
+    with pytest.raises(UsageError):
+        with workdir_lock(str(fresh), "train"):
+            raise UsageError("refused before training: no data")
+    assert not fresh.exists() and (tmp_path / "saved_models").exists()
+    with workdir_lock(str(fresh), "train"):
+        (fresh / "config.json").write_text("{}")
+    assert sorted(os.listdir(fresh)) == [".lock", "config.json"], "a run that wrote something keeps its workdir"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    with workdir_lock(str(existing), "train"):
+        pass
+    assert existing.exists(), "a workdir the user made stays"

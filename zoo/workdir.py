@@ -100,12 +100,14 @@ def workdir_lock(workdir, verb):
     """Holds `workdir` for one run of `verb` that writes there: a second process that asks for it
     meanwhile is refused at once, told the holder's pid and verb. An OS lock (`fcntl.flock` on
     `workdir/.lock`): the process's death releases it, so a killed run leaves nothing to clean.
-    The verbs of one process nest (the default run holds it for train, evaluate and export).
+    The verbs of one process nest (the default run holds it for train, evaluate and export). A workdir
+    this call created is removed again if the run left nothing in it (a refusal before training).
 
     Raises:
         UsageError naming the workdir and the holder, or a workdir that is a file or not writable.
     """
     key = os.path.realpath(workdir)
+    created = not os.path.exists(workdir)
     if _HELD.get(key):
         _HELD[key] += 1
         try:
@@ -131,3 +133,16 @@ def workdir_lock(workdir, verb):
         finally:
             del _HELD[key]
             file.truncate(0)
+            if created:
+                _remove_if_empty(workdir)
+
+
+def _remove_if_empty(workdir):
+    """Removes a workdir that holds only its lock file: one a refused or failed run created, left as if
+    the run had not been."""
+    try:
+        if os.listdir(workdir) == [LOCK_FILE]:
+            os.remove(os.path.join(workdir, LOCK_FILE))
+            os.rmdir(workdir)
+    except OSError:
+        pass  # another process came in meanwhile: the folder is theirs
