@@ -11,7 +11,7 @@ def test_the_serving_bench_reports_every_load_and_the_batching_comparison(tmp_pa
     body = tmp_path / "body.json"
     body.write_text(json.dumps({"signature_name": "busy", "instances": [1.0, 2.0]}))
     output = tmp_path / "serving.json"
-    status = serving.main([str(tmp_path / "toy"), "--requests", "40", "--clients", "1,8", "--body", str(body),
+    status = serving.main([str(tmp_path / "toy"), "--requests", "16", "--clients", "1,8", "--body", str(body),
                            "--batch-window-ms", "20", "--output", str(output)])
     out = capsys.readouterr().out
     assert status == 0, out

@@ -197,7 +197,7 @@ def test_sigterm_finishes_the_request_in_flight_then_exits(half_plus_three):
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        slow = {"signature_name": "slow", "inputs": {"x": [0.0], "steps": 300000}}
+        slow = {"signature_name": "slow", "inputs": {"x": [0.0], "steps": 150000}}
         started = time.monotonic()
         assert httpx.post(base + "/v1/models/half_plus_three:predict", json=slow, timeout=60).json() == {"outputs": [2.0]}
         took = time.monotonic() - started
