@@ -1,21 +1,15 @@
 """A `zoo.serve` application running in a thread of the test process, on a free loopback port."""
 
 import contextlib
-import socket
 import threading
 import time
 
 import httpx
 import uvicorn
 
+from zoo.bench.serving import free_port
 from zoo.serve.app import Limits, create_app
 from zoo.serve.models import model_from_argument
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

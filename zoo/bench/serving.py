@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from zoo.bench.tuning_memory import resident_mb
 from zoo.tables import format_table
 
 CLIENT_COUNTS = (1, 4, 16)
@@ -73,19 +74,11 @@ def default_body(recipe):
     return bodies[recipe]()
 
 
-def _free_port():
+def free_port():
+    """A TCP port free on loopback now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def resident_mib(pid):
-    """The process's resident memory (VmRSS) in MiB."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Server:
@@ -94,7 +87,7 @@ class Server:
     def __init__(self, model, window_ms, max_batch):
         import httpx
 
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "zoo.serve", model, "--port", str(self.port), "--quiet",
@@ -165,9 +158,9 @@ def run_loads(server, name, body, requests, client_counts, label):
     asyncio.run(_load(url, body, min(20, requests), 1))  # warm-up: the first calls trace and allocate
     rows = []
     for clients in client_counts:
-        before_stats, before_memory = _batches(server.stats(), name), resident_mib(server.process.pid)
+        before_stats, before_memory = _batches(server.stats(), name), resident_mb(server.process.pid)
         latencies, errors, elapsed = asyncio.run(_load(url, body, requests, clients))
-        after_stats, after_memory = _batches(server.stats(), name), resident_mib(server.process.pid)
+        after_stats, after_memory = _batches(server.stats(), name), resident_mb(server.process.pid)
         batches = after_stats["batches"] - before_stats["batches"]
         rows.append(dict(
             batching=label, clients=clients, requests=requests, errors=len(errors), first_error=errors[0] if errors else None,

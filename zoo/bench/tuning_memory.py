@@ -20,10 +20,10 @@ import tempfile
 import numpy as np
 
 
-def resident_mb():
-    """The process's current resident set size in MiB (0 where /proc is missing)."""
+def resident_mb(pid="self"):
+    """The current resident set size in MiB of this process (or of process `pid`); 0 where /proc is missing."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
