@@ -47,7 +47,7 @@ class Batcher:
             mean batch size.
 
     Example:
-        >>> batcher = Batcher(run, executor, window=0.002, max_batch=32)
+        >>> batcher = Batcher(run, executor, window=0.010, max_batch=32, capacity=2)
         >>> outputs = await batcher.submit({"text": np.array([b"3 cats"], dtype=object)})
     """
 
@@ -56,6 +56,7 @@ class Batcher:
         self.capacity, self.running = capacity, 0
         self.requests = self.batches = self.rows = 0
         self._waiting = {}  # kind → [(inputs, rows, future)]
+        self._tasks = set()  # the running batches: the event loop keeps only weak references to tasks
 
     async def submit(self, inputs):
         """The outputs of one request (a dict name → array with a leading batch axis)."""
@@ -99,7 +100,9 @@ class Batcher:
     def _flush(self, kind):
         group = self._waiting.pop(kind)
         self.running += 1
-        asyncio.get_running_loop().create_task(self._run_group(group))
+        task = asyncio.get_running_loop().create_task(self._run_group(group))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _run_group(self, group):
         try:
