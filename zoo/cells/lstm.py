@@ -3,7 +3,11 @@
 import keras
 from keras import ops
 
+from zoo import checks
 from zoo.cells.base import GatedCell
+
+VARIANTS = ("vanilla", "no_input_gate", "no_forget_gate", "no_output_gate", "cifg", "no_input_activation",
+            "no_output_activation", "sigmoid_candidate")
 
 
 def forget_bias_initializer(bias_initializer, units):
@@ -36,12 +40,29 @@ class LSTMCell(GatedCell):
     4 * units), `recurrent_kernel` (units, 4 * units), `bias` (4 * units,), exactly as
     `keras.layers.LSTMCell`. The state is `[h, C]`.
 
+    LSTM's parts can be taken out one at a time (the variants of Greff et al., "LSTM: A Search Space
+    Odyssey", 2017), and peepholes added (Gers & Schmidhuber, 2000):
+
+        peephole=True           i_t = σ(… + w_ci ⊙ C_{t-1}), f_t = σ(… + w_cf ⊙ C_{t-1}), o_t = σ(… + w_co ⊙ C_t)
+        "no_input_gate"         i_t ≡ 1
+        "no_forget_gate"        f_t ≡ 1
+        "no_output_gate"        o_t ≡ 1
+        "cifg"                  f_t = 1 − i_t (coupled input and forget gates)
+        "no_input_activation"   C̃_t = W_c x_t + U_c h_{t-1} + b_c (the identity)
+        "no_output_activation"  h_t = o_t ⊙ C_t
+        "sigmoid_candidate"     C̃_t = σ(W_c x_t + U_c h_{t-1} + b_c)
+
+    A removed gate keeps its columns in the kernels (the layout stays Keras'); they receive no gradient.
+
     Args:
         units: int. Size of h and C.
         activation: str or callable, default "tanh". Used for C̃ and for h.
         recurrent_activation: str or callable, default "sigmoid". The gate nonlinearity σ.
         unit_forget_bias: bool, default True. Initialize b_f to 1 (the rest with
             `bias_initializer`), so the cell starts by remembering.
+        variant: str, default "vanilla" (the equations above). One of `VARIANTS` (see above).
+        peephole: bool, default False. Add the peephole weights `peephole_input`, `peephole_forget`,
+            `peephole_output` (units,), initialized to zeros (the cell starts as without them).
         **kwargs: `use_bias`, initializers, regularizers, `dropout`, `recurrent_dropout`,
             `seed`; see `zoo.cells.base.RecurrentCell`.
 
@@ -54,9 +75,18 @@ class LSTMCell(GatedCell):
     gate_count = 4
     recomputed_gradient = True
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
+    def __init__(self, units, unit_forget_bias=True, variant="vanilla", peephole=False, **kwargs):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
+        checks.one_of("variant", variant, VARIANTS)
+        self.variant, self.peephole = variant, bool(peephole)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.peephole:
+            self.peephole_input, self.peephole_forget, self.peephole_output = (
+                self.add_weight(shape=(self.units,), name=f"peephole_{gate}", initializer="zeros")
+                for gate in ("input", "forget", "output"))
 
     @property
     def state_size(self):
@@ -77,15 +107,39 @@ class LSTMCell(GatedCell):
         h_prev, c_prev = states[0], states[1]
         z = projected + self.recurrent_product(h_prev, recurrent_mask, recurrent)  # (batch, 4 * units)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
-        i = self.recurrent_activation(z_i)
-        f = self.recurrent_activation(z_f)
-        c_candidate = self.activation(z_c)
-        o = self.recurrent_activation(z_o)
+        if self.variant == "vanilla" and not self.peephole:
+            i = self.recurrent_activation(z_i)
+            f = self.recurrent_activation(z_f)
+            c_candidate = self.activation(z_c)
+            o = self.recurrent_activation(z_o)
+            c = f * c_prev + i * c_candidate
+            h = o * self.activation(c)
+            return h, [h, c]
+        return self._variant_step(z_i, z_f, z_c, z_o, c_prev)
+
+    def _variant_step(self, z_i, z_f, z_c, z_o, c_prev):
+        """`step` with a part taken out or peepholes added (the class docstring's equations)."""
+        variant, one = self.variant, ops.ones_like(c_prev)
+        if self.peephole:
+            z_i = z_i + self.peephole_input * c_prev
+            z_f = z_f + self.peephole_forget * c_prev
+        i = one if variant == "no_input_gate" else self.recurrent_activation(z_i)
+        if variant == "cifg":
+            f = 1.0 - i
+        else:
+            f = one if variant == "no_forget_gate" else self.recurrent_activation(z_f)
+        if variant == "no_input_activation":
+            c_candidate = z_c
+        else:
+            c_candidate = self.recurrent_activation(z_c) if variant == "sigmoid_candidate" else self.activation(z_c)
         c = f * c_prev + i * c_candidate
-        h = o * self.activation(c)
+        if self.peephole:
+            z_o = z_o + self.peephole_output * c
+        o = one if variant == "no_output_gate" else self.recurrent_activation(z_o)
+        h = o * (c if variant == "no_output_activation" else self.activation(c))
         return h, [h, c]
 
     def get_config(self):
         config = super().get_config()
-        config["unit_forget_bias"] = self.unit_forget_bias
+        config.update(unit_forget_bias=self.unit_forget_bias, variant=self.variant, peephole=self.peephole)
         return config

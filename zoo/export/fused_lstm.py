@@ -41,6 +41,8 @@ def can_fuse(layer, mask, training):
     cell = layer.cell
     return (
         type(cell) is LSTMCell
+        and cell.variant == "vanilla"
+        and not cell.peephole  # the native op's peepholes are not wired here
         and cell.use_bias
         and cell.activation is keras.activations.tanh
         and cell.recurrent_activation is keras.activations.sigmoid
