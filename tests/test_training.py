@@ -25,6 +25,19 @@ def test_default_optimizer_clips_the_global_gradient_norm():
     assert default_optimizer(clipnorm=None).global_clipnorm is None
 
 
+@pytest.mark.parametrize("clipping, option", [("global_norm", "global_clipnorm"), ("norm", "clipnorm"),
+                                              ("value", "clipvalue"), ("none", None)])
+def test_each_clipping_mode_sets_its_one_keras_option(clipping, option):
+    config = default_optimizer(clipnorm=0.5, clipping=clipping).get_config()
+    options = {name: config.get(name) for name in ("global_clipnorm", "clipnorm", "clipvalue")}
+    assert options == {name: (0.5 if name == option else None) for name in options}
+
+
+def test_rejects_an_unknown_clipping_mode():
+    with pytest.raises(ValueError, match="`clipping` must be one of 'global_norm'"):
+        default_optimizer(clipping="sometimes")
+
+
 def test_rejects_a_non_positive_clipnorm():
     with pytest.raises(ValueError, match="`clipnorm`.*received clipnorm=0"):
         default_optimizer(clipnorm=0)

@@ -30,20 +30,31 @@ DEFAULT_CLIPNORM = 1.0
 OVERFITTING_RISE = 0.1  # see overfitting_note
 
 
-def default_optimizer(learning_rate=1e-3, clipnorm=DEFAULT_CLIPNORM):
-    """Adam with gradient clipping by global norm, zoo's default for recurrent models.
+CLIPPING_MODES = {"global_norm": "global_clipnorm", "norm": "clipnorm", "value": "clipvalue", "none": None}
+
+
+def default_optimizer(learning_rate=1e-3, clipnorm=DEFAULT_CLIPNORM, clipping="global_norm"):
+    """Adam with gradient clipping, by global norm by default: zoo's default for recurrent models.
 
     Args:
         learning_rate: float, default 1e-3.
-        clipnorm: float or None, default 1.0. Gradients are rescaled so that their global norm
-            is at most `clipnorm`; None turns clipping off.
+        clipnorm: float or None, default 1.0. The clipping threshold; None turns clipping off.
+        clipping: str, default "global_norm". How the threshold applies (Keras takes one of its three
+            options at a time): "global_norm" rescales all gradients together so that their global norm
+            is at most the threshold (`global_clipnorm`); "norm" rescales each tensor's gradient alone
+            (`clipnorm`); "value" clips every element to [−threshold, threshold] (`clipvalue`, which
+            turns the gradient's direction); "none" does not clip.
 
     Returns:
         A `keras.optimizers.Adam`.
     """
+    if clipping not in CLIPPING_MODES:
+        raise UsageError(f"`clipping` must be one of {', '.join(map(repr, CLIPPING_MODES))}; received "
+                         f"clipping={clipping!r}.")
     if clipnorm is not None and not clipnorm > 0:
         raise UsageError(f"`clipnorm` must be a positive float or None; received clipnorm={clipnorm!r}.")
-    return keras.optimizers.Adam(learning_rate=learning_rate, global_clipnorm=clipnorm)
+    option = CLIPPING_MODES[clipping]
+    return keras.optimizers.Adam(learning_rate=learning_rate, **({option: clipnorm} if option and clipnorm else {}))
 
 
 @keras.saving.register_keras_serializable(package="zoo")
