@@ -102,7 +102,8 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
                 f"shape {tuple(input_shape)}."
             )
         width = self.gate_count * self.units
-        self.kernel = self.add_weight(
+        # A cell built for 0 features reads no input (a deep transition's upper layers): it has no W.
+        self.kernel = None if input_dim == 0 else self.add_weight(
             shape=(input_dim, width),
             name="kernel",
             initializer=self.kernel_initializer,
@@ -131,6 +132,10 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
     def bias_initial_values(self):
         """Initializer of `bias`; LSTM with `unit_forget_bias` overrides it."""
         return self.bias_initializer
+
+    def input_bias(self):
+        """What `project_inputs` adds to W x (its value for x = 0): b, or None without a bias."""
+        return self.bias if self.use_bias else None
 
     def dropout_masks(self, step_input, state, training=False):
         """Fresh per-sequence masks `(input_mask, recurrent_mask)`, None where inactive.

@@ -58,6 +58,11 @@ class GRUCell(GatedCell):
             return (2, 3 * self.units)
         return (3 * self.units,)
 
+    def input_bias(self):
+        if self.use_bias and self.reset_after:
+            return self.bias[0]
+        return super().input_bias()
+
     def project_inputs(self, inputs):
         projected = ops.matmul(inputs, self.kernel)  # (..., 3 * units)
         if self.use_bias:

@@ -54,7 +54,8 @@ class LayerNormLSTMCell(LSTMCell):
 
     def build(self, input_shape):
         super().build(input_shape)
-        self.input_gamma = self.add_weight(shape=(4 * self.units,), name="input_gamma", initializer="ones")
+        if self.kernel is not None:  # LN(0) = 0: a cell that reads no input has nothing to normalize
+            self.input_gamma = self.add_weight(shape=(4 * self.units,), name="input_gamma", initializer="ones")
         self.recurrent_gamma = self.add_weight(
             shape=(4 * self.units,), name="recurrent_gamma", initializer="ones"
         )
