@@ -5,15 +5,9 @@ from zoo.cells.deep_transition import DeepTransitionCell
 from zoo.cells.gru import GRUCell
 from zoo.cells.layernorm_lstm import LayerNormLSTMCell
 from zoo.cells.lstm import LSTMCell
+from zoo.cells.names import CELLS
 from zoo.cells.simple_rnn import SimpleRNNCell
 from zoo.checks import one_of
-
-CELLS = {
-    "simple_rnn": SimpleRNNCell,
-    "lstm": LSTMCell,
-    "gru": GRUCell,
-    "layernorm_lstm": LayerNormLSTMCell,
-}
 
 
 def make_cell(name, units, transition_depth=1, shortcut=False, **kwargs):

@@ -5,6 +5,7 @@ from keras import ops
 
 from zoo import checks
 from zoo.cells.base import RecurrentCell
+from zoo.cells.names import CELLS
 from zoo.errors import UsageError
 
 # The keyword arguments that belong to each layer's cell; the others (`name`, `dtype`) are the Keras layer's.
@@ -52,8 +53,6 @@ class DeepTransitionCell(RecurrentCell):
 
     def __init__(self, units, cell="simple_rnn", transition_depth=2, shortcut=False, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **cell_options):
-        from zoo.cells import CELLS  # the registry of cell names imports this module
-
         layer_kwargs = {key: cell_options.pop(key) for key in list(cell_options) if key not in _CELL_ARGUMENTS}
         super().__init__(units, dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **layer_kwargs)
         self.cell_name = cell
