@@ -39,3 +39,30 @@ def test_registered_names_are_sorted_and_unique():
     names = list_models()
     assert names == sorted(set(names)) == sorted(registry._MODELS)
     assert {"sequence_classifier", "sequence_tagger"} <= set(names)
+
+
+DEEP = dict(input_layers=1, transition_depth=2, output_layers=1, clipping="value",
+            cell_options={"shortcut": True, "variant": "cifg", "peephole": True})
+
+
+@pytest.mark.parametrize("name", [name for name in list_models() if not name.startswith("keras_")])
+def test_every_zoo_model_takes_the_deep_rnn_options(name, tmp_path):
+    shallow = {"depth": 1} if name in ("sequence_tagger", "frame_tagger") else {}  # stacks of 2 by default: slow
+    model = create_model(name, units=6, **shallow, **DEEP)
+    paths = [weight.path for weight in model.weights]
+    for part in ("deep_input", "deep_output", "transition_2/kernel", "transition_1/peephole_output"):
+        assert any(part in path for path in paths), (part, paths)
+    assert model.optimizer.clipvalue == 1.0 and model.optimizer.global_clipnorm is None
+    inputs, targets = example_batch(name, model, batch_size=2)
+    assert np.isfinite(model.train_on_batch(inputs, targets, return_dict=True)["loss"])
+    if name not in ("captioner", "char_language_model", "forecaster"):
+        return  # their configs cover the decoder, the deep MLPs and the cells: the rest adds minutes, not checks
+    model.save(tmp_path / "deep.keras")
+    restored = keras.models.load_model(tmp_path / "deep.keras", safe_mode=True)
+    np.testing.assert_allclose(restored.predict(inputs, verbose=0), model.predict(inputs, verbose=0), atol=1e-6)
+
+
+def test_the_deep_input_passes_the_padding_mask_on():
+    model = create_model("sequence_classifier", units=6, **DEEP)
+    tokens = np.array([[3, 4, 5, 0, 0]], dtype="int32")
+    np.testing.assert_allclose(model.predict(tokens, verbose=0), model.predict(tokens[:, :3], verbose=0), atol=1e-6)

@@ -4,6 +4,7 @@ and a decoder that attends to a memory."""
 from zoo.layers.attention import BahdanauAttention, LuongAttention, make_attention
 from zoo.layers.attention_decoder import AttentionDecoder
 from zoo.layers.bidirectional import Bidirectional
+from zoo.layers.deep_mlp import deep_mlp
 from zoo.layers.recurrent import Recurrent
 from zoo.layers.stacked import Stacked, stacked_rnn
 
@@ -14,6 +15,7 @@ __all__ = [
     "LuongAttention",
     "Recurrent",
     "Stacked",
+    "deep_mlp",
     "make_attention",
     "stacked_rnn",
 ]

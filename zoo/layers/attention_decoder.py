@@ -5,6 +5,7 @@ from keras import ops
 
 from zoo import checks
 from zoo.cells import make_cell
+from zoo.layers.deep_mlp import deep_mlp
 from zoo.layers.attention import make_attention
 from zoo.layers.recurrent import Recurrent
 
@@ -22,11 +23,11 @@ class AttentionDecoder(keras.layers.Layer):
     """Predicts each next token from the previous ones and a memory it attends to.
 
         s^l_0 = tanh(W^l summary(M) + b^l)              initial states from the memory (the bridge)
-        x_t = E y_{t-1}                                 embedding of the previous token
+        x_t = MLP_in(E y_{t-1})                         embedding of the previous token (MLP_in: `input_layers`)
         h^l_t = cell_l(h^{l-1}_t, s^l_{t-1})            `depth` stacked cells, h^0_t = x_t
         c_t, α_t = attention(h^L_t, M)                  context: attention over the memory M
         h̃_t = tanh(W_c [c_t; h^L_t])                    attentional hidden state
-        p(y_t | y_<t, M) = softmax(W_o h̃_t + b_o)
+        p(y_t | y_<t, M) = softmax(W_o MLP_out(h̃_t) + b_o)   (MLP_out: `output_layers`, the identity for 0)
 
     The memory is an image's grid of feature vectors (captioning, as in Show, Attend and Tell,
     Xu et al., 2015, whose initial state is also the image summary) or an encoded sentence
@@ -50,6 +51,9 @@ class AttentionDecoder(keras.layers.Layer):
         attention: "bahdanau" (additive, default), "luong" (multiplicative) or None.
         attention_units: int, default 128. Width of the additive score's hidden layer.
         bridge: "mean" (default) or "final", see above.
+        transition_depth: int, default 1. Layers inside each cell's transition (`zoo.cells.DeepTransitionCell`).
+        cell_options: optional dict passed to every cell (`variant`, `peephole`, `shortcut`, ...).
+        input_layers, output_layers: int, default 0. The deep input and output MLPs (`zoo.layers.deep_mlp`).
 
     Call arguments:
         tokens: int32 (batch, time): the target sequence shifted right ([START] y_1 ... y_{n-1}),
@@ -68,7 +72,8 @@ class AttentionDecoder(keras.layers.Layer):
     """
 
     def __init__(self, vocab_size, embedding_dim, cell="lstm", units=256, depth=1, dropout=0.0,
-                 attention="bahdanau", attention_units=128, bridge="mean", **kwargs):
+                 attention="bahdanau", attention_units=128, bridge="mean", transition_depth=1, cell_options=None,
+                 input_layers=0, output_layers=0, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = checks.positive_int("vocab_size", vocab_size)
         self.embedding_dim = checks.positive_int("embedding_dim", embedding_dim)
@@ -79,6 +84,11 @@ class AttentionDecoder(keras.layers.Layer):
         self.attention_name = attention
         self.attention_units = checks.positive_int("attention_units", attention_units)
         self.bridge = checks.one_of("bridge", bridge, BRIDGES)
+        self.transition_depth = checks.positive_int("transition_depth", transition_depth)
+        self.cell_options = dict(cell_options or {})
+        self.input_layers, self.output_layers = input_layers, output_layers
+        self.deep_input = deep_mlp(input_layers, units, "deep_input")
+        self.deep_output = deep_mlp(output_layers, units, "deep_output")
 
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.rnn_layers = [self.make_recurrent_layer(cell, units, index) for index in range(depth)]
@@ -99,7 +109,8 @@ class AttentionDecoder(keras.layers.Layer):
         sequences, and whose `cell` follows Keras' RNN-cell protocol (`state_size`, `call(inputs,
         states, training)`): `step` runs that cell one token at a time.
         """
-        return Recurrent(make_cell(cell, units), return_sequences=True, name=f"rnn_{index}")
+        cell = make_cell(cell, units, transition_depth=self.transition_depth, **self.cell_options)
+        return Recurrent(cell, return_sequences=True, name=f"rnn_{index}")
 
     def make_attention_layer(self, attention, attention_units):
         """The attention: `zoo.layers.attention.make_attention(attention, attention_units)`. A subclass may
@@ -110,6 +121,9 @@ class AttentionDecoder(keras.layers.Layer):
         batch, memory_dim = tokens_shape[0], memory_shape[-1]
         self.embedding.build(tokens_shape)
         shape = (batch, None, self.embedding_dim)
+        if self.input_layers:
+            self.deep_input.build(shape)
+            shape = (batch, None, self.units)
         for layer, initializers in zip(self.rnn_layers, self.state_initializers):
             layer.build(shape)
             shape = (batch, None, self.units)
@@ -118,6 +132,8 @@ class AttentionDecoder(keras.layers.Layer):
         if self.attention is not None:
             self.attention.build((batch, None, self.units), tuple(memory_shape))
         self.attentional.build((batch, None, self.units + (memory_dim if self.attention is not None else 0)))
+        if self.output_layers:
+            self.deep_output.build((batch, None, self.units))
         self.output_projection.build((batch, None, self.units))
 
     def summary(self, memory, memory_mask=None):
@@ -144,11 +160,12 @@ class AttentionDecoder(keras.layers.Layer):
         else:
             context, weights = self.attention(top, memory, memory_mask=memory_mask)
             attentional = self.attentional(ops.concatenate([context, top], axis=-1))
+        attentional = self.deep_output(attentional)
         return self.output_projection(self.dropout_layer(attentional, training=training)), weights
 
     def call(self, tokens, memory, memory_mask=None, training=False):
         mask = ops.not_equal(tokens, 0)
-        sequence = self.embedding(tokens)
+        sequence = self.deep_input(self.embedding(tokens))
         states = self.initial_states(memory, memory_mask)
         for index, layer in enumerate(self.rnn_layers):
             if index > 0:
@@ -165,7 +182,7 @@ class AttentionDecoder(keras.layers.Layer):
             states: the states of every layer, as `initial_states` returns them.
             memory, memory_mask: as in `call`.
         """
-        hidden = self.embedding(tokens)
+        hidden = self.deep_input(self.embedding(tokens))
         new_states = []
         for layer, layer_states in zip(self.rnn_layers, states):
             hidden, layer_states = layer.cell.call(hidden, list(layer_states), training=False)
@@ -189,6 +206,10 @@ class AttentionDecoder(keras.layers.Layer):
                 "attention": self.attention_name,
                 "attention_units": self.attention_units,
                 "bridge": self.bridge,
+                "transition_depth": self.transition_depth,
+                "cell_options": self.cell_options,
+                "input_layers": self.input_layers,
+                "output_layers": self.output_layers,
             }
         )
         return config

@@ -34,6 +34,11 @@ def captioner(
     attention_units=16,
     learning_rate=1e-3,
     clipnorm=1.0,
+    clipping="global_norm",
+    input_layers=0,
+    transition_depth=1,
+    output_layers=0,
+    cell_options=None,
 ):
     """Show, attend and tell: a CNN's feature grid, read by an RNN decoder through attention.
 
@@ -49,7 +54,11 @@ def captioner(
         encoder_weights: optional path of a local weights file for a keras.applications encoder.
         embedding_dim, cell, units, depth, dropout, attention, attention_units: the decoder
             (see `zoo.layers.AttentionDecoder`).
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...).
 
     Returns:
         A compiled `keras.Model`: {"image": float32 (batch, size, size, 3), "tokens": int32
@@ -60,11 +69,12 @@ def captioner(
     memory = image_encoder(encoder, image_size, encoder_weights)(image)
     decoder = AttentionDecoder(
         vocab_size, embedding_dim, cell=cell, units=units, depth=depth, dropout=dropout, attention=attention,
-        attention_units=attention_units, name="decoder",
+        attention_units=attention_units, transition_depth=transition_depth, cell_options=cell_options, input_layers=input_layers,
+        output_layers=output_layers, name="decoder",
     )
     model = keras.Model({"image": image, "tokens": tokens}, decoder(tokens, memory), name="captioner")
     model.compile(
-        optimizer=default_optimizer(learning_rate, clipnorm),
+        optimizer=default_optimizer(learning_rate, clipnorm, clipping),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
         metrics=[masked_token_accuracy()],
     )

@@ -12,7 +12,7 @@ import tensorflow as tf
 from keras import ops
 
 from zoo.cells import make_cell
-from zoo.layers import Recurrent
+from zoo.layers import Recurrent, deep_mlp
 from zoo.models.token_models import compile_for_labels
 from zoo.registry import register_model
 
@@ -49,6 +49,11 @@ def char_language_model(
     batch_size=None,
     stateful=False,
     with_states=False,
+    clipping="global_norm",
+    input_layers=0,
+    transition_depth=1,
+    output_layers=0,
+    cell_options=None,
 ):
     """Characters → embedding → `depth` recurrent layers → next-character logits at every step.
 
@@ -60,7 +65,11 @@ def char_language_model(
         cell: str, default "lstm". A `zoo.cells.make_cell` name.
         units, depth: int. Hidden size and number of layers.
         dropout: float. Between layers, and before the logits when depth > 1.
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...).
         batch_size: int or None. Fixed batch size (needed by `stateful`).
         stateful: bool. Each batch starts from the states the previous batch ended with; reset
             them with `zoo.training.reset_states(model)` (`zoo.training.ResetStates` does it every epoch).
@@ -77,11 +86,13 @@ def char_language_model(
     """
     characters = keras.Input((None,), batch_size=batch_size, dtype="int32", name="characters")
     hidden = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(characters)
+    hidden = deep_mlp(input_layers, units, "deep_input")(hidden)
+    cell_kwargs = dict(transition_depth=transition_depth, **(cell_options or {}))
     # Keras does not hand the embedding's mask to a layer also given `initial_state`: pass it explicitly.
     mask = NotPadding(name="not_padding")(characters) if with_states else None
     state_inputs, next_states = [], []
     for layer_index in range(depth):
-        layer = Recurrent(make_cell(cell, units), return_sequences=True, return_state=with_states, stateful=stateful,
+        layer = Recurrent(make_cell(cell, units, **cell_kwargs), return_sequences=True, return_state=with_states, stateful=stateful,
                           name=f"recurrent_{layer_index}")  # fmt: skip
         if with_states:
             initial = [keras.Input((size,), batch_size=batch_size, name=f"state_{layer_index}_{index}")
@@ -94,16 +105,17 @@ def char_language_model(
             hidden = layer(hidden)
         if dropout and depth > 1:
             hidden = keras.layers.Dropout(dropout, name=f"dropout_{layer_index}")(hidden)
-    logits = keras.layers.Dense(vocab_size, name="logits")(hidden)
+    logits = keras.layers.Dense(vocab_size, name="logits")(deep_mlp(output_layers, units, "deep_output")(hidden))
     if with_states:
         return keras.Model([characters, *state_inputs], [logits, *next_states], name="char_language_model_generator")
     model = keras.Model(characters, logits, name="char_language_model")
-    return compile_for_labels(model, learning_rate, clipnorm)
+    return compile_for_labels(model, learning_rate, clipnorm, clipping)
 
 
-def generator_from(model, vocab_size, embedding_dim, cell, units, depth):
-    """The generator form (states in and out, any batch size) with the weights of `model` (either form)."""
-    generator = char_language_model(vocab_size, embedding_dim, cell, units, depth, with_states=True)
+def generator_from(model, vocab_size, embedding_dim, cell, units, depth, **deep_options):
+    """The generator form (states in and out, any batch size) with the weights of `model` (either form);
+    `deep_options` are the model's `input_layers`, `transition_depth`, `output_layers` and `cell_options`."""
+    generator = char_language_model(vocab_size, embedding_dim, cell, units, depth, with_states=True, **deep_options)
     for layer in generator.layers:
         if layer.weights:
             source = model.get_layer(layer.name)

@@ -10,7 +10,7 @@ import numpy as np
 from keras import ops
 
 from zoo import checks
-from zoo.layers import stacked_rnn
+from zoo.layers import deep_mlp, stacked_rnn
 from zoo.registry import register_model
 from zoo.training import default_optimizer
 
@@ -103,7 +103,8 @@ def _example_batch(model, batch_size, seed):
 
 @register_model("forecaster", example_batch=_example_batch)
 def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_rate=1e-3, clipnorm=1.0, scale=1.0,
-               decoder="dense"):
+               decoder="dense", clipping="global_norm", input_layers=0, transition_depth=1, output_layers=0,
+               cell_options=None):
     """history → relative to its last value, scaled → stacked RNN → final state → the next `horizon` values.
 
     With `decoder="dense"` (many-to-one) one dense layer writes every step of the horizon from the
@@ -115,7 +116,11 @@ def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_
         horizon: int, default 4. Values forecast at once.
         cell: str, default "lstm". A `zoo.cells.make_cell` name.
         units, depth, dropout: the stacked RNN (see `zoo.layers.stacked_rnn`).
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...).
         scale: float, default 1. The spread of the training series (its standard deviation).
         decoder: "dense" (default) or "rnn", see above.
 
@@ -127,15 +132,19 @@ def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_
     checks.one_of("decoder", decoder, DECODERS)
     history = keras.Input((None,), name="history")
     relative = RelativeToLast(scale, name="relative_to_last")(history)
-    encoded = stacked_rnn(cell, units, depth, return_sequences=False, dropout=dropout, name="encoder")(relative)
+    cell_kwargs = dict(transition_depth=transition_depth, **(cell_options or {}))
+    relative = deep_mlp(input_layers, units, "deep_input")(relative)
+    encoded = stacked_rnn(cell, units, depth, return_sequences=False, dropout=dropout, name="encoder",
+                          **cell_kwargs)(relative)  # fmt: skip
     if decoder == "dense":
-        changes = keras.layers.Dense(horizon, name="changes")(encoded)
+        changes = keras.layers.Dense(horizon, name="changes")(deep_mlp(output_layers, units, "deep_output")(encoded))
     else:
         steps = HorizonSteps(horizon, name="horizon_steps")(encoded)
-        written = stacked_rnn(cell, units, 1, return_sequences=True, name="decoder")(steps)
+        written = stacked_rnn(cell, units, 1, return_sequences=True, name="decoder", **cell_kwargs)(steps)
+        written = deep_mlp(output_layers, units, "deep_output")(written)
         changes = keras.layers.Reshape((horizon,), name="changes")(keras.layers.Dense(1, name="step_change")(written))
     forecast = FromLast(scale, name="forecast")(history, changes)
     model = keras.Model(history, forecast, name="forecaster")
-    model.compile(optimizer=default_optimizer(learning_rate, clipnorm), loss=ScaledMeanSquaredError(scale),
+    model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping), loss=ScaledMeanSquaredError(scale),
                   metrics=[keras.metrics.MeanAbsoluteError(name="mae")])  # fmt: skip
     return model

@@ -6,7 +6,7 @@ import numpy as np
 from zoo import checks
 from zoo.data.utterances import frame_count
 from zoo.encoders.audio import FrameMask, LogMelFrontEnd
-from zoo.layers import stacked_rnn
+from zoo.layers import deep_mlp, stacked_rnn
 from zoo.registry import register_model
 from zoo.training import MaskedTokenAccuracy, default_optimizer
 
@@ -42,6 +42,11 @@ def frame_tagger(
     feature_variance=None,
     learning_rate=1e-3,
     clipnorm=1.0,
+    clipping="global_norm",
+    input_layers=0,
+    transition_depth=1,
+    output_layers=0,
+    cell_options=None,
 ):
     """Waveform → log-mel front end → stacked (bidirectional) RNN or per-frame MLP → label logits per frame.
 
@@ -59,7 +64,12 @@ def frame_tagger(
         num_mels: int, default 16. Mel filters of the front end.
         streaming: bool, default False.
         feature_mean, feature_variance: per-feature statistics (num_mels,) for `streaming`; default 0 and 1.
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...);
+            for "mlp", none of them.
 
     Returns:
         A compiled `keras.Model`: {"waveform": float32 (batch, samples), "num_samples": int32 (batch,)} →
@@ -85,11 +95,13 @@ def frame_tagger(
     else:
         mask = FrameMask(name="frame_mask")(features, num_samples)
         hidden = stacked_rnn(cell, units, depth, bidirectional=bidirectional and not streaming, return_sequences=True,
-                             dropout=dropout, name="rnn")(features, mask=mask)
+                             dropout=dropout, name="rnn", transition_depth=transition_depth, **(cell_options or {}))(
+            deep_mlp(input_layers, units, "deep_input")(features), mask=mask)
+        hidden = deep_mlp(output_layers, units, "deep_output")(hidden)
     logits = keras.layers.Dense(num_labels, name="logits")(hidden)
     model = keras.Model({"waveform": waveform, "num_samples": num_samples}, logits, name="frame_tagger")
     model.compile(
-        optimizer=default_optimizer(learning_rate, clipnorm),
+        optimizer=default_optimizer(learning_rate, clipnorm, clipping),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_LABEL),
         metrics=[MaskedTokenAccuracy(pad_id=PAD_LABEL, name="frame_accuracy")],
     )

@@ -2,7 +2,7 @@
 
 import keras
 
-from zoo.layers import AttentionDecoder, stacked_rnn
+from zoo.layers import AttentionDecoder, deep_mlp, stacked_rnn
 from zoo.models.token_models import padded_tokens
 from zoo.registry import register_model
 from zoo.training import TokenCrossEntropy, default_optimizer, masked_token_accuracy
@@ -41,6 +41,11 @@ def seq2seq(
     label_smoothing=0.0,
     learning_rate=1e-3,
     clipnorm=1.0,
+    clipping="global_norm",
+    input_layers=0,
+    transition_depth=1,
+    output_layers=0,
+    cell_options=None,
 ):
     """An encoder-decoder for translation (Bahdanau et al., 2015; Luong et al., 2015).
 
@@ -60,7 +65,11 @@ def seq2seq(
         attention: "bahdanau" (default), "luong" or None.
         attention_units: int. Width of the additive score.
         label_smoothing: float, default 0. See `zoo.training.TokenCrossEntropy`.
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...).
 
     Returns:
         A compiled `keras.Model`: {"source": int32 (batch, source_time), "tokens": int32 (batch,
@@ -69,17 +78,19 @@ def seq2seq(
     source = keras.Input((None,), dtype="int32", name="source")
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     embedded = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding")(source)
+    embedded = deep_mlp(input_layers, units, "source_deep_input")(embedded)
     memory = stacked_rnn(cell, units, encoder_depth, bidirectional=True, return_sequences=True, dropout=dropout,
-                         name="encoder")(embedded)
+                         name="encoder", transition_depth=transition_depth, **(cell_options or {}))(embedded)
     memory_mask = keras.ops.not_equal(source, 0)
     decoder = AttentionDecoder(
         target_vocab_size, embedding_dim, cell=cell, units=units, depth=decoder_depth, dropout=dropout,
-        attention=attention, attention_units=attention_units, bridge="final", name="decoder",
+        attention=attention, attention_units=attention_units, bridge="final", transition_depth=transition_depth, cell_options=cell_options, input_layers=input_layers,
+        output_layers=output_layers, name="decoder",
     )
     model = keras.Model({"source": source, "tokens": tokens}, decoder(tokens, memory, memory_mask=memory_mask),
                         name="seq2seq")
     model.compile(
-        optimizer=default_optimizer(learning_rate, clipnorm),
+        optimizer=default_optimizer(learning_rate, clipnorm, clipping),
         loss=TokenCrossEntropy(label_smoothing),
         metrics=[masked_token_accuracy()],
     )

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from zoo.layers import stacked_rnn
+from zoo.layers import deep_mlp, stacked_rnn
 from zoo.models.token_models import compile_for_labels, example_labels, token_encoder
 from zoo.registry import register_model
 
@@ -29,6 +29,11 @@ def sequence_classifier(
     learning_rate=1e-3,
     clipnorm=1.0,
     input_features=0,
+    clipping="global_norm",
+    input_layers=0,
+    transition_depth=1,
+    output_layers=0,
+    cell_options=None,
 ):
     """Token ids (0 = padding) → embedding → stacked RNN → class logits; or, with `input_features`,
     a sequence of vectors (e.g. the pixel rows of an image, one row per step) → stacked RNN → logits.
@@ -39,7 +44,11 @@ def sequence_classifier(
         embedding_dim: int, default 16.
         cell: str, default "lstm". A `zoo.cells.make_cell` name.
         units, depth, bidirectional, dropout: the stacked RNN (see `zoo.layers.stacked_rnn`).
-        learning_rate, clipnorm: the optimizer (see `zoo.training.default_optimizer`).
+        learning_rate, clipnorm, clipping: the optimizer and its gradient clipping (see
+            `zoo.training.default_optimizer`).
+        input_layers, transition_depth, output_layers, cell_options: the deep RNN (Pascanu et al., 2014): MLPs
+            before and after the recurrence (`zoo.layers.deep_mlp`), layers inside each transition
+            (`zoo.cells.DeepTransitionCell`), and options of every cell (`variant`, `peephole`, `shortcut`, ...).
         input_features: int, default 0 (token ids). Above 0: the width of each step's vector; the
             model then reads float32 "vectors" (batch, time, input_features), no embedding.
 
@@ -50,10 +59,13 @@ def sequence_classifier(
     if input_features:
         inputs = keras.Input((None, input_features), name="vectors")
         encoded = stacked_rnn(cell, units, depth, bidirectional=bidirectional, return_sequences=False,
-                              dropout=dropout, name="encoder")(inputs)
+                              dropout=dropout, name="encoder", transition_depth=transition_depth,
+                              **(cell_options or {}))(deep_mlp(input_layers, units, "deep_input")(inputs))
     else:
         inputs, encoded = token_encoder(
-            vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False
+            vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False,
+            input_layers=input_layers, transition_depth=transition_depth, cell_options=cell_options,
         )
-    logits = keras.layers.Dense(num_classes, name="logits")(encoded)
-    return compile_for_labels(keras.Model(inputs, logits, name="sequence_classifier"), learning_rate, clipnorm)
+    logits = keras.layers.Dense(num_classes, name="logits")(deep_mlp(output_layers, units, "deep_output")(encoded))
+    model = keras.Model(inputs, logits, name="sequence_classifier")
+    return compile_for_labels(model, learning_rate, clipnorm, clipping)

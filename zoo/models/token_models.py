@@ -3,25 +3,28 @@
 import keras
 import numpy as np
 
-from zoo.layers import stacked_rnn
+from zoo.layers import deep_mlp, stacked_rnn
 from zoo.training import default_optimizer
 
 
-def token_encoder(vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences):
-    """`(tokens, encoded)`: an int32 token input (0 = padding, masked) and its stacked-RNN encoding."""
+def token_encoder(vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences,
+                  input_layers=0, transition_depth=1, cell_options=None):
+    """`(tokens, encoded)`: an int32 token input (0 = padding, masked) and its stacked-RNN encoding (after the
+    deep input MLP of `input_layers`)."""
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     embedded = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
+    embedded = deep_mlp(input_layers, units, "deep_input")(embedded)
     encoded = stacked_rnn(
         cell, units, depth, bidirectional=bidirectional, return_sequences=return_sequences, dropout=dropout,
-        name="encoder",
+        name="encoder", transition_depth=transition_depth, **(cell_options or {}),
     )(embedded)
     return tokens, encoded
 
 
-def compile_for_labels(model, learning_rate, clipnorm):
+def compile_for_labels(model, learning_rate, clipnorm, clipping="global_norm"):
     """Compiles `model` (logits out) for integer labels with zoo's clipped Adam."""
     model.compile(
-        optimizer=default_optimizer(learning_rate, clipnorm),
+        optimizer=default_optimizer(learning_rate, clipnorm, clipping),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
