@@ -1,6 +1,7 @@
 """Recipe configs: TOML files, --set overrides, and errors that name what is wrong."""
 
 import dataclasses
+import json
 import os
 
 import pytest
@@ -13,7 +14,7 @@ from zoo.long_memory.config import LongMemoryConfig
 from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.translation.config import TranslationConfig
 from zoo.config import load_config, parse_override, read_saved_config, replace_values, save_config, saved_recipe
-from zoo.config import with_overrides
+from zoo.config import model_options, with_overrides
 from zoo.recipes.cli import default_config_path, recipe_configs
 from zoo.settings import default_toml
 
@@ -172,3 +173,34 @@ def test_every_float_setting_refuses_nan_and_inf(name):
                 load_config(config_class, None, [f"{key}={text}"])
     with pytest.raises(UsageError, match=r"^tune.max_learning_rate = inf: every number"):
         load_config(config_class, None, ["tune.max_learning_rate=inf"])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["clipnorm=0.5"], "clipnorm is now two keys: clipping"),
+    (["clipping=sometimes"], "clipping"),
+    (["shortcut=true"], "transition_depth >= 2"),
+    (["cell=gru", "peephole=true"], 'apply to cell = "lstm"'),
+    (["lstm_variant=no_gates"], "lstm_variant"),
+    (["input_layers=-1"], "input_layers"),
+])
+def test_the_deep_rnn_and_clipping_keys_are_checked(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(SequenceClassificationConfig, None, overrides)
+
+
+def test_a_config_saved_before_the_clipping_key_reads_its_clipnorm_as_the_threshold(tmp_path):
+    path = tmp_path / "config.json"
+    save_config(load_config(ForecastingConfig, None, ["clip_threshold=0.25"]), path, "forecasting")
+    values = json.loads(path.read_text())
+    values["clipnorm"] = values.pop("clip_threshold")
+    path.write_text(json.dumps(values))
+    config = read_saved_config(ForecastingConfig, path)
+    assert (config.clipping, config.clip_threshold) == ("global_norm", 0.25)
+
+
+def test_model_options_reach_only_the_cells_they_belong_to():
+    config = load_config(SequenceClassificationConfig, None, ["lstm_variant=cifg", "peephole=true",
+                                                              "transition_depth=2", "shortcut=true"])
+    assert model_options(config)["cell_options"] == {"shortcut": True, "variant": "cifg", "peephole": True}
+    assert model_options(config, "gru")["cell_options"] == {"shortcut": True}
+    assert model_options(config)["clipping"] == "global_norm" and model_options(config)["transition_depth"] == 2

@@ -26,6 +26,8 @@ from zoo import checks
 from zoo.atomic import atomic_file
 from zoo.settings import setting, type_name
 from zoo.cells import CELLS
+from zoo.cells.lstm import VARIANTS
+from zoo.training import CLIPPING_MODES
 from zoo.tuning.space import SearchSpace
 
 
@@ -53,7 +55,20 @@ class RecipeConfig:
     epochs: int | str = setting("auto", 'most epochs a run trains: "auto" = {EMBEDDED_EPOCHS} on the embedded data, '
                                         "{DATA_EPOCHS} with --data")
     learning_rate: float = setting(1e-3, "Adam's learning rate")
-    clipnorm: float = setting(1.0, "the global gradient norm is clipped to this")
+    clipping: str = setting("global_norm", "gradient clipping: global_norm (all gradients rescaled together), norm "
+                                           "(each tensor alone), value (each element), none")
+    clip_threshold: float = setting(1.0, "the clipping threshold: the largest norm, or |value| for clipping = value")
+    input_layers: int = setting(0, "deep input: tanh layers between the inputs and the recurrence (Pascanu et al., "
+                                   "2014)")
+    transition_depth: int = setting(1, "deep transition: nonlinear layers between the previous and the new hidden "
+                                       "state, inside each step")
+    shortcut: bool = setting(False, "the deep transition's shortcut: the previous hidden state straight into its "
+                                    "top layer (DT(S)); needs transition_depth >= 2")
+    output_layers: int = setting(0, "deep output: tanh layers between the recurrence and the output layer")
+    lstm_variant: str = setting("vanilla", "LSTM with a part removed: vanilla, no_input_gate, no_forget_gate, "
+                                           "no_output_gate, cifg, no_input_activation, no_output_activation, "
+                                           "sigmoid_candidate (cell = lstm)")
+    peephole: bool = setting(False, "LSTM peephole connections from C to the gates (cell = lstm)")
     train_minutes: float = setting(5.0, "wall-clock budget of training; 0 = none")
     patience: int = setting(10, "early stopping: epochs with neither a better validation score nor a lower "
                                 "validation loss; 0 = off")
@@ -82,11 +97,24 @@ class RecipeConfig:
         if not 0 < self.plateau_factor < 1:
             raise UsageError(f"`plateau_factor` must lie in (0, 1); received plateau_factor={self.plateau_factor!r}.")
         checks.rate("dropout", self.dropout)
-        if self.train_minutes < 0 or self.learning_rate <= 0 or self.clipnorm <= 0:
+        if self.train_minutes < 0 or self.learning_rate <= 0 or self.clip_threshold <= 0:
             raise UsageError(
-                "train_minutes must be >= 0, learning_rate and clipnorm > 0; received "
-                f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, clipnorm={self.clipnorm}."
+                "train_minutes must be >= 0, learning_rate and clip_threshold > 0; received "
+                f"train_minutes={self.train_minutes}, learning_rate={self.learning_rate}, "
+                f"clip_threshold={self.clip_threshold}."
             )
+        checks.one_of("clipping", self.clipping, tuple(CLIPPING_MODES))
+        checks.positive_int("transition_depth", self.transition_depth)
+        for name in ("input_layers", "output_layers"):
+            if isinstance(getattr(self, name), bool) or getattr(self, name) < 0:
+                raise UsageError(f"`{name}` must be an integer >= 0 (0 = none); received {name}={getattr(self, name)!r}.")
+        if self.shortcut and self.transition_depth < 2:
+            raise UsageError("shortcut = true needs transition_depth >= 2 (it skips the transition's inner layers); "
+                             f"received transition_depth = {self.transition_depth}.")
+        checks.one_of("lstm_variant", self.lstm_variant, VARIANTS)
+        if (self.lstm_variant != "vanilla" or self.peephole) and self.cell != "lstm":
+            raise UsageError(f"lstm_variant and peephole apply to cell = \"lstm\"; received cell = \"{self.cell}\" "
+                             f"with lstm_variant = \"{self.lstm_variant}\", peephole = {str(self.peephole).lower()}.")
         SearchSpace.from_table(self.tune)
 
 
@@ -100,6 +128,32 @@ def _numbers(key, value):
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from _numbers(f"{key}[{index}]", item)
+
+
+# The shared keys that shape a model beyond cell, units, depth and dropout: a resumed run must keep them.
+DEEP_KEYS = ("input_layers", "transition_depth", "shortcut", "output_layers", "lstm_variant", "peephole")
+
+
+def deep_options(config, cell=None):
+    """The deep RNN's keyword arguments of every registered model from a recipe config (`input_layers`,
+    `transition_depth`, `output_layers`, `cell_options`), for `cell` (default `config.cell`: the LSTM's
+    variant and peepholes reach only an LSTM, so comparison rows of other cells stay plain)."""
+    cell_options = {"shortcut": True} if config.shortcut else {}
+    if (cell or config.cell) == "lstm" and (config.lstm_variant != "vanilla" or config.peephole):
+        cell_options.update(variant=config.lstm_variant, peephole=config.peephole)
+    return dict(input_layers=config.input_layers, transition_depth=config.transition_depth,
+                output_layers=config.output_layers, cell_options=cell_options)
+
+
+def optimizer_options(config):
+    """The optimizer's keyword arguments of every registered model from a recipe config."""
+    return dict(learning_rate=config.learning_rate, clipnorm=config.clip_threshold, clipping=config.clipping)
+
+
+def model_options(config, cell=None):
+    """`optimizer_options` and `deep_options` together: what every registered model takes from a recipe
+    config beyond `cell`, `units`, `depth` and `dropout`."""
+    return {**optimizer_options(config), **deep_options(config, cell)}
 
 
 def max_epochs(config):
@@ -184,6 +238,9 @@ def check_keys_and_types(config_class, values, source):
     """Raises ValueError naming `source` (a file or "--set ...") for an unknown key or a wrong type."""
     types_ = _field_types(config_class)
     unknown = sorted(set(values) - set(types_))
+    if unknown == ["clipnorm"] and "clip_threshold" in types_:
+        raise UsageError(f"{source}: clipnorm is now two keys: clipping = \"global_norm\" (what clipnorm did; also "
+                         "norm, value, none) and clip_threshold = the threshold.")
     if unknown:
         raise UsageError(f"{source}: unknown key(s) {unknown}; known keys: {', '.join(sorted(types_))}.")
     for key, value in values.items():
@@ -274,6 +331,8 @@ def read_saved_config(config_class, path):
         raise UsageError(f"{path} not found: train a model into this workdir first.")
     values = _saved_values(path)
     values.pop("recipe", None)
+    if "clipnorm" in values and "clip_threshold" not in values:  # written before the clipping key existed
+        values["clip_threshold"] = values.pop("clipnorm")
     return config_from_dict(config_class, values, path)
 
 

@@ -37,3 +37,26 @@ def test_directions_are_searched_only_for_recipes_that_have_them():
 def test_bad_tables_are_named(table, message):
     with pytest.raises(ValueError, match=message):
         SearchSpace.from_table(table)
+
+
+def test_the_deep_rnn_keys_are_searched_only_when_widened():
+    hp = kt.HyperParameters()
+    assert not {"transition_depth", "peephole", "shortcut"} & set(SearchSpace().sample(hp))
+    space = SearchSpace.from_table({"cells": ["lstm"], "min_transition_depth": 1, "max_transition_depth": 3,
+                                    "peephole": [True, False], "shortcut": [True, False],
+                                    "lstm_variants": ["vanilla", "cifg"], "max_output_layers": 2})
+    values = space.sample(kt.HyperParameters())
+    assert 1 <= values["transition_depth"] <= 3 and 0 <= values["output_layers"] <= 2
+    assert isinstance(values["peephole"], bool) and isinstance(values["shortcut"], bool)
+    assert values["lstm_variant"] in ("vanilla", "cifg") and "input_layers" not in values
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"min_transition_depth": 3, "max_transition_depth": 2}, "tune.min_transition_depth"),
+    ({"peephole": ["maybe"]}, "tune.peephole"),
+    ({"lstm_variants": ["no_gates"]}, "tune.lstm_variants"),
+    ({"max_output_layers": -1}, "tune.max_output_layers"),
+])
+def test_bad_deep_rnn_tables_are_named(table, message):
+    with pytest.raises(ValueError, match=message):
+        SearchSpace.from_table(table)

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from zoo.config import DEEP_KEYS, model_options
 from zoo.metrics import sacrebleu_signatures
 from zoo.atomic import atomic_file
 from zoo.captioning import plots
@@ -28,7 +29,7 @@ SCORED_VALIDATION_IMAGES = 100  # validation images captioned after an epoch to 
 EXPORT_IMAGES = "export_images.npz"  # test images to prove exports on, training images to calibrate them
 VOCABULARY = "vocabulary.txt"
 # Settings a resumed run must share with the run that wrote the checkpoints.
-MODEL_KEYS = ("seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "image_size", "encoder", "embedding_dim", "attention",
               "attention_units", "data", "train_images", "validation_fraction", "test_fraction", "min_token_count")
 
 
@@ -38,7 +39,7 @@ def build_model(config, vocabulary, architecture="captioner"):
         architecture, vocab_size=vocabulary.size, image_size=config.image_size, encoder=config.encoder,
         encoder_weights=config.encoder_weights or None, embedding_dim=config.embedding_dim, cell=config.cell,
         units=config.units, depth=config.depth, dropout=config.dropout, attention=config.attention,
-        attention_units=config.attention_units, learning_rate=config.learning_rate, clipnorm=config.clipnorm,
+        attention_units=config.attention_units, **model_options(config),
     )
 
 

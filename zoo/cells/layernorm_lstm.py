@@ -48,6 +48,9 @@ class LayerNormLSTMCell(LSTMCell):
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)
+        if self.variant != "vanilla" or self.peephole:
+            raise UsageError("LayerNormLSTMCell has no variants or peepholes (they are LSTMCell's); received "
+                             f"variant={self.variant!r}, peephole={self.peephole}.")
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon <= 0:
             raise UsageError(f"`epsilon` must be a positive float; received epsilon={epsilon!r}.")
         self.epsilon = float(epsilon)

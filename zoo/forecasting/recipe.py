@@ -10,6 +10,7 @@ import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
 from zoo.atomic import atomic_file
+from zoo.config import DEEP_KEYS, model_options
 from zoo.data.time_series import load_series, read_series_csv
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -19,7 +20,7 @@ from zoo.registry import create_model
 from zoo.tables import format_table
 
 OBJECTIVE = Objective("val_mae")  # each epoch is judged by validation MAE in the series' units
-MODEL_KEYS = ("seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "dataset", "data", "validation_fraction", "test_fraction", "window",
               "horizon", "decoder")  # fmt: skip
 ANOMALIES_FILE = "anomalies.csv"
 
@@ -96,8 +97,8 @@ def score(targets, forecasts):
 
 def build_model(config, scale):
     return create_model("forecaster", horizon=config.horizon, cell=config.cell, units=config.units,
-                        depth=config.depth, dropout=config.dropout, learning_rate=config.learning_rate,
-                        clipnorm=config.clipnorm, scale=scale, decoder=config.decoder)  # fmt: skip
+                        depth=config.depth, dropout=config.dropout, scale=scale, decoder=config.decoder,
+                        **model_options(config))  # fmt: skip
 
 
 def datasets(data, config):

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from zoo.config import DEEP_KEYS, deep_options, optimizer_options
 from zoo.data.timit import read_wav
 from zoo.data.utterances import HOP, SAMPLE_RATE, WINDOW, segment_bounds, segments_of
 from zoo.encoders.audio import LogMelFrontEnd
@@ -23,7 +24,7 @@ from zoo.workdir import check_same_labels, read_json, write_json
 
 OBJECTIVE = Objective("val_frame_accuracy", higher_is_better=True)  # each epoch is judged by it
 STREAMING = "streaming"
-MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "num_mels", "mlp_units", "data", "fold_timit_39",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "bidirectional", "num_mels", "mlp_units", "data", "fold_timit_39",
               "train_utterances")
 STATISTICS_UTTERANCES = 300  # training utterances the streaming model's feature statistics come from
 LABELS_FILE = "labels.json"
@@ -58,10 +59,11 @@ def build_model(name, config, num_labels, statistics=None, architecture="frame_t
     """Model `name` of the recipe (see `model_names`) from `config`; the recurrent ones as `architecture`
     (a registered name)."""
     common = dict(num_labels=num_labels, depth=config.depth, dropout=config.dropout, num_mels=config.num_mels,
-                  learning_rate=config.learning_rate, clipnorm=config.clipnorm)
+                  **optimizer_options(config))
     if name == "mlp":
         return create_model("frame_tagger", network="mlp", units=config.mlp_units, **common)
     cell = config.cell if name in (MAIN, "unidirectional", STREAMING) else name
+    common.update(deep_options(config, cell))
     if name == STREAMING:
         mean, variance = statistics
         return create_model("frame_tagger", cell=cell, units=config.units, bidirectional=False, streaming=True,

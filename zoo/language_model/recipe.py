@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.atomic import atomic_file
+from zoo.config import DEEP_KEYS, deep_options, model_options
 from zoo.data.text_corpus import SPLITS, load_corpus
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -24,7 +25,7 @@ from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.training import ResetStates
 
-MODEL_KEYS = ("seed", "cell", "units", "depth", "batch_size", "embedding_dim", "data", "max_characters",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "batch_size", "embedding_dim", "data", "max_characters",
               "validation_fraction", "test_fraction", "min_count", "max_vocabulary")  # fmt: skip
 VOCABULARY_FILE = "characters.json"
 SAMPLES_FILE = "samples.txt"
@@ -58,13 +59,14 @@ def build_model(config, vocab_size):
     """The training form: stateful layers over `batch_size` streams."""
     return create_model("char_language_model", vocab_size=vocab_size, embedding_dim=config.embedding_dim,
                         cell=config.cell, units=config.units, depth=config.depth, dropout=config.dropout,
-                        learning_rate=config.learning_rate, clipnorm=config.clipnorm, batch_size=config.batch_size,
+                        **model_options(config), batch_size=config.batch_size,
                         stateful=True)  # fmt: skip
 
 
 def generator_of(model, config, vocab_size):
     """The generator form (states in and out) of a trained model of either form."""
-    return generator_from(model, vocab_size, config.embedding_dim, config.cell, config.units, config.depth)
+    return generator_from(model, vocab_size, config.embedding_dim, config.cell, config.units, config.depth,
+                          **deep_options(config))
 
 
 def training_datasets(data, config):

@@ -25,8 +25,8 @@ class LongMemoryConfig(RecipeConfig):
     EMBEDDED_EPOCHS: typing.ClassVar[int] = 40  # epochs = "auto" on the embedded data
     epochs: int | str = setting("auto", 'most epochs of the main model: "auto" = {EMBEDDED_EPOCHS}')
     learning_rate: float = 1e-2
-    clipnorm: float = setting(1.0, "the global gradient norm is clipped to this (also the clipped curve of "
-                                   "clipping.png)")
+    clip_threshold: float = setting(1.0, "the clipping threshold: the largest norm, or |value| for clipping = value "
+                                         "(also the clipped curves of clipping.png)")
     train_minutes: float = setting(0.5, "the main model's wall-clock budget; 0 = none")
     tune: dict = setting(default_factory=lambda: {"min_depth": 1, "max_depth": 1},
                          help="the tune verb's search space (zoo.tuning.SearchSpace), one layer deep like the probe")

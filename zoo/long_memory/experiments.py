@@ -9,6 +9,7 @@ import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
 from zoo.cells import make_cell
+from zoo.config import optimizer_options
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem, copy_task
 from zoo.registry import create_model
 
@@ -40,7 +41,7 @@ def run_one(task, cell, length, config):
     test_inputs, test_targets = task_data(task, config.test_examples, length, config, rng)
     keras.utils.set_random_seed(config.seed)
     model = create_model("memory_probe", task=task, cell=cell, units=config.units, alphabet=config.copy_alphabet,
-                         learning_rate=config.learning_rate, clipnorm=config.clipnorm)  # fmt: skip
+                         **optimizer_options(config))  # fmt: skip
     start, epochs = time.monotonic(), 0
     while epochs == 0 or time.monotonic() - start < config.seconds_per_run:
         model.fit(inputs, targets, batch_size=config.batch_size, epochs=1, verbose=0)
@@ -91,7 +92,7 @@ def clipping_curves(config):
     rng = np.random.default_rng(config.seed)
     inputs, targets = adding_problem(config.batch_size * config.clipping_steps, config.clipping_length, rng)
     curves = {}
-    for clipnorm in (None, config.clipnorm):
+    for clipnorm in (None, config.clip_threshold):
         keras.utils.set_random_seed(config.seed)
         model = create_model("memory_probe", task="adding", cell="simple_rnn", units=config.units)
         kernel = model.get_layer("rnn").cell.recurrent_kernel

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.config import DEEP_KEYS, model_options
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -21,7 +22,7 @@ from zoo.registry import create_model
 from zoo.tables import format_table
 from zoo.workdir import read_json, write_json
 
-MODEL_KEYS = ("seed", "cell", "units", "main_length")
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "main_length")
 SWEEP_FILE = "sweep.json"
 TUNING_METRIC = "val_neg_mse"  # the main model's validation MSE, maximized as its negative
 
@@ -35,7 +36,7 @@ def run_sweep(config, workdir, verbose=1):
     """Trains every cell on both tasks at every length; rows already in `sweep.json` (an interrupted
     sweep, same settings) are kept, so a rerun finishes the rest. Returns `(rows, trained gradient norms)`."""
     path = os.path.join(workdir, SWEEP_FILE)
-    settings = {key: getattr(config, key) for key in ("seed", "units", "learning_rate", "clipnorm", "batch_size",
+    settings = {key: getattr(config, key) for key in ("seed", "units", "learning_rate", "clip_threshold", "batch_size",
                                                         "seconds_per_run", "train_examples", "test_examples",
                                                         "copy_symbols", "copy_alphabet")}  # fmt: skip
     saved = read_json(path, "train") if os.path.isfile(path) else {}
@@ -106,8 +107,7 @@ def load_main_data(config):
 
 
 def build_main(config):
-    return create_model("memory_probe", task="adding", cell=config.cell, units=config.units,
-                        learning_rate=config.learning_rate, clipnorm=config.clipnorm)  # fmt: skip
+    return create_model("memory_probe", task="adding", cell=config.cell, units=config.units, **model_options(config))
 
 
 def run_experiments(config, workdir, verbose=1):

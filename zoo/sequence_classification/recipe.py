@@ -9,6 +9,7 @@ import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
 from zoo.atomic import atomic_file
+from zoo.config import DEEP_KEYS, model_options
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.plots import plot_confusion
@@ -20,7 +21,7 @@ from zoo.tables import format_table
 from zoo.workdir import check_same_labels, read_json, write_json
 
 OBJECTIVE = Objective("val_accuracy", higher_is_better=True)  # each epoch is judged by it
-MODEL_KEYS = ("seed", "cell", "units", "depth", "bidirectional", "data", "reading", "max_length", "max_vocabulary",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "bidirectional", "data", "reading", "max_length", "max_vocabulary",
               "embedding_dim", "validation_fraction", "test_fraction")
 VOCABULARY_FILE = "vocabulary.txt"
 LABELS_FILE = "labels.txt"
@@ -31,13 +32,12 @@ def build_model(name, config, data):
     return create_model(
         "sequence_classifier",
         num_classes=len(data.labels),
-        cell=config.cell if name == MAIN else name,
+        cell=(cell := config.cell if name == MAIN else name),
         units=config.units,
         depth=config.depth,
         bidirectional=config.bidirectional,
         dropout=config.dropout,
-        learning_rate=config.learning_rate,
-        clipnorm=config.clipnorm,
+        **model_options(config, cell),
         input_features=inputs.shape[-1] if data.kind == "vectors" else 0,
         vocab_size=data.vocabulary.size if data.vocabulary else 2,
         embedding_dim=config.embedding_dim,

@@ -6,6 +6,7 @@ import sys
 
 from zoo import metrics
 from zoo.atomic import atomic_file
+from zoo.config import DEEP_KEYS, model_options
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
 from zoo.recipe import MAIN, Recipe
@@ -23,7 +24,7 @@ from zoo.workdir import read_json, write_json
 BASELINE = "baseline"  # the no-attention model, trained beside an attention model on the same budget
 SCORED_VALIDATION_PAIRS = 200  # validation pairs translated after an epoch to judge it
 EXPORT_SENTENCES = "export_sentences.json"  # test sentences to prove exports on
-MODEL_KEYS = ("seed", "cell", "units", "depth", "decoder_depth", "embedding_dim", "attention", "attention_units",
+MODEL_KEYS = (*DEEP_KEYS, "seed", "cell", "units", "depth", "decoder_depth", "embedding_dim", "attention", "attention_units",
               "data", "reverse", "target_lang", "train_pairs", "validation_fraction", "test_fraction", "vocab_size",
               "min_token_count", "max_source_length", "max_target_length")
 
@@ -35,7 +36,7 @@ def build_model(config, data, attention, architecture="seq2seq"):
         embedding_dim=config.embedding_dim, cell=config.cell, units=config.units, encoder_depth=config.depth,
         decoder_depth=config.decoder_depth, dropout=config.dropout, attention=attention,
         attention_units=config.attention_units, label_smoothing=config.label_smoothing,
-        learning_rate=config.learning_rate, clipnorm=config.clipnorm,
+        **model_options(config),
     )
 
 

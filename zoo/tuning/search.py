@@ -77,7 +77,14 @@ class RecipeHyperModel(kt.HyperModel):
 
     def trial_config(self, hp):
         has_directions = "bidirectional" in {field.name for field in dataclasses.fields(self.config)}
-        return dataclasses.replace(self.config, **self.space.sample(hp, bidirectional=has_directions))
+        values = self.space.sample(hp, bidirectional=has_directions)
+        merged = {**dataclasses.asdict(self.config), **values}
+        # A trial's cell or transition depth can leave a deep-RNN key meaningless: it falls back to off.
+        if merged["cell"] != "lstm":
+            values.update(lstm_variant="vanilla", peephole=False)
+        if merged["transition_depth"] < 2:
+            values["shortcut"] = False
+        return dataclasses.replace(self.config, **values)
 
     def build(self, hp):
         self.gradients_before = gradient_function_names()

@@ -5,6 +5,7 @@ import dataclasses
 from zoo.errors import UsageError
 from zoo import checks
 from zoo.cells import CELLS
+from zoo.cells.lstm import VARIANTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +23,15 @@ class SearchSpace:
         min_dropout, max_dropout: float, default 0 and 0.5.
         min_learning_rate, max_learning_rate: float, default 1e-4 and 1e-2, log scale.
         bidirectional: the values of `bidirectional` to try (default both), where the recipe has it.
+        min_transition_depth, max_transition_depth: int, default 1 and 1 (no deep transition searched).
+        shortcut: the values of the deep transition's `shortcut` to try where transition_depth >= 2 (default false).
+        min_input_layers, max_input_layers, min_output_layers, max_output_layers: int, default 0 (no deep input
+            or output MLP searched).
+        peephole: the values of the LSTM's `peephole` to try when the trial's cell is "lstm" (default false).
+        lstm_variants: the LSTM variants to try when the trial's cell is "lstm" (default "vanilla" only).
+
+    The deep-RNN keys are off by default, so a sweep stays the size it was; widen them to search
+    deep transitions or peepholes, e.g. `--set tune.max_transition_depth=3 --set tune.peephole=[true,false]`.
     """
 
     cells: tuple = tuple(CELLS)
@@ -34,6 +44,15 @@ class SearchSpace:
     min_learning_rate: float = 1e-4
     max_learning_rate: float = 1e-2
     bidirectional: tuple = (True, False)
+    min_transition_depth: int = 1
+    max_transition_depth: int = 1
+    shortcut: tuple = (False,)
+    min_input_layers: int = 0
+    max_input_layers: int = 0
+    min_output_layers: int = 0
+    max_output_layers: int = 0
+    peephole: tuple = (False,)
+    lstm_variants: tuple = ("vanilla",)
 
     def __post_init__(self):
         for cell in self.cells:
@@ -43,8 +62,21 @@ class SearchSpace:
         for low, high in (("min_depth", "max_depth"), ("min_units", "max_units")):
             checks.positive_int(f"tune.{low}", getattr(self, low))
             checks.positive_int(f"tune.{high}", getattr(self, high))
+        checks.positive_int("tune.min_transition_depth", self.min_transition_depth)
+        for name in ("min_input_layers", "max_input_layers", "min_output_layers", "max_output_layers"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise UsageError(f"`tune.{name}` must be an integer >= 0; received {getattr(self, name)!r}.")
+        for variant in self.lstm_variants:
+            checks.one_of("tune.lstm_variants", variant, VARIANTS)
+        for name in ("shortcut", "peephole", "lstm_variants"):
+            if not getattr(self, name):
+                raise UsageError(f"`tune.{name}` must list at least one value.")
+        for name in ("shortcut", "peephole"):
+            if any(not isinstance(value, bool) for value in getattr(self, name)):
+                raise UsageError(f"`tune.{name}` must list true and/or false; received {getattr(self, name)!r}.")
         for low, high in (("min_depth", "max_depth"), ("min_units", "max_units"), ("min_dropout", "max_dropout"),
-                          ("min_learning_rate", "max_learning_rate")):
+                          ("min_learning_rate", "max_learning_rate"), ("min_transition_depth", "max_transition_depth"),
+                          ("min_input_layers", "max_input_layers"), ("min_output_layers", "max_output_layers")):
             if getattr(self, low) > getattr(self, high):
                 raise UsageError(f"`tune.{low}` ({getattr(self, low)}) is above `tune.{high}` ({getattr(self, high)}).")
         if not self.bidirectional or any(not isinstance(value, bool) for value in self.bidirectional):
@@ -60,7 +92,7 @@ class SearchSpace:
         if unknown:
             raise UsageError(f"unknown key(s) {['tune.' + k for k in unknown]}; known: {sorted(fields)}.")
         values = dict(table)
-        for key in ("cells", "bidirectional"):
+        for key in ("cells", "bidirectional", "shortcut", "peephole", "lstm_variants"):
             if key in values:
                 values[key] = tuple(values[key]) if isinstance(values[key], (list, tuple)) else (values[key],)
         return cls(**values)
@@ -76,6 +108,17 @@ class SearchSpace:
             "learning_rate": _ranged(hp.Float, hp, "learning_rate", self.min_learning_rate, self.max_learning_rate,
                                      sampling="log"),
         }
+        # The deep-RNN keys join a trial only where the space searches them: the others keep the base config's value.
+        for name, low, high in (("transition_depth", self.min_transition_depth, self.max_transition_depth),
+                                ("input_layers", self.min_input_layers, self.max_input_layers),
+                                ("output_layers", self.min_output_layers, self.max_output_layers)):
+            if low < high:
+                values[name] = hp.Int(name, low, high)
+        for name, key, choices in (("shortcut", "shortcut", self.shortcut), ("peephole", "peephole", self.peephole),
+                                   ("lstm_variant", "lstm_variants", self.lstm_variants)):
+            if len(choices) > 1:
+                chosen = hp.Choice(name, list(choices))
+                values[name] = bool(chosen) if isinstance(choices[0], bool) else chosen
         if bidirectional:
             choices = list(self.bidirectional)
             chosen = hp.Choice("bidirectional", choices) if len(choices) > 1 else hp.Fixed("bidirectional", choices[0])
