@@ -135,11 +135,15 @@ def test_training_on_a_csv_with_gaps_and_damaged_rows(tmp_path, capsys):
     assert RECIPE.load(str(workdir)).config.data == str(path)
 
 
-def test_tune_scores_a_trial_by_validation_mae(tmp_path):
-    overrides = TINY + ["tune.cells=['gru']", "tune.max_depth=1", "tune.min_units=4", "tune.max_units=4"]
+def test_tune_scores_a_trial_by_validation_mae_and_picks_deep_transitions_and_peepholes(tmp_path):
+    overrides = TINY + ["tune.cells=['lstm']", "tune.max_depth=1", "tune.min_units=4", "tune.max_units=4",
+                        "tune.min_transition_depth=2", "tune.max_transition_depth=2", "tune.peephole=[true]"]
     assert main(recipe_arguments(tmp_path, overrides, "tune", "--max-trials", "1")) == 0
     header, row = (tmp_path / "tuning" / "trials.csv").read_text().splitlines()
-    assert float(row.split(",")[header.split(",").index("val_neg_mae")]) < 0
+    values = dict(zip(header.split(","), row.split(",")))
+    assert float(values["val_neg_mae"]) < 0 and values["transition_depth"] == "2" and values["peephole"] == "True"
+    best = (tmp_path / "tuning" / "best.toml").read_text()
+    assert "transition_depth = 2" in best and "peephole = true" in best
 
 
 def test_every_tflite_file_carries_its_metadata(trained):

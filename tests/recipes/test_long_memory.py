@@ -14,7 +14,7 @@ from tests.recipes.doc_example import run_example
 from tests.recipes.tflite_described import assert_described
 from tests.recipes.saved_model_edges import refused, refused_rank
 import zoo
-from zoo.long_memory import experiments
+from zoo.long_memory import experiments, studies, study_runs
 from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipes.long_memory import main
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 TINY = ["cells=['simple_rnn', 'lstm']", "adding_lengths=[4, 6]", "copy_lengths=[2]", "seconds_per_run=0.2",
         "gradient_length=6", "train_examples=128", "test_examples=32", "clipping_steps=8", "clipping_length=6",
-        "train_minutes=0.05", "epochs=2", "main_length=6", "units=8", "batch_size=32"]
+        "train_minutes=0.05", "epochs=2", "main_length=6", "units=8", "batch_size=32", "studies=['clipping']"]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def trained(tmp_path_factory):
 
 
 def test_the_default_run_leaves_every_artifact(trained):
-    for name in ("sweep.json", "gradients.png", "clipping.png", "clipping.json", "model.keras", "config.json",
+    for name in ("sweep.json", "gradients.png", "clipping.png", "studies.json", "model.keras", "config.json",
                  "metrics.json", "training.png", "serving/1/saved_model.pb", "model.tflite", "export_report.json"):
         assert os.path.exists(trained / name), name
     rows = json.loads((trained / "sweep.json").read_text())["rows"]
@@ -85,7 +85,8 @@ def test_evaluate_prints_the_tables_and_predict_reads_csv_files(trained, tmp_pat
     assert main(["evaluate", "--workdir", str(trained)]) == 0
     out = capsys.readouterr().out
     assert "adding task: test MSE" in out and "copy task: copied symbols right" in out and "longest learned" in out
-    assert "no clipping" in out and "main model (lstm, adding problem, T=6)" in out
+    assert "clipping: simple RNN, plain SGD" in out and "global_norm" in out
+    assert "main model (lstm, adding problem, T=6)" in out
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text("0.5,1\n0.1,0\n0.2,0\n0.25,1\n")
     bad.write_text("0.5,1\n0.1,0\n")
@@ -141,13 +142,70 @@ def test_gradient_norms_measure_the_error_reaching_each_step():
     assert np.mean(np.linalg.norm(gradient, axis=-1)) == pytest.approx(norms[2], rel=1e-4)
 
 
-def test_clipping_keeps_the_simple_rnn_finite_where_plain_sgd_blows_up():
+def test_clipping_keeps_the_simple_rnn_finite_and_by_value_turns_the_gradient():
     config = LongMemoryConfig(clipping_steps=40)
-    curves = experiments.clipping_curves(config)
-    unclipped, clipped = curves["no clipping"], curves["clipnorm=1"]
-    assert len(clipped["losses"]) == 40 and max(clipped["losses"]) < 10
+    curves = studies.clipping_modes(config)
+    unclipped, by_value, by_norm = curves["none"], curves["value"], curves["global_norm"]
+    assert len(by_norm["losses"]) == 40 and max(by_norm["losses"]) < 10 and len(by_value["losses"]) == 40
     assert len(unclipped["losses"]) < 40 or max(unclipped["losses"]) > 1e3
-    assert unclipped["largest_gradient_norm"] > clipped["largest_gradient_norm"]
+    np.testing.assert_allclose(by_norm["cosines"], 1.0, atol=1e-5)  # rescaling keeps the direction
+    assert min(by_value["cosines"]) < 0.99  # clipping each element does not
+
+
+@pytest.mark.parametrize("mode, option", [("value", "clipvalue"), ("global_norm", "global_clipnorm")])
+def test_the_studys_clipping_is_what_keras_optimizers_do(mode, option):
+    import keras
+
+    rng = np.random.default_rng(0)
+    start = [rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(4,)).astype("float32")]
+    gradients = [tf.constant(5 * rng.normal(size=v.shape).astype("float32")) for v in start]
+    by_keras = [tf.Variable(v) for v in start]
+    keras.optimizers.SGD(0.1, **{option: 0.5}).apply_gradients(zip(gradients, by_keras))
+    ours = [v - 0.1 * g.numpy() for v, g in zip(start, studies.clipped(gradients, mode, 0.5))]
+    for expected, variable in zip(ours, by_keras):
+        np.testing.assert_allclose(variable.numpy(), expected, atol=1e-6)
+
+
+TINY_STUDIES = study_runs.StudySize(
+    variant_tasks=("copy", "characters"), deep_tasks=("adding",), adding_length=6, copy_length=2,
+    deep_adding_length=6, steps=3, character_steps=2, learning_rates=(1e-2, 3e-3), seeds=2, examples=(64, 16, 16),
+    character_windows=(32, 8, 8), character_window=8, norms_length=12)
+
+
+def test_the_studies_run_every_row_on_every_task_and_print_their_tables(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(study_runs.SIZES, "quick", TINY_STUDIES)
+    rows = [row for row in studies.LSTM_ROWS if row[1] in ("vanilla", "no_forget_gate", "no_output_activation")]
+    monkeypatch.setattr(studies, "LSTM_ROWS", tuple(rows[1:]))  # with peepholes, and the two the norms plot
+    monkeypatch.setattr(studies, "DEEP_SHAPES", studies.DEEP_SHAPES[2:4])  # DT, DT(S)
+    config = LongMemoryConfig(units=16, batch_size=16, study_characters=30_000, clipping_steps=4, clipping_length=6)
+    results = study_runs.run_studies(config, str(tmp_path), verbose=0)
+    assert list(results["variants"]) == ["copy T=2", "characters"]
+    for task in results["variants"].values():
+        assert list(task["rows"]) == ["vanilla + peepholes (Greff's)", "no forget gate", "no output activation"]
+        for row in task["rows"].values():
+            assert len(row["scores"]) == 2 and all(np.isfinite(row["scores"])) and row["learning_rate"] in (1e-2, 3e-3)
+    deep = results["deep"]["adding T=6"]["rows"]
+    shallow = studies._create(study_runs.make_task("adding", TINY_STUDIES, config, 6), 1e-2, 0, cell="simple_rnn")
+    assert set(deep) == {"deep transition (DT), L=2", "DT(S): with shortcut"}
+    assert all(abs(row["parameters"] - shallow.count_params()) <= 0.1 * shallow.count_params() for row in deep.values())
+    assert "state_norms" not in results  # drawn from the adding task's variants, not run here
+    for name in ("studies.json", "clipping.png"):
+        assert (tmp_path / name).exists(), name
+    tables = "\n".join(study_runs.study_tables(study_runs.read_studies(str(tmp_path))))
+    assert "LSTM variants" in tables and "characters: bits/char" in tables and "DT(S): with shortcut" in tables
+    assert "± " in tables and "copy T=2: copy error" in tables and " %" in tables
+
+
+def test_bits_per_character_is_keras_cross_entropy_in_bits():
+    import keras
+
+    config = LongMemoryConfig(units=4, study_characters=20_000)
+    task = studies.character_task(config, 8, (16, 4, 4))
+    keras.utils.set_random_seed(0)
+    model = studies._create(task, 1e-2, 0)
+    logits = model.predict(task.test[0], verbose=0)
+    entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(task.test[1], logits)
+    assert task.score(model, "test") == pytest.approx(float(entropy) / np.log(2), rel=1e-5)
 
 
 def test_tune_maximizes_the_negative_validation_mse_of_the_main_model():
@@ -179,3 +237,31 @@ def test_the_zoo_load_example_of_the_docs_runs(trained, tmp_path):
     printed = run_example("long_memory", trained, str(tmp_path))
     predicted = zoo.load(str(trained)).predict([[0.2, 0], [0.7, 1], [0.1, 0], [0.4, 1], [0.9, 0]])
     assert printed == f"{predicted:.3f} (true sum 1.1)\n"
+
+
+def test_state_norms_follow_the_layer_step_by_step(tmp_path):
+    from zoo.data.long_memory import adding_problem
+    from zoo.layers import Recurrent
+    from zoo.long_memory import plots
+    from zoo.registry import create_model
+
+    model = create_model("memory_probe", task="adding", cell="lstm", units=4,
+                         cell_options={"variant": "no_forget_gate"})
+    norms = studies.state_norms(model, 12, seed=3)
+    inputs, _ = adding_problem(16, 12, np.random.default_rng(3))
+    sequence, _, c = Recurrent(model.get_layer("rnn").cell, return_sequences=True, return_state=True)(inputs)
+    np.testing.assert_allclose(norms["h"], np.linalg.norm(sequence.numpy(), axis=-1).mean(0), rtol=1e-5)
+    assert norms["C"][-1] == pytest.approx(float(np.linalg.norm(c.numpy(), axis=-1).mean()), rel=1e-5)
+    plots.plot_state_norms({"no forget gate": norms}, str(tmp_path / "norms.png"))
+    assert (tmp_path / "norms.png").stat().st_size > 0
+
+
+def test_a_row_reusing_its_model_scores_as_a_fresh_model_would():
+    config = LongMemoryConfig(units=8, batch_size=16)
+    task = studies.adding_task(6, config, (64, 16, 16))
+    row = {"cell": "lstm"}
+    reused = studies.run_rows(task, {"lstm": row}, config, 5, (3e-2, 1e-2), (0, 1))["lstm"]
+    for seed, score in zip((0, 1), reused["scores"]):
+        fresh = studies._create(task, reused["learning_rate"], seed, **row)
+        studies.train_for_steps(fresh, *task.train, 5, config.batch_size, seed)
+        assert task.score(fresh, "test") == pytest.approx(score, rel=1e-4)

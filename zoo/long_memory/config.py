@@ -42,9 +42,16 @@ class LongMemoryConfig(RecipeConfig):
     copy_symbols: int = setting(3, "symbols to remember in the copy task")
     copy_alphabet: int = setting(4, "distinct symbols of the copy task")
     copy_threshold: float = setting(0.9, "learned: this share of the copied symbols right")
+    studies: tuple[str, ...] = setting(("variants", "deep", "clipping"), "the studies train runs after the sweep: "
+                                       "variants (LSTM's parts taken out), deep (deep RNNs against stacking), "
+                                       "clipping (none, value, global_norm)", group="The studies")
+    study_size: str = setting("quick", "quick: one seed, one learning rate, the adding problem (about 2 minutes); "
+                                       "full: 3 seeds, a learning rate chosen per row, adding, copy and characters "
+                                       "(what the README's tables were measured with; about 35 minutes)")
+    study_characters: int = setting(600_000, "characters of Python's standard library read for the character task")
     gradient_length: int = setting(100, "sequence length of gradients.png; also an adding length, so its trained "
                                         "panel uses the sweep's models", group="The pictures")
-    clipping_length: int = setting(50, "sequence length of clipping.png")
+    clipping_length: int = setting(50, "sequence length of clipping.png", group="The clipping study")
     clipping_steps: int = setting(150, "SGD steps of each curve of clipping.png")
     clipping_learning_rate: float = setting(0.05, "SGD's learning rate, high enough for a simple RNN to blow up "
                                                   "unclipped")
@@ -60,6 +67,10 @@ class LongMemoryConfig(RecipeConfig):
 
         for cell in self.cells:
             checks.one_of("cells", cell, tuple(CELLS))
+        for study in self.studies:
+            checks.one_of("studies", study, ("variants", "deep", "clipping"))
+        checks.one_of("study_size", self.study_size, ("quick", "full"))
+        checks.positive_int("study_characters", self.study_characters)
         for quantization in self.quantizations:
             checks.one_of("quantizations", quantization, ("float16", "int8"))
         for name in ("adding_lengths", "copy_lengths"):

@@ -1,5 +1,5 @@
-"""The long-memory lab's experiments: which lengths each cell learns, the gradient reaching each step,
-and a simple RNN trained with and without gradient clipping."""
+"""The long-memory lab's experiments: which lengths each cell learns and the gradient reaching each step
+(the studies of LSTM's parts, deep RNNs and clipping are in `zoo.long_memory.studies`)."""
 
 import time
 
@@ -83,38 +83,3 @@ def untrained_gradient_norms(cell_name, config):
 def trained_gradient_norms(model, config):
     """`gradient_norms` of a trained adding-problem `memory_probe`."""
     return gradient_norms(model.get_layer("rnn").cell, model.get_layer("sum"), config)
-
-
-def clipping_curves(config):
-    """Per-step training loss of a simple RNN (recurrent kernel × `clipping_gain`, plain SGD) on the
-    adding problem, without and with clipping to `clipnorm`: `{"no clipping": [...], "clipnorm=...": [...]}`
-    (a non-finite loss ends a curve), and each curve's largest gradient norm."""
-    rng = np.random.default_rng(config.seed)
-    inputs, targets = adding_problem(config.batch_size * config.clipping_steps, config.clipping_length, rng)
-    curves = {}
-    for clipnorm in (None, config.clip_threshold):
-        keras.utils.set_random_seed(config.seed)
-        model = create_model("memory_probe", task="adding", cell="simple_rnn", units=config.units)
-        kernel = model.get_layer("rnn").cell.recurrent_kernel
-        kernel.assign(kernel * config.clipping_gain)
-        optimizer = keras.optimizers.SGD(config.clipping_learning_rate, global_clipnorm=clipnorm)
-
-        @tf.function
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
-            gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-            return loss, tf.linalg.global_norm(gradients)
-
-        losses, largest = [], 0.0
-        for index in range(config.clipping_steps):
-            batch = slice(index * config.batch_size, (index + 1) * config.batch_size)
-            loss, norm = (float(v) for v in step(inputs[batch], targets[batch]))
-            if not np.isfinite(loss):
-                break
-            losses.append(loss)
-            largest = max(largest, norm)
-        name = "no clipping" if clipnorm is None else f"clipnorm={clipnorm:g}"
-        curves[name] = {"losses": losses, "largest_gradient_norm": largest}
-    return curves

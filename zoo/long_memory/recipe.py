@@ -15,7 +15,7 @@ from zoo.config import DEEP_KEYS, model_options
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
-from zoo.long_memory import experiments, plots
+from zoo.long_memory import experiments, plots, study_runs
 from zoo.long_memory.config import LongMemoryConfig
 from zoo.recipe import Recipe
 from zoo.registry import create_model
@@ -111,15 +111,17 @@ def build_main(config):
 
 
 def run_experiments(config, workdir, verbose=1):
-    """The sweep (sweep.json), gradients.png, clipping.json and clipping.png in `workdir`."""
+    """The sweep (sweep.json), gradients.png, then the studies (studies.json, state_norms.png, clipping.png) in
+    `workdir`."""
     rows, trained_gradients = run_sweep(config, workdir, verbose)
     panels = {"at initialization": {cell: experiments.untrained_gradient_norms(cell, config) for cell in config.cells}}
     if trained_gradients:
         panels[f"after the sweep's {config.seconds_per_run:g} s at T={config.gradient_length}"] = trained_gradients
     plots.plot_gradients(panels, os.path.join(workdir, "gradients.png"))
-    curves = experiments.clipping_curves(config)
-    write_json(os.path.join(workdir, "clipping.json"), curves)
-    plots.plot_clipping(curves, os.path.join(workdir, "clipping.png"))
+    if config.studies:
+        if verbose:
+            print(f"studies ({config.study_size}): {', '.join(config.studies)}")
+        study_runs.run_studies(config, workdir, verbose)
 
 
 def read_sequence(path):
@@ -152,12 +154,14 @@ class LongMemoryRecipe(Recipe):
     )
     description = (
         "The long-memory lab: the adding problem and the copy task at growing lengths for every cell on the same "
-        "budget, the vanishing gradient made visible, and exploding gradients tamed by clipping. With no verb: run it "
+        "budget, the vanishing gradient made visible, LSTM's parts taken out one at a time, deep RNNs against stacking, "
+        "and exploding gradients tamed by clipping by value or by norm. With no verb: run it "
         "all, then train, evaluate and export the main model (its cell on the adding problem)."
     )
     verbs = {
-        "train": "the sweep (resumes where an interrupted one stopped), gradients.png, clipping.png and the main model",
-        "evaluate": "print the sweep tables, the clipping result and the main model's test MSE; metrics.json",
+        "train": "the sweep (resumes where an interrupted one stopped), gradients.png, the studies (LSTM variants, "
+                 "deep RNNs, clipping modes: studies.json, state_norms.png, clipping.png) and the main model",
+        "evaluate": "print the sweep and study tables and the main model's test MSE; metrics.json",
         "predict": "the main model's sum for each CSV of value,marker rows (two markers set)",
         "tune": "search cell type, hidden size and learning rate of the main model with keras-tuner",
         "export": "write the main model's SavedModel and TFLite file, each checked against Keras",
@@ -194,16 +198,14 @@ class LongMemoryRecipe(Recipe):
         rows = read_json(os.path.join(workdir, SWEEP_FILE), "train")["rows"]
         for table in sweep_tables(rows, config):
             print(table)
-        curves = read_json(os.path.join(workdir, "clipping.json"), "train")
-        for name, curve in curves.items():
-            print(f"simple RNN, SGD, {name}: {len(curve['losses'])} of {config.clipping_steps} steps finite, last loss "
-                  f"{curve['losses'][-1] if curve['losses'] else float('nan'):.3g}, largest gradient norm "
-                  f"{curve['largest_gradient_norm']:.3g}")  # fmt: skip
+        results = study_runs.read_studies(workdir)
+        for table in study_runs.study_tables(results) if results else ():
+            print(table)
         mse, learned = experiments.task_score("adding", trained.main, *trained.data.test, config)
         print(f"main model ({config.cell}, adding problem, T={config.main_length}): test MSE {mse:.4f} "
               f"against {ADDING_BASELINE_MSE:.3f} for always answering 1.0{' (learned)' if learned else ''}")
         return {"main": {"cell": config.cell, "length": config.main_length, "test_mse": mse, "learned": learned},
-                "sweep": rows}
+                "sweep": rows, "studies": results}
 
     def validation_score(self, model, config, data):
         return experiments.task_score("adding", model, *data.validation, config)[0]

@@ -9,22 +9,23 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from zoo.atomic import atomic_file
 from zoo.plots import plt, save_figure
+from zoo.tuning.space import meaningful
 
-SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate", "bidirectional")
+SEARCHED = ("cell", "depth", "units", "dropout", "learning_rate", "bidirectional", "transition_depth", "shortcut",
+            "input_layers", "output_layers", "lstm_variant", "peephole")
+BOOLEANS = ("bidirectional", "shortcut", "peephole")  # keras-tuner stores a boolean choice as 0 / 1
 
 
-def trial_rows(tuner, objective):
-    """The finished trials, best first: dicts of rank, trial, the searched values, the objective,
-    parameters and minutes."""
+def trial_rows(tuner, objective, config):
+    """The finished trials, best first: dicts of rank, trial, the searched values (as the trial used them:
+    see `zoo.tuning.space.meaningful`), the objective, parameters and minutes."""
     rows = []
     for trial in tuner.oracle.trials.values():
         if trial.score is None:
             continue
         values = trial.hyperparameters.values
-        row = {"trial": trial.trial_id, **{key: values[key] for key in SEARCHED if key in values},
-               objective: trial.score}
-        if "bidirectional" in row:
-            row["bidirectional"] = bool(row["bidirectional"])  # stored as 0 / 1
+        searched = {key: bool(values[key]) if key in BOOLEANS else values[key] for key in SEARCHED if key in values}
+        row = {"trial": trial.trial_id, **meaningful(searched, config), objective: trial.score}
         for metric in ("parameters", "minutes"):
             row[metric] = trial.metrics.get_last_value(metric) if trial.metrics.exists(metric) else None
         if row["parameters"] is not None:
@@ -72,7 +73,7 @@ def plot_trials(rows, objective, path):
 def write_results(tuner, target, config, directory):
     """Writes trials.csv, trials.md, tuning.png and best.toml into `directory`, prints the table;
     returns the rows."""
-    rows = trial_rows(tuner, target.objective)
+    rows = trial_rows(tuner, target.objective, config)
     if rows:
         with atomic_file(os.path.join(directory, "trials.csv")) as staging, open(staging, "w", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=list(rows[0]))

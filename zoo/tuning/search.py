@@ -22,7 +22,7 @@ from zoo.errors import UsageError
 from zoo._internals import stop_search_after
 from zoo.layers.time_loop import gradient_function_names, release_gradient_functions
 from zoo.tuning.results import write_results
-from zoo.tuning.space import SearchSpace
+from zoo.tuning.space import SearchSpace, meaningful
 
 TUNERS = ("random", "bayesian", "hyperband")
 
@@ -77,13 +77,7 @@ class RecipeHyperModel(kt.HyperModel):
 
     def trial_config(self, hp):
         has_directions = "bidirectional" in {field.name for field in dataclasses.fields(self.config)}
-        values = self.space.sample(hp, bidirectional=has_directions)
-        merged = {**dataclasses.asdict(self.config), **values}
-        # A trial's cell or transition depth can leave a deep-RNN key meaningless: it falls back to off.
-        if merged["cell"] != "lstm":
-            values.update(lstm_variant="vanilla", peephole=False)
-        if merged["transition_depth"] < 2:
-            values["shortcut"] = False
+        values = meaningful(self.space.sample(hp, bidirectional=has_directions), self.config)
         return dataclasses.replace(self.config, **values)
 
     def build(self, hp):

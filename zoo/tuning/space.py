@@ -108,22 +108,35 @@ class SearchSpace:
             "learning_rate": _ranged(hp.Float, hp, "learning_rate", self.min_learning_rate, self.max_learning_rate,
                                      sampling="log"),
         }
-        # The deep-RNN keys join a trial only where the space searches them: the others keep the base config's value.
-        for name, low, high in (("transition_depth", self.min_transition_depth, self.max_transition_depth),
-                                ("input_layers", self.min_input_layers, self.max_input_layers),
-                                ("output_layers", self.min_output_layers, self.max_output_layers)):
-            if low < high:
-                values[name] = hp.Int(name, low, high)
-        for name, key, choices in (("shortcut", "shortcut", self.shortcut), ("peephole", "peephole", self.peephole),
-                                   ("lstm_variant", "lstm_variants", self.lstm_variants)):
-            if len(choices) > 1:
-                chosen = hp.Choice(name, list(choices))
+        # The deep-RNN keys join a trial only where the table sets them: the others keep the base config's value.
+        for name, low, high, off in (("transition_depth", self.min_transition_depth, self.max_transition_depth, 1),
+                                     ("input_layers", self.min_input_layers, self.max_input_layers, 0),
+                                     ("output_layers", self.min_output_layers, self.max_output_layers, 0)):
+            if (low, high) != (off, off):
+                values[name] = _ranged(hp.Int, hp, name, low, high)
+        for name, choices, off in (("shortcut", self.shortcut, (False,)), ("peephole", self.peephole, (False,)),
+                                   ("lstm_variant", self.lstm_variants, ("vanilla",))):
+            if tuple(choices) != off:
+                chosen = hp.Choice(name, list(choices)) if len(choices) > 1 else hp.Fixed(name, choices[0])
                 values[name] = bool(chosen) if isinstance(choices[0], bool) else chosen
         if bidirectional:
             choices = list(self.bidirectional)
             chosen = hp.Choice("bidirectional", choices) if len(choices) > 1 else hp.Fixed("bidirectional", choices[0])
             values["bidirectional"] = bool(chosen)  # keras-tuner hands a boolean choice back as 0 / 1
         return values
+
+
+def meaningful(values, base):
+    """`values` (a trial's sampled config keys) with the deep-RNN keys its cell or transition depth leaves
+    meaningless turned off (an LSTM variant or peepholes on another cell; a shortcut without a deep transition),
+    judged on `base` (the recipe config) where `values` does not set the key."""
+    merged = {**dataclasses.asdict(base), **values}
+    values = dict(values)
+    if merged["cell"] != "lstm" and (merged["lstm_variant"] != "vanilla" or merged["peephole"]):
+        values.update(lstm_variant="vanilla", peephole=False)
+    if merged["transition_depth"] < 2 and merged["shortcut"]:
+        values["shortcut"] = False
+    return values
 
 
 def _ranged(kind, hp, name, low, high, **kwargs):

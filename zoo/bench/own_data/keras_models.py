@@ -130,6 +130,22 @@ class KerasAttentionDecoder(AttentionDecoder):
         return KerasAdditiveAttention(attention_units, name="attention")
 
 
+PLAIN = {"input_layers": 0, "transition_depth": 1, "output_layers": 0, "cell_options": {}}
+
+
+def plain_only(deep_options):
+    """Refuses deep-RNN options other than off: Keras' layers have no deep transition, LSTM variant or peephole,
+    and a twin must stay the zoo model's equal, weight for weight."""
+    unknown = sorted(set(deep_options) - set(PLAIN))
+    if unknown:
+        raise UsageError(f"unexpected argument(s) {unknown} for a Keras twin.")
+    changed = {key: value for key, value in deep_options.items() if (value or PLAIN[key]) != PLAIN[key]}
+    if changed:
+        raise UsageError(f"The Keras twins are the plain models; the deep-RNN options {changed} have no Keras "
+                         "counterpart: compare with input_layers = output_layers = 0, transition_depth = 1, "
+                         "shortcut = false, lstm_variant = \"vanilla\", peephole = false.")
+
+
 def _examples_of(name):
     return lambda model, batch_size, seed: example_batch(name, model, batch_size, seed)
 
@@ -137,8 +153,9 @@ def _examples_of(name):
 @register_model("keras_seq2seq", example_batch=_examples_of("seq2seq"))
 def keras_seq2seq(source_vocab_size=30, target_vocab_size=30, embedding_dim=16, cell="lstm", units=16,
                   encoder_depth=1, decoder_depth=1, dropout=0.0, attention="bahdanau", attention_units=16,
-                  label_smoothing=0.0, learning_rate=1e-3, clipnorm=1.0):
+                  label_smoothing=0.0, learning_rate=1e-3, clipnorm=1.0, clipping="global_norm", **deep_options):
     """`zoo.models.seq2seq` with Keras' layers (same arguments, inputs and outputs)."""
+    plain_only(deep_options)
     source = keras.Input((None,), dtype="int32", name="source")
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     embedded = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding")(source)
@@ -150,7 +167,7 @@ def keras_seq2seq(source_vocab_size=30, target_vocab_size=30, embedding_dim=16, 
     )
     model = keras.Model({"source": source, "tokens": tokens}, decoder(tokens, memory, memory_mask=memory_mask),
                         name="keras_seq2seq")
-    model.compile(optimizer=default_optimizer(learning_rate, clipnorm), loss=TokenCrossEntropy(label_smoothing),
+    model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping), loss=TokenCrossEntropy(label_smoothing),
                   metrics=[masked_token_accuracy()])
     return model
 
@@ -158,8 +175,9 @@ def keras_seq2seq(source_vocab_size=30, target_vocab_size=30, embedding_dim=16, 
 @register_model("keras_captioner", example_batch=_examples_of("captioner"))
 def keras_captioner(vocab_size=30, image_size=32, encoder="small_cnn", encoder_weights=None, embedding_dim=16,
                     cell="lstm", units=16, depth=1, dropout=0.0, attention="bahdanau", attention_units=16,
-                    learning_rate=1e-3, clipnorm=1.0):
+                    learning_rate=1e-3, clipnorm=1.0, clipping="global_norm", **deep_options):
     """`zoo.models.captioner` with Keras' layers (same arguments, inputs and outputs)."""
+    plain_only(deep_options)
     image = keras.Input((image_size, image_size, 3), name="image")
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     memory = image_encoder(encoder, image_size, encoder_weights)(image)
@@ -168,7 +186,7 @@ def keras_captioner(vocab_size=30, image_size=32, encoder="small_cnn", encoder_w
         attention_units=attention_units, name="decoder",
     )
     model = keras.Model({"image": image, "tokens": tokens}, decoder(tokens, memory), name="keras_captioner")
-    model.compile(optimizer=default_optimizer(learning_rate, clipnorm),
+    model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
                   metrics=[masked_token_accuracy()])
     return model
@@ -176,8 +194,9 @@ def keras_captioner(vocab_size=30, image_size=32, encoder="small_cnn", encoder_w
 
 @register_model("keras_frame_tagger", example_batch=_examples_of("frame_tagger"))
 def keras_frame_tagger(num_labels=5, network="rnn", cell="lstm", units=16, depth=2, bidirectional=True, dropout=0.0,
-                       num_mels=16, learning_rate=1e-3, clipnorm=1.0):
+                       num_mels=16, learning_rate=1e-3, clipnorm=1.0, clipping="global_norm", **deep_options):
     """`zoo.models.frame_tagger` (not streaming, `network="rnn"`) with Keras' layers."""
+    plain_only(deep_options)
     if network != "rnn":
         raise UsageError(f"The Keras twin is the recurrent frame tagger; received network={network!r}.")
     waveform = keras.Input((None,), name="waveform")
@@ -188,7 +207,7 @@ def keras_frame_tagger(num_labels=5, network="rnn", cell="lstm", units=16, depth
         features, mask=mask)
     logits = keras.layers.Dense(num_labels, name="logits")(hidden)
     model = keras.Model({"waveform": waveform, "num_samples": num_samples}, logits, name="keras_frame_tagger")
-    model.compile(optimizer=default_optimizer(learning_rate, clipnorm),
+    model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_LABEL),
                   metrics=[MaskedTokenAccuracy(pad_id=PAD_LABEL, name="frame_accuracy")])
     return model
