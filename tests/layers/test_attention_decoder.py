@@ -8,9 +8,9 @@ import tensorflow as tf
 from zoo.layers import AttentionDecoder
 
 
-def _decoder(cell="lstm", depth=2, attention="bahdanau", bridge="mean"):
+def _decoder(cell="lstm", depth=2, attention="bahdanau", bridge="mean", **deep):
     return AttentionDecoder(vocab_size=11, embedding_dim=6, cell=cell, units=8, depth=depth, attention=attention,
-                            attention_units=5, bridge=bridge)
+                            attention_units=5, bridge=bridge, **deep)
 
 
 def _batch(seed=0):
@@ -23,8 +23,8 @@ def _batch(seed=0):
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "layernorm_lstm"])
 @pytest.mark.parametrize("attention, bridge", [("bahdanau", "mean"), ("luong", "final"), (None, "final")])
-def test_step_by_step_equals_teacher_forcing(cell, attention, bridge):
-    decoder = _decoder(cell, attention=attention, bridge=bridge)
+def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None):
+    decoder = _decoder(cell, attention=attention, bridge=bridge, **(deep or {}))
     tokens, memory = _batch()
     memory_mask = np.arange(9)[None, :] < np.array([[9], [5], [7]])
     logits = decoder(tokens, memory, memory_mask=memory_mask).numpy()
@@ -37,6 +37,13 @@ def test_step_by_step_equals_teacher_forcing(cell, attention, bridge):
         if attention is not None:
             np.testing.assert_allclose(tf.reduce_sum(weights, -1), 1.0, atol=1e-6)
             np.testing.assert_array_equal(weights.numpy()[~memory_mask], 0.0)
+
+
+@pytest.mark.parametrize("cell, options", [("lstm", {"peephole": True, "variant": "cifg", "shortcut": True}),
+                                           ("gru", {})])
+def test_step_by_step_equals_teacher_forcing_in_a_deep_rnn(cell, options):
+    deep = dict(transition_depth=2, cell_options=options, input_layers=1, output_layers=2)
+    test_step_by_step_equals_teacher_forcing(cell, "bahdanau", "mean", deep)
 
 
 def test_without_attention_the_memory_reaches_the_decoder_only_through_its_initial_states():
