@@ -40,3 +40,16 @@ def test_padding_after_a_prompt_leaves_the_generator_states_as_they_were():
     alone = generator([tf.constant([[3, 4, 5]]), *states])
     for padded_state, state in zip(padded[1:], alone[1:]):
         np.testing.assert_allclose(padded_state, state, atol=1e-6, rtol=0)
+
+
+def test_the_generator_form_of_a_deep_rnn_carries_its_weights_and_states():
+    deep = dict(input_layers=1, transition_depth=2, output_layers=1, cell_options={"shortcut": True, "peephole": True})
+    characters = np.random.default_rng(1).integers(2, 20, size=(2, 9)).astype(np.int32)
+    model = char_language_model(20, 8, "lstm", 10, depth=1, **deep)
+    for weight in model.weights:  # peepholes start at zero: make every weight count
+        weight.assign(np.random.default_rng(2).uniform(-0.5, 0.5, weight.shape).astype("float32"))
+    expected = model(characters).numpy()
+    generator = generator_from(model, 20, 8, "lstm", 10, 1, **deep)
+    logits, *states = generator([tf.constant(characters[:, :4]), *[tf.zeros([2, 10])] * 2])
+    rest = generator([tf.constant(characters[:, 4:]), *states])[0]
+    np.testing.assert_allclose(np.concatenate([logits, rest], axis=1), expected, atol=1e-5, rtol=0)
