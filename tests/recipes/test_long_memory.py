@@ -167,8 +167,7 @@ def test_the_studys_clipping_is_what_keras_optimizers_do(mode, option):
 
 
 TINY_STUDIES = study_runs.StudySize(
-    variant_tasks=("copy", "characters"), deep_tasks=("adding",), adding_length=6, copy_length=2,
-    deep_adding_length=6, steps=3, character_steps=2, learning_rates=(1e-2, 3e-3), seeds=2, examples=(64, 16, 16),
+    variant_tasks=("copy:2", "characters"), deep_tasks=("adding:6",), steps=3, character_steps=2, learning_rates=(1e-2, 3e-3), seeds=2, examples=(64, 16, 16),
     character_windows=(32, 8, 8), character_window=8, norms_length=12)
 
 
@@ -185,7 +184,7 @@ def test_the_studies_run_every_row_on_every_task_and_print_their_tables(tmp_path
         for row in task["rows"].values():
             assert len(row["scores"]) == 2 and all(np.isfinite(row["scores"])) and row["learning_rate"] in (1e-2, 3e-3)
     deep = results["deep"]["adding T=6"]["rows"]
-    shallow = studies._create(study_runs.make_task("adding", TINY_STUDIES, config, 6), 1e-2, 0, cell="simple_rnn")
+    shallow = studies._create(study_runs.make_task("adding:6", TINY_STUDIES, config), 1e-2, 0, cell="simple_rnn")
     assert set(deep) == {"deep transition (DT), L=2", "DT(S): with shortcut"}
     assert all(abs(row["parameters"] - shallow.count_params()) <= 0.1 * shallow.count_params() for row in deep.values())
     assert "state_norms" not in results  # drawn from the adding task's variants, not run here

@@ -45,9 +45,10 @@ class LongMemoryConfig(RecipeConfig):
     studies: tuple[str, ...] = setting(("variants", "deep", "clipping"), "the studies train runs after the sweep: "
                                        "variants (LSTM's parts taken out), deep (deep RNNs against stacking), "
                                        "clipping (none, value, global_norm)", group="The studies")
-    study_size: str = setting("quick", "quick: one seed, one learning rate, the adding problem (about 2 minutes); "
-                                       "full: 3 seeds, a learning rate chosen per row, adding, copy and characters "
-                                       "(what the README's tables were measured with; about 35 minutes)")
+    study_size: str = setting("quick", "quick: one seed, one learning rate, the adding problem at T=30 (deep: T=20); "
+                                       "full: 3 seeds, a learning rate chosen per row, the adding problem at T=50 and "
+                                       "100, the copy task at T=10 and 20, characters (what the README's tables were "
+                                       "measured with; over an hour on 2 cores)")
     study_characters: int = setting(600_000, "characters of Python's standard library read for the character task")
     gradient_length: int = setting(100, "sequence length of gradients.png; also an adding length, so its trained "
                                         "panel uses the sweep's models", group="The pictures")

@@ -30,7 +30,7 @@ UNKNOWN_CHARACTER = 1  # ids: 0 pads, 1 stands for a character outside the vocab
 def train_for_steps(model, inputs, targets, steps, batch_size, seed):
     """Trains `model` on `steps` batches drawn (shuffled, repeated) from `(inputs, targets)`."""
     data = tf.data.Dataset.from_tensor_slices((inputs, targets)).shuffle(len(targets), seed=seed).repeat()
-    model.fit(data.batch(batch_size), steps_per_epoch=steps, epochs=1, verbose=0)
+    model.fit(data.batch(batch_size), steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
 
 
 class Task:

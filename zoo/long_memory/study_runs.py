@@ -17,13 +17,12 @@ STUDIES = ("variants", "deep", "clipping")
 
 @dataclasses.dataclass(frozen=True)
 class StudySize:
-    """How large the studies run: tasks, training steps per run, learning rates tried, seeds."""
+    """How large the studies run: tasks ("adding:50" is the adding problem at T = 50, "copy:10" the copy task
+    at T = 10, "characters" the character language model), training steps per run, learning rates tried,
+    seeds."""
 
     variant_tasks: tuple
     deep_tasks: tuple
-    adding_length: int
-    copy_length: int
-    deep_adding_length: int
     steps: int
     character_steps: int
     learning_rates: tuple
@@ -36,20 +35,22 @@ class StudySize:
 
 SIZES = {
     # The default run: about three minutes on 2 cores.
-    "quick": StudySize(variant_tasks=("adding",), deep_tasks=("adding",), adding_length=30, copy_length=10,
-                       deep_adding_length=20, steps=500, character_steps=300, learning_rates=(1e-2,), seeds=1),
+    "quick": StudySize(variant_tasks=("adding:30",), deep_tasks=("adding:20",), steps=500, character_steps=300,
+                       learning_rates=(1e-2,), seeds=1),
     # What the README's tables were measured with.
-    "full": StudySize(variant_tasks=("adding", "copy", "characters"), deep_tasks=("characters", "adding"),
-                      adding_length=50, copy_length=10, deep_adding_length=20, steps=800, character_steps=500,
+    "full": StudySize(variant_tasks=("adding:50", "adding:100", "copy:10", "copy:20", "characters"),
+                      deep_tasks=("characters", "adding:20"), steps=800, character_steps=500,
                       learning_rates=(3e-3, 1e-2), seeds=3),
 }
 
 
-def make_task(kind, size, config, adding_length=None):
-    if kind == "adding":
-        return studies.adding_task(adding_length or size.adding_length, config, size.examples)
-    if kind == "copy":
-        return studies.copy_study_task(size.copy_length, config, size.examples)
+def make_task(kind, size, config):
+    """The task a `StudySize` entry names ("adding:50", "copy:10", "characters")."""
+    name, _, length = kind.partition(":")
+    if name == "adding":
+        return studies.adding_task(int(length), config, size.examples)
+    if name == "copy":
+        return studies.copy_study_task(int(length), config, size.examples)
     return studies.character_task(config, size.character_window, size.character_windows)
 
 
@@ -75,8 +76,7 @@ def run_studies(config, workdir, verbose=1):
     progress = keras.utils.Progbar(max(total, 1), unit_name="run", verbose=1 if verbose and total else 0)
     results = {"size": config.study_size, "seeds": list(seeds), "variants": {}, "deep": {}}
     for study, kind in plan:
-        adding_length = size.deep_adding_length if study == "deep" else None
-        task = make_task(kind, size, config, adding_length)
+        task = make_task(kind, size, config)
         steps = size.character_steps if kind == "characters" else size.steps
         if study == "variants":
             rows = studies.lstm_rows()
@@ -84,7 +84,7 @@ def run_studies(config, workdir, verbose=1):
             rows = studies.deep_rows(task, "simple_rnn")
         ran = studies.run_rows(task, rows, config, steps, size.learning_rates, seeds,
                                progress=lambda: progress.add(1))  # fmt: skip
-        if study == "variants" and kind == "adding":
+        if study == "variants" and kind == size.variant_tasks[0] and kind.startswith("adding"):
             results["state_norms"] = {
                 name: studies.state_norms(ran[name]["model"], size.norms_length, config.seed)
                 for name in ("vanilla (zoo's default)", "no forget gate", "no output activation")}  # fmt: skip
