@@ -14,7 +14,7 @@ from zoo.long_memory.config import LongMemoryConfig
 from zoo.sequence_classification.config import SequenceClassificationConfig
 from zoo.translation.config import TranslationConfig
 from zoo.config import load_config, parse_override, read_saved_config, replace_values, save_config, saved_recipe
-from zoo.config import model_options, with_overrides
+from zoo.config import body_description, model_options, with_overrides
 from zoo.recipes.cli import default_config_path, recipe_configs
 from zoo.settings import default_toml
 
@@ -204,3 +204,11 @@ def test_model_options_reach_only_the_cells_they_belong_to():
     assert model_options(config)["cell_options"] == {"shortcut": True, "variant": "cifg", "peephole": True}
     assert model_options(config, "gru")["cell_options"] == {"shortcut": True}
     assert model_options(config)["clipping"] == "global_norm" and model_options(config)["transition_depth"] == 2
+
+
+def test_the_body_description_names_the_deep_parts_that_are_set():
+    plain = load_config(LanguageModelConfig, None, ["cell=lstm", "depth=2", "units=32"])
+    assert body_description(plain) == "lstm 2×32"
+    deep = load_config(LanguageModelConfig, None, ["cell=lstm", "units=32", "lstm_variant=cifg", "peephole=true",
+                                                   "transition_depth=2", "shortcut=true", "output_layers=1"])
+    assert body_description(deep) == "lstm (cifg, peepholes) 1×32, transition depth 2 (shortcut), deep output 1"

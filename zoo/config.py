@@ -145,6 +145,21 @@ def deep_options(config, cell=None):
                 output_layers=config.output_layers, cell_options=cell_options)
 
 
+def body_description(config):
+    """The recurrent body a config builds, for tables: "lstm 2×256", with the deep RNN's parts when set
+    ("lstm (cifg, peepholes) 1×256, transition depth 2 (shortcut), deep input 1")."""
+    parts = [option for option, on in ((config.lstm_variant, config.lstm_variant != "vanilla"),
+                                       ("peepholes", config.peephole)) if on]  # fmt: skip
+    cell = f"{config.cell} ({', '.join(parts)})" if parts else config.cell
+    text = f"{cell} {config.depth}×{config.units}"
+    if config.transition_depth > 1:
+        text += f", transition depth {config.transition_depth}{' (shortcut)' if config.shortcut else ''}"
+    for name, layers in (("deep input", config.input_layers), ("deep output", config.output_layers)):
+        if layers:
+            text += f", {name} {layers}"
+    return text
+
+
 def optimizer_options(config):
     """The optimizer's keyword arguments of every registered model from a recipe config."""
     return dict(learning_rate=config.learning_rate, clipnorm=config.clip_threshold, clipping=config.clipping)

@@ -10,7 +10,7 @@ import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
 from zoo.atomic import atomic_file
-from zoo.config import DEEP_KEYS, model_options
+from zoo.config import DEEP_KEYS, body_description, model_options
 from zoo.data.time_series import load_series, read_series_csv
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -199,7 +199,7 @@ class ForecastingRecipe(Recipe):
         histories, targets, origins = windows(data, "test", config.window, config.horizon)
         forecasts = forecast(model, histories)
         decoder = "dense decoder" if config.decoder == "dense" else "RNN decoder"
-        results = {"model": {"model": f"{config.cell} {config.depth}×{config.units}, {decoder}",
+        results = {"model": {"model": f"{body_description(config)}, {decoder}",
                              **score(targets, forecasts)}}
         for name, values in baselines(data.series.values, origins, config.horizon, data.series.season).items():
             label = f"seasonal naive (season {data.series.season})" if name == "seasonal_naive" else "naive (last value)"

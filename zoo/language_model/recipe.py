@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.atomic import atomic_file
-from zoo.config import DEEP_KEYS, deep_options, model_options
+from zoo.config import DEEP_KEYS, body_description, deep_options, model_options
 from zoo.data.text_corpus import SPLITS, load_corpus
 from zoo.epoch_policy import Objective
 from zoo.errors import UsageError
@@ -202,7 +202,7 @@ class LanguageModelRecipe(Recipe):
         generator = generator_of(trained.main, config, data.vocabulary.size)
         test = data.ids["test"]
         bits, positions = model_bits_per_character(generator, test, config.evaluation_streams, config.window)
-        results = {"model": {"model": f"{config.cell} {config.depth}×{config.units} (truncated BPTT)",
+        results = {"model": {"model": f"{body_description(config)} (truncated BPTT)",
                              "parameters": int(generator.count_params()), "bits_per_character": bits}}  # fmt: skip
         for order in config.ngram_orders:
             ngram = KneserNeyModel(order, data.vocabulary.size).fit(data.ids["train"])
