@@ -60,3 +60,20 @@ def test_a_model_that_reads_the_future_is_refused():
     model = create_model("frame_tagger", num_labels=3, units=4, depth=1)
     with pytest.raises(ValueError, match="streaming=True"):
         StreamingLabeler(model)
+
+
+def test_a_deep_rnn_streams_too():
+    model = create_model("frame_tagger", num_labels=7, units=12, depth=1, streaming=True, num_mels=10,
+                         feature_mean=np.full(10, -4.0), feature_variance=np.full(10, 9.0), input_layers=1,
+                         output_layers=1, transition_depth=2, cell_options={"shortcut": True, "peephole": True})
+    for weight in model.weights:  # peepholes start at zero: make them count
+        if "peephole" in weight.path:
+            weight.assign(np.random.default_rng(1).uniform(-0.8, 0.8, weight.shape).astype("float32"))
+    kernel, bias = model.get_layer("logits").get_weights()
+    model.get_layer("logits").set_weights([20 * kernel, bias])
+    wave = _speechlike(1)
+    expected = _whole_utterance_labels(model, wave)
+    assert len(set(expected.tolist())) > 1
+    labeler = StreamingLabeler(model)
+    streamed = np.concatenate([labeler.feed(piece) for piece in np.array_split(wave, 17)])
+    assert streamed.tolist() == expected.tolist()

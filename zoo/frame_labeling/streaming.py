@@ -10,11 +10,21 @@ from zoo.layers import Recurrent, Stacked
 
 def stateful_network(model):
     """The network of a trained causal `frame_tagger` (streaming=True) after its front end, rebuilt
-    with stateful recurrent layers for a batch of one: features (1, frames, num_mels) → logits."""
+    with stateful recurrent layers for a batch of one: features (1, frames, num_mels) → logits. The deep
+    input and output MLPs (`input_layers`, `output_layers`), where the model has them, come along."""
     features = keras.Input(batch_shape=(1, None, model.get_layer("front_end").feature_size), name="features")
-    normalization = model.get_layer("feature_normalization")
-    normalization_copy = keras.layers.Normalization.from_config(normalization.get_config())
-    hidden = normalization_copy(features)
+    names = {layer.name for layer in model.layers}
+    copies = []  # (copy, trained layer): weights are copied once the network is built
+
+    def copied(name, inputs):
+        if name not in names:
+            return inputs
+        trained_layer = model.get_layer(name)
+        copy = type(trained_layer).from_config(trained_layer.get_config())
+        copies.append((copy, trained_layer))
+        return copy(inputs)
+
+    hidden = copied("deep_input", copied("feature_normalization", features))
     trained = model.get_layer("rnn")
     layers = []
     for layer in trained.rnn_layers:
@@ -22,13 +32,12 @@ def stateful_network(model):
             raise UsageError(f"{model.name}: a streaming model needs unidirectional layers; found {layer.name}.")
         cell = type(layer.cell).from_config(layer.cell.get_config())
         layers.append(Recurrent(cell, return_sequences=True, stateful=True))
-    stack = Stacked(layers, residual=trained.residual)
-    logits = keras.layers.Dense.from_config(model.get_layer("logits").get_config())(stack(hidden))
-    network = keras.Model(features, logits, name="streaming_network")
-    normalization_copy.set_weights(normalization.get_weights())
+    hidden = copied("deep_output", Stacked(layers, residual=trained.residual)(hidden))
+    network = keras.Model(features, copied("logits", hidden), name="streaming_network")
     for copy, layer in zip(layers, trained.rnn_layers):
         copy.cell.set_weights(layer.cell.get_weights())
-    network.get_layer(model.get_layer("logits").name).set_weights(model.get_layer("logits").get_weights())
+    for copy, trained_layer in copies:
+        copy.set_weights(trained_layer.get_weights())
     return network
 
 
