@@ -15,13 +15,15 @@ def _example_batch(model, batch_size, seed):
 
 
 def source_encoder(model):
-    """A function: source ids (batch, time) → `(memory, memory_mask)` through the model's embedding
-    and encoder. It holds those layers, not the model."""
+    """A function: source ids (batch, time) → `(memory, memory_mask)` through the model's embedding, its
+    deep input MLP where it has one (`input_layers`) and its encoder. It holds those layers, not the model."""
     embedding, encoder = model.get_layer("source_embedding"), model.get_layer("encoder")
+    names = {layer.name for layer in model.layers}
+    deep_input = model.get_layer("source_deep_input") if "source_deep_input" in names else (lambda inputs: inputs)
 
     def encode(source, training=False):
         mask = keras.ops.not_equal(source, 0)
-        return encoder(embedding(source), mask=mask, training=training), mask
+        return encoder(deep_input(embedding(source)), mask=mask, training=training), mask
 
     return encode
 
