@@ -41,3 +41,14 @@ def test_a_masked_model_cannot_fuse_and_is_refused(tmp_path):
     with pytest.raises(ExportError, match=f"{FUSED_LSTM_FILE}: no layer became {FUSED_LSTM_OP}"):
         export_model(model, str(tmp_path), {"frames": frames}, quantizations=(), fused_lstm=True, verbose=False)
     assert not (tmp_path / FUSED_LSTM_FILE).exists()
+
+
+@pytest.mark.parametrize("options", [{"peephole": True}, {"transition_depth": 2}])
+def test_an_lstm_the_native_op_cannot_express_is_refused(tmp_path, options):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, FEATURES), name="frames")
+    model = keras.Model(inputs, Recurrent(make_cell("lstm", 5, **options))(inputs))
+    frames = np.random.default_rng(0).normal(size=(2, TIME, FEATURES)).astype("float32")
+    with pytest.raises(ExportError, match="no variant, peephole or deep transition"):
+        export_model(model, str(tmp_path), {"frames": frames}, quantizations=(), fused_lstm=True, verbose=False)
+    assert not (tmp_path / FUSED_LSTM_FILE).exists()

@@ -30,6 +30,6 @@ def export_fused_lstm_tflite(model, workdir, inputs, expected, tolerance, scratc
     data, ops = convert_built_in(source, TFLITE_SIGNATURE, FUSED_LSTM_FILE, "none", scratch)
     if FUSED_LSTM_OP not in ops:
         raise ExportError(artifact=FUSED_LSTM_FILE, reason=f"no layer became {FUSED_LSTM_OP} (only plain LSTM layers without "
-                          f"masks or returned states fuse); ops {ops}")
+                          f"masks or returned states fuse: no variant, peephole or deep transition); ops {ops}")
     return prove_and_write_tflite(workdir, FUSED_LSTM_FILE, data, ops, inputs,
                                   lambda actual: parity.check_float(FUSED_LSTM_FILE, expected, actual, tolerance))
