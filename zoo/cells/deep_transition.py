@@ -99,11 +99,12 @@ class DeepTransitionCell(RecurrentCell):
 
     @staticmethod
     def _no_input(layer, like):
-        """The projected input of a layer that reads none: its b, one row per example (zeros without a bias)."""
-        width = layer.gate_count * layer.units
-        zeros = ops.zeros((ops.shape(like)[0], width), dtype=like.dtype)
+        """The projected input of a layer that reads none: its b, which broadcasts over the batch (zeros without
+        a bias)."""
         bias = layer.input_bias()
-        return zeros if bias is None else zeros + ops.cast(bias, like.dtype)
+        if bias is None:
+            return ops.zeros((ops.shape(like)[0], layer.gate_count * layer.units), dtype=like.dtype)
+        return ops.cast(bias, like.dtype)
 
     def get_config(self):
         config = keras.layers.Layer.get_config(self)

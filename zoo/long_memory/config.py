@@ -8,6 +8,8 @@ from zoo import checks
 from zoo.config import RecipeConfig
 from zoo.settings import setting
 
+STUDIES = ("variants", "deep", "clipping")  # what train's studies can be (zoo.long_memory.study_runs)
+
 
 @dataclasses.dataclass(frozen=True)
 class LongMemoryConfig(RecipeConfig):
@@ -42,7 +44,7 @@ class LongMemoryConfig(RecipeConfig):
     copy_symbols: int = setting(3, "symbols to remember in the copy task")
     copy_alphabet: int = setting(4, "distinct symbols of the copy task")
     copy_threshold: float = setting(0.9, "learned: this share of the copied symbols right")
-    studies: tuple[str, ...] = setting(("variants", "deep", "clipping"), "the studies train runs after the sweep: "
+    studies: tuple[str, ...] = setting(STUDIES, "the studies train runs after the sweep: "
                                        "variants (LSTM's parts taken out), deep (deep RNNs against stacking), "
                                        "clipping (none, value, global_norm)", group="The studies")
     study_size: str = setting("quick", "quick: one seed, one learning rate, the adding problem at T=30 (deep: T=20); "
@@ -69,7 +71,7 @@ class LongMemoryConfig(RecipeConfig):
         for cell in self.cells:
             checks.one_of("cells", cell, tuple(CELLS))
         for study in self.studies:
-            checks.one_of("studies", study, ("variants", "deep", "clipping"))
+            checks.one_of("studies", study, STUDIES)
         checks.one_of("study_size", self.study_size, ("quick", "full"))
         checks.positive_int("study_characters", self.study_characters)
         for quantization in self.quantizations:

@@ -12,7 +12,6 @@ from zoo.tables import format_table
 from zoo.workdir import read_json, write_json
 
 STUDIES_FILE = "studies.json"
-STUDIES = ("variants", "deep", "clipping")
 
 
 @dataclasses.dataclass(frozen=True)
