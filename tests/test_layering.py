@@ -7,7 +7,7 @@ Tiers, lowest first (a module belongs to the tier of its longest listed prefix):
                      the model registry, decoding search, data readers
     cells            zoo.cells
     layers           zoo.layers, zoo.encoders
-    training         fit, its epoch policy and distribution strategies, plots of a run
+    training         fit, its epoch policy and distribution strategies, plots of a run, mixed precision
     models           zoo.models (registered architectures)
     services         config and its settings, tuning, generation, export, workdir, the recipe contract, the
                      predictor base, the model card
@@ -26,7 +26,7 @@ TIERS = (
                      "zoo.registry", "zoo.decoding", "zoo.data")),
     ("cells", ("zoo.cells",)),
     ("layers", ("zoo.layers", "zoo.encoders")),
-    ("training", ("zoo.epoch_policy", "zoo.training", "zoo.distribute", "zoo.plots")),
+    ("training", ("zoo.epoch_policy", "zoo.training", "zoo.distribute", "zoo.plots", "zoo.precision")),
     ("models", ("zoo.models",)),
     ("services", ("zoo.config", "zoo.settings", "zoo.tuning", "zoo.generation", "zoo.export", "zoo.workdir",
                   "zoo.recipe", "zoo.predictor", "zoo.model_card")),

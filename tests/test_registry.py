@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from zoo import registry
+from zoo.precision import dtype_policy, float32_copy, uses_mixed_precision
 from zoo.registry import create_model, example_batch, list_models, register_model
 
 
@@ -66,3 +67,23 @@ def test_the_deep_input_passes_the_padding_mask_on():
     model = create_model("sequence_classifier", units=6, **DEEP)
     tokens = np.array([[3, 4, 5, 0, 0]], dtype="int32")
     np.testing.assert_allclose(model.predict(tokens, verbose=0), model.predict(tokens[:, :3], verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("name", list_models())
+def test_every_registered_model_trains_under_a_mixed_policy_and_exports_a_float32_copy(name, policy):
+    with dtype_policy(policy):
+        model = create_model(name, units=6)
+    inputs, targets = example_batch(name, model, batch_size=2)
+    assert np.isfinite(model.train_on_batch(inputs, targets, return_dict=True)["loss"])
+    assert all(weight.dtype == "float32" for weight in model.weights if "float" in weight.dtype)
+    predicted = model.predict(inputs, verbose=0)
+    assert predicted.dtype == "float32"  # logits, sums and forecasts leave in float32
+
+    copy = float32_copy(model)
+    assert copy is not model and not uses_mixed_precision(copy) and uses_mixed_precision(model)
+    assert keras.mixed_precision.dtype_policy().name == "float32"
+    # Same weights, float32 arithmetic: the gap is the policy's rounding (see tests/layers/test_mixed_precision.py).
+    gap = np.abs(copy.predict(inputs, verbose=0) - predicted).max()
+    assert gap < (3e-2 if policy == "mixed_bfloat16" else 4e-3) * max(1.0, np.abs(predicted).max())
+    assert float32_copy(copy) is copy

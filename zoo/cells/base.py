@@ -9,6 +9,10 @@ A cell's equations live in its own file (`simple_rnn.py`, `lstm.py`, ...), split
 
 `call(x_t, states)` = `step(project_inputs(x_t), states)`, which is the Keras RNN-cell protocol,
 so every zoo cell also runs inside `keras.layers.RNN`.
+
+Under a mixed dtype policy (`keras.mixed_precision.set_dtype_policy("mixed_bfloat16")`) the matmuls
+run in the compute dtype and everything element-wise (biases, gates, the states) in the variables'
+dtype, float32: `matmul` below is the one place a cell multiplies by a kernel.
 """
 
 import keras
@@ -42,6 +46,12 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
         dropout: float in [0, 1), default 0. Fraction of input units dropped.
         recurrent_dropout: float in [0, 1), default 0. Fraction of h_{t-1} units dropped.
         seed: int or None. Seed of the dropout masks.
+
+    Mixed precision: under a mixed policy W and U enter their matmuls in the compute dtype (bfloat16
+    or float16) and the products come back in float32, where the bias, the gates and the states live
+    (`state_dtype`); variables read element-wise are never cast (`autocast=False`). On this project's
+    CPU that made a bfloat16 LSTM step 1.3x faster than one computed wholly in bfloat16, whose
+    element-wise ops are slower than float32's, and keeps C_t's sums in float32.
     """
 
     gate_count = 1
@@ -91,8 +101,25 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
         size = self.state_size
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
+    @property
+    def state_dtype(self):
+        """The dtype of the states and of `step`'s element-wise work: the variables' (float32 under a mixed
+        policy)."""
+        return self.variable_dtype
+
     def get_initial_state(self, batch_size=None):
-        return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in self.state_sizes]
+        return [ops.zeros((batch_size, size), dtype=self.state_dtype) for size in self.state_sizes]
+
+    def matmul(self, values, kernel):
+        """values · kernel computed in the compute dtype, returned in `state_dtype` (no casts under float32)."""
+        product = ops.matmul(ops.cast(values, self.compute_dtype), ops.cast(kernel, self.compute_dtype))
+        return ops.cast(product, self.state_dtype)
+
+    def add_elementwise_weight(self, shape, name, initializer, regularizer=None):
+        """A weight `step` reads element-wise (bias, peepholes, gains): never autocast, so that it stays in
+        `state_dtype` inside the layer's call and in the loop gradient's recomputation alike."""
+        return self.add_weight(shape=shape, name=name, initializer=initializer, regularizer=regularizer,
+                               autocast=False)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -116,12 +143,8 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
             regularizer=self.recurrent_regularizer,
         )
         if self.use_bias:
-            self.bias = self.add_weight(
-                shape=self.bias_shape(),
-                name="bias",
-                initializer=self.bias_initial_values(),
-                regularizer=self.bias_regularizer,
-            )
+            self.bias = self.add_elementwise_weight(
+                self.bias_shape(), "bias", self.bias_initial_values(), self.bias_regularizer)
         else:
             self.bias = None
 
@@ -165,15 +188,18 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
         """The bias added to U h_{t-1} inside the recurrent product (GRU with `reset_after`), or None."""
         return None
 
-    def recurrent_product(self, state, recurrent_mask=None, given=None):
+    def recurrent_product(self, state, recurrent_mask=None, given=None, kernel=None):
         """U h_{t-1} (+ `recurrent_bias`), h_{t-1} dropped out under recurrent dropout: (batch, gates * units);
-        `given` instead when the runner computed it (`step`'s `recurrent` argument)."""
+        `given` instead when the runner computed it (`step`'s `recurrent` argument). `kernel`: U already read
+        (and cast to the compute dtype), which a runner does once before its loop rather than at every step."""
         if given is not None:
             return given
-        product = ops.matmul(self.drop_state(state, recurrent_mask), self.recurrent_kernel)
+        kernel = self.recurrent_kernel if kernel is None else kernel
+        product = self.matmul(self.drop_state(state, recurrent_mask), kernel)
         return product if self.recurrent_bias is None else product + self.recurrent_bias
 
-    def project_inputs(self, inputs):
+    def project_inputs(self, inputs, kernel=None):
+        """W x + b over any leading shape; `kernel`: W already read and cast (as `recurrent_product`'s)."""
         raise NotImplementedError
 
     def step(self, projected, states, recurrent_mask=None, recurrent=None):

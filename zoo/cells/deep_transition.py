@@ -63,7 +63,7 @@ class DeepTransitionCell(RecurrentCell):
                              f"received transition_depth={transition_depth}.")
         self.cell_options = dict(cell_options)
         cell_class = CELLS[checks.one_of("cell", cell, tuple(CELLS))]
-        self.transition_layers = [cell_class(units, name=f"transition_{index + 1}", **cell_options)
+        self.transition_layers = [cell_class(units, name=f"transition_{index + 1}", dtype=self.dtype_policy, **cell_options)
                                   for index in range(self.transition_depth)]  # fmt: skip
 
     @property
@@ -82,8 +82,12 @@ class DeepTransitionCell(RecurrentCell):
             layer.build((None, self.units if reads_state else 0))
         self.built = True
 
-    def project_inputs(self, inputs):
-        return self.transition_layers[0].project_inputs(inputs)
+    def project_inputs(self, inputs, kernel=None):
+        return self.transition_layers[0].project_inputs(inputs, kernel)
+
+    @property
+    def kernel(self):
+        return self.transition_layers[0].kernel
 
     def step(self, projected, states, recurrent_mask=None, recurrent=None):
         h_prev = states[0]

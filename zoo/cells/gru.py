@@ -63,8 +63,8 @@ class GRUCell(GatedCell):
             return self.bias[0]
         return super().input_bias()
 
-    def project_inputs(self, inputs):
-        projected = ops.matmul(inputs, self.kernel)  # (..., 3 * units)
+    def project_inputs(self, inputs, kernel=None):
+        projected = self.matmul(inputs, self.kernel if kernel is None else kernel)  # (..., 3 * units)
         if self.use_bias:
             projected = projected + (self.bias[0] if self.reset_after else self.bias)
         return projected
@@ -80,12 +80,12 @@ class GRUCell(GatedCell):
             h_candidate = self.activation(x_h + r * u_h)
         else:
             h_dropped = self.drop_state(h_prev, recurrent_mask)
-            u_zr = ops.matmul(h_dropped, self.recurrent_kernel[:, : 2 * self.units])
+            u_zr = self.matmul(h_dropped, self.recurrent_kernel[:, : 2 * self.units])
             u_z, u_r = ops.split(u_zr, 2, axis=-1)
             z = self.recurrent_activation(x_z + u_z)
             r = self.recurrent_activation(x_r + u_r)
             h_candidate = self.activation(
-                x_h + ops.matmul(r * h_dropped, self.recurrent_kernel[:, 2 * self.units :])
+                x_h + self.matmul(r * h_dropped, self.recurrent_kernel[:, 2 * self.units :])
             )
         h = z * h_prev + (1.0 - z) * h_candidate
         return h, [h]

@@ -58,15 +58,13 @@ class LayerNormLSTMCell(LSTMCell):
     def build(self, input_shape):
         super().build(input_shape)
         if self.kernel is not None:  # LN(0) = 0: a cell that reads no input has nothing to normalize
-            self.input_gamma = self.add_weight(shape=(4 * self.units,), name="input_gamma", initializer="ones")
-        self.recurrent_gamma = self.add_weight(
-            shape=(4 * self.units,), name="recurrent_gamma", initializer="ones"
-        )
-        self.cell_gamma = self.add_weight(shape=(self.units,), name="cell_gamma", initializer="ones")
-        self.cell_beta = self.add_weight(shape=(self.units,), name="cell_beta", initializer="zeros")
+            self.input_gamma = self.add_elementwise_weight((4 * self.units,), "input_gamma", "ones")
+        self.recurrent_gamma = self.add_elementwise_weight((4 * self.units,), "recurrent_gamma", "ones")
+        self.cell_gamma = self.add_elementwise_weight((self.units,), "cell_gamma", "ones")
+        self.cell_beta = self.add_elementwise_weight((self.units,), "cell_beta", "zeros")
 
-    def project_inputs(self, inputs):
-        projected = layer_norm(ops.matmul(inputs, self.kernel), self.input_gamma, epsilon=self.epsilon)
+    def project_inputs(self, inputs, kernel=None):
+        projected = layer_norm(self.matmul(inputs, self.kernel if kernel is None else kernel), self.input_gamma, epsilon=self.epsilon)
         if self.use_bias:
             projected = projected + self.bias
         return projected  # (..., 4 * units)

@@ -85,7 +85,7 @@ class LSTMCell(GatedCell):
         super().build(input_shape)
         if self.peephole:
             self.peephole_input, self.peephole_forget, self.peephole_output = (
-                self.add_weight(shape=(self.units,), name=f"peephole_{gate}", initializer="zeros")
+                self.add_elementwise_weight((self.units,), f"peephole_{gate}", "zeros")
                 for gate in ("input", "forget", "output"))
 
     @property
@@ -97,8 +97,8 @@ class LSTMCell(GatedCell):
             return forget_bias_initializer(self.bias_initializer, self.units)
         return self.bias_initializer
 
-    def project_inputs(self, inputs):
-        projected = ops.matmul(inputs, self.kernel)  # (..., 4 * units)
+    def project_inputs(self, inputs, kernel=None):
+        projected = self.matmul(inputs, self.kernel if kernel is None else kernel)  # (..., 4 * units)
         if self.use_bias:
             projected = projected + self.bias
         return projected

@@ -32,8 +32,8 @@ class SimpleRNNCell(RecurrentCell):
     # 36 ms against 31 ms by autodiff (64x100x64x256).
     recomputed_gradient = False
 
-    def project_inputs(self, inputs):
-        projected = ops.matmul(inputs, self.kernel)  # (..., units)
+    def project_inputs(self, inputs, kernel=None):
+        projected = self.matmul(inputs, self.kernel if kernel is None else kernel)  # (..., units)
         if self.use_bias:
             projected = projected + self.bias
         return projected

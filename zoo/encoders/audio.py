@@ -50,6 +50,7 @@ class LogMelFrontEnd(keras.layers.Layer):
 
     def __init__(self, num_mels=40, deltas=True, normalization="utterance", sample_rate=SAMPLE_RATE, window=WINDOW,
                  hop=HOP, lower_hz=60.0, upper_hz=7600.0, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # signal processing in float32 under any mixed policy
         super().__init__(**kwargs)
         self.num_mels = checks.positive_int("num_mels", num_mels)
         self.deltas = bool(deltas)

@@ -20,12 +20,13 @@ class _Attention(keras.layers.Layer):
         single = len(query.shape) == 2
         if single:
             query = ops.expand_dims(query, 1)  # (batch, 1, query_dim)
-        scores = self.score(query, memory)  # (batch, queries, memory_length)
+        # The softmax runs in float32 under a mixed policy (float16 has no -1e9; its sums lose mass).
+        scores = ops.cast(self.score(query, memory), "float32")  # (batch, queries, memory_length)
         if memory_mask is not None:
             keep = ops.expand_dims(ops.cast(memory_mask, "bool"), 1)
             scores = ops.where(keep, scores, ops.full_like(scores, -1e9))
         weights = ops.softmax(scores, axis=-1)
-        context = ops.matmul(weights, memory)  # (batch, queries, memory_dim)
+        context = ops.matmul(ops.cast(weights, memory.dtype), memory)  # (batch, queries, memory_dim)
         if single:
             return ops.squeeze(context, 1), ops.squeeze(weights, 1)
         return context, weights

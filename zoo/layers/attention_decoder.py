@@ -99,7 +99,7 @@ class AttentionDecoder(keras.layers.Layer):
         ]
         self.attention = None if attention is None else self.make_attention_layer(attention, attention_units)
         self.attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")
-        self.output_projection = keras.layers.Dense(vocab_size, name="output_projection")
+        self.output_projection = keras.layers.Dense(vocab_size, dtype="float32", name="output_projection")
         self.dropout_layer = keras.layers.Dropout(self.dropout)
 
     def make_recurrent_layer(self, cell, units, index):

@@ -49,10 +49,11 @@ def run_steps_with_gradient(
     Args:
         step: callable `(projected_t, product_t, states) -> (output, new_states)` where
             `product_t` = drop(h_{t-1}) ⋅ U (+ `recurrent_bias`) is supplied (`cell.step(projected_t, states, recurrent=product_t)`).
-        projected: tensor (time, batch, projected_features).
+        projected: tensor (time, batch, projected_features), in the states' dtype.
         initial_states: list of tensors (batch, state_size); states[0] is h, what U multiplies.
         output_size: int. Width of the cell's output.
-        kernel: tensor, the recurrent kernel U (units, gates * units).
+        kernel: tensor, the recurrent kernel U (units, gates * units), in the dtype its matmuls run in (the
+            compute dtype: bfloat16 under mixed_bfloat16); products come back in the states' dtype.
         recurrent_bias: optional tensor (gates * units,) added to the product (`cell.recurrent_bias`).
         recurrent_mask: optional recurrent dropout mask (batch, units) on h_{t-1}.
         mask: optional bool tensor (time, batch); False marks padding.
@@ -66,6 +67,12 @@ def run_steps_with_gradient(
 
     def drop(h):
         return h if recurrent_mask is None else h * recurrent_mask
+
+    state_dtype = projected.dtype
+
+    def times(values, matrix, **kwargs):
+        """values · matrix in the kernel's dtype (the compute dtype), returned in the states' dtype."""
+        return tf.cast(tf.matmul(tf.cast(values, matrix.dtype), matrix, **kwargs), state_dtype)
 
     def advance(projected_t, product_t, keep_t, last_output, states, zero_output):
         return masked_step(step(projected_t, product_t, states), keep_t, last_output, states, zero_output)
@@ -89,7 +96,7 @@ def run_steps_with_gradient(
             saved["outputs"] = _array(projected.dtype, time_steps, zero_output.shape)
 
         def body(t, last_output, states, saved):
-            product = tf.matmul(drop(states[0]), kernel)
+            product = times(drop(states[0]), kernel)
             for bias in biases:
                 product = product + bias
             keep_t = None if keep_ta is None else keep_ta.read(t)
@@ -156,7 +163,7 @@ def run_steps_with_gradient(
                 )
                 d_projected_t, d_product_t, d_last_before = grads[:3]
                 d_states_before = list(grads[3 : 3 + state_count])
-                d_states_before[0] += drop(tf.matmul(d_product_t, kernel_transposed))
+                d_states_before[0] += drop(times(d_product_t, kernel_transposed))
                 d_variables = [total + grad for total, grad in zip(d_variables, grads[3 + state_count :])]
                 # z = projected + product (LSTM, SimpleRNN): one gradient, written once.
                 same_gradient[0] = d_projected_t is d_product_t
@@ -173,7 +180,8 @@ def run_steps_with_gradient(
             units, width = kernel.shape
             d_products = d_products.stack()
             kernel_inputs = tf.reshape(drop(previous_states[0]), [-1, units])
-            d_kernel = tf.matmul(kernel_inputs, tf.reshape(d_products, [-1, width]), transpose_a=True)
+            d_kernel = tf.matmul(tf.cast(kernel_inputs, kernel.dtype), tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype),
+                                 transpose_a=True)
             d_projected = d_products if same_gradient[0] else d_projected.stack()
             d_biases = [tf.reduce_sum(d_products, [0, 1]) for _ in biases]
             input_gradients = [d_projected, d_kernel, *d_biases, *d_initial_states]

@@ -71,7 +71,8 @@ def reverse_time(tensor, axis, unrolled=False):
     return tf.concat(steps[::-1], axis=axis)
 
 
-def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False):
+def run_steps(step, projected, initial_states, output_size, mask=None, return_sequences=True, unroll=False,
+              output_dtype=None):
     """Runs a cell's recurrent half over the time axis.
 
     A masked-out step keeps the previous states, emits zeros in the output sequence and leaves
@@ -86,13 +87,16 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
         return_sequences: bool. Whether to collect the output of every step.
         unroll: bool. Unroll into a Python loop (needs a static number of time steps) instead of
             a `tf.while_loop`.
+        output_dtype: the dtype of `step`'s output, when not `projected`'s (a step that projects its input
+            itself, in another dtype).
 
     Returns:
         `(last_output, outputs, final_states)`; `outputs` is (time, batch, output_size), or None
         when `return_sequences` is False.
     """
     batch_size = tf.shape(projected)[1]
-    zero_output = tf.zeros((batch_size, output_size), dtype=projected.dtype)
+    output_dtype = output_dtype or projected.dtype
+    zero_output = tf.zeros((batch_size, output_size), dtype=output_dtype)
     keep_masks = None if mask is None else tf.expand_dims(tf.cast(mask, tf.bool), -1)
 
     def advance(projected_t, keep_t, last_output, states):
@@ -120,7 +124,7 @@ def run_steps(step, projected, initial_states, output_size, mask=None, return_se
     # TFLite converter can lower them to built-in ops.
     arrays = {}
     if return_sequences:
-        arrays["outputs"] = tf.TensorArray(projected.dtype, size=time_steps, element_shape=zero_output.shape)
+        arrays["outputs"] = tf.TensorArray(output_dtype, size=time_steps, element_shape=zero_output.shape)
 
     def body(t, last_output, states, arrays):
         keep_t = None if keep_ta is None else keep_ta.read(t)

@@ -105,7 +105,7 @@ def char_language_model(
             hidden = layer(hidden)
         if dropout and depth > 1:
             hidden = keras.layers.Dropout(dropout, name=f"dropout_{layer_index}")(hidden)
-    logits = keras.layers.Dense(vocab_size, name="logits")(deep_mlp(output_layers, units, "deep_output")(hidden))
+    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(deep_mlp(output_layers, units, "deep_output")(hidden))
     if with_states:
         return keras.Model([characters, *state_inputs], [logits, *next_states], name="char_language_model_generator")
     model = keras.Model(characters, logits, name="char_language_model")

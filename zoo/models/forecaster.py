@@ -131,19 +131,19 @@ def forecaster(horizon=4, cell="lstm", units=16, depth=1, dropout=0.0, learning_
     """
     checks.one_of("decoder", decoder, DECODERS)
     history = keras.Input((None,), name="history")
-    relative = RelativeToLast(scale, name="relative_to_last")(history)
+    relative = RelativeToLast(scale, dtype="float32", name="relative_to_last")(history)  # the series' units: float32
     cell_kwargs = dict(transition_depth=transition_depth, **(cell_options or {}))
     relative = deep_mlp(input_layers, units, "deep_input")(relative)
     encoded = stacked_rnn(cell, units, depth, return_sequences=False, dropout=dropout, name="encoder",
                           **cell_kwargs)(relative)  # fmt: skip
     if decoder == "dense":
-        changes = keras.layers.Dense(horizon, name="changes")(deep_mlp(output_layers, units, "deep_output")(encoded))
+        changes = keras.layers.Dense(horizon, dtype="float32", name="changes")(deep_mlp(output_layers, units, "deep_output")(encoded))
     else:
         steps = HorizonSteps(horizon, name="horizon_steps")(encoded)
         written = stacked_rnn(cell, units, 1, return_sequences=True, name="decoder", **cell_kwargs)(steps)
         written = deep_mlp(output_layers, units, "deep_output")(written)
-        changes = keras.layers.Reshape((horizon,), name="changes")(keras.layers.Dense(1, name="step_change")(written))
-    forecast = FromLast(scale, name="forecast")(history, changes)
+        changes = keras.layers.Reshape((horizon,), dtype="float32", name="changes")(keras.layers.Dense(1, dtype="float32", name="step_change")(written))
+    forecast = FromLast(scale, dtype="float32", name="forecast")(history, changes)
     model = keras.Model(history, forecast, name="forecaster")
     model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping), loss=ScaledMeanSquaredError(scale),
                   metrics=[keras.metrics.MeanAbsoluteError(name="mae")])  # fmt: skip

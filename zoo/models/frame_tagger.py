@@ -98,7 +98,7 @@ def frame_tagger(
                              dropout=dropout, name="rnn", transition_depth=transition_depth, **(cell_options or {}))(
             deep_mlp(input_layers, units, "deep_input")(features), mask=mask)
         hidden = deep_mlp(output_layers, units, "deep_output")(hidden)
-    logits = keras.layers.Dense(num_labels, name="logits")(hidden)
+    logits = keras.layers.Dense(num_labels, dtype="float32", name="logits")(hidden)
     model = keras.Model({"waveform": waveform, "num_samples": num_samples}, logits, name="frame_tagger")
     model.compile(
         optimizer=default_optimizer(learning_rate, clipnorm, clipping),

@@ -51,15 +51,15 @@ def memory_probe(task="adding", cell="lstm", units=16, alphabet=8, learning_rate
     optimizer = default_optimizer(learning_rate, clipnorm, clipping)
     if task == "adding":
         inputs = keras.Input((None, 2), name="values_and_markers")
-        outputs = keras.layers.Dense(1, name="sum")(deep_output(rnn(deep_input(inputs))))
-        outputs = keras.layers.Reshape((), name="predicted_sum")(outputs)
+        outputs = keras.layers.Dense(1, dtype="float32", name="sum")(deep_output(rnn(deep_input(inputs))))
+        outputs = keras.layers.Reshape((), dtype="float32", name="predicted_sum")(outputs)
         model = keras.Model(inputs, outputs, name="memory_probe_adding")
         model.compile(optimizer=optimizer, loss="mse")
         return model
     inputs = keras.Input((None,), dtype="int32", name="tokens")
     one_hot = keras.layers.Embedding(alphabet + 2, alphabet + 2, embeddings_initializer="identity", trainable=False,
                                      name="one_hot")(inputs)  # fmt: skip
-    logits = keras.layers.Dense(alphabet + 2, name="logits")(deep_output(rnn(deep_input(one_hot))))
+    logits = keras.layers.Dense(alphabet + 2, dtype="float32", name="logits")(deep_output(rnn(deep_input(one_hot))))
     model = keras.Model(inputs, logits, name="memory_probe_copy")
     model.compile(optimizer=optimizer,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])

@@ -66,6 +66,6 @@ def sequence_classifier(
             vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=False,
             input_layers=input_layers, transition_depth=transition_depth, cell_options=cell_options,
         )
-    logits = keras.layers.Dense(num_classes, name="logits")(deep_mlp(output_layers, units, "deep_output")(encoded))
+    logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(deep_mlp(output_layers, units, "deep_output")(encoded))
     model = keras.Model(inputs, logits, name="sequence_classifier")
     return compile_for_labels(model, learning_rate, clipnorm, clipping)

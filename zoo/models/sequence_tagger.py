@@ -52,5 +52,5 @@ def sequence_tagger(
         vocab_size, embedding_dim, cell, units, depth, bidirectional, dropout, return_sequences=True,
         input_layers=input_layers, transition_depth=transition_depth, cell_options=cell_options,
     )
-    logits = keras.layers.Dense(num_tags, name="logits")(deep_mlp(output_layers, units, "deep_output")(encoded))
+    logits = keras.layers.Dense(num_tags, dtype="float32", name="logits")(deep_mlp(output_layers, units, "deep_output")(encoded))
     return compile_for_labels(keras.Model(tokens, logits, name="sequence_tagger"), learning_rate, clipnorm, clipping)

@@ -205,7 +205,7 @@ def keras_frame_tagger(num_labels=5, network="rnn", cell="lstm", units=16, depth
     mask = FrameMask(name="frame_mask")(features, num_samples)
     hidden = KerasRecurrentStack(cell, units, depth, bidirectional=bidirectional, dropout=dropout, name="rnn")(
         features, mask=mask)
-    logits = keras.layers.Dense(num_labels, name="logits")(hidden)
+    logits = keras.layers.Dense(num_labels, dtype="float32", name="logits")(hidden)
     model = keras.Model({"waveform": waveform, "num_samples": num_samples}, logits, name="keras_frame_tagger")
     model.compile(optimizer=default_optimizer(learning_rate, clipnorm, clipping),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_LABEL),
