@@ -27,6 +27,7 @@ from zoo.atomic import atomic_file
 from zoo.settings import setting, type_name
 from zoo.cells import CELLS
 from zoo.cells.lstm import VARIANTS
+from zoo.precision import check_precision
 from zoo.training import CLIPPING_MODES
 from zoo.tuning.space import SearchSpace
 
@@ -69,6 +70,9 @@ class RecipeConfig:
                                            "no_output_gate, cifg, no_input_activation, no_output_activation, "
                                            "sigmoid_candidate (cell = lstm)")
     peephole: bool = setting(False, "LSTM peephole connections from C to the gates (cell = lstm)")
+    precision: str = setting("float32", "the Keras dtype policy models are built under: float32, mixed_bfloat16 (CPUs "
+                                        "with AVX512-BF16 or AMX) or mixed_float16 (GPUs; the loss is scaled); "
+                                        "matmuls in 16 bits, weights, states and outputs in float32; exports float32")
     train_minutes: float = setting(5.0, "wall-clock budget of training; 0 = none")
     patience: int = setting(10, "early stopping: epochs with neither a better validation score nor a lower "
                                 "validation loss; 0 = off")
@@ -104,6 +108,7 @@ class RecipeConfig:
                 f"clip_threshold={self.clip_threshold}."
             )
         checks.one_of("clipping", self.clipping, tuple(CLIPPING_MODES))
+        check_precision("precision", self.precision)
         checks.positive_int("transition_depth", self.transition_depth)
         for name in ("input_layers", "output_layers"):
             if isinstance(getattr(self, name), bool) or getattr(self, name) < 0:

@@ -28,6 +28,7 @@ import keras
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
 from zoo.model_card import provenance, write_model_card
+from zoo.precision import dtype_policy, float32_copy
 from zoo.workdir import (MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, writable_workdir,
                          write_json)
 
@@ -212,7 +213,7 @@ class Recipe:
         check_resumable(config, directory, self.config_class, self.model_keys)
         save_config(config, os.path.join(directory, "config.json"), self.name)
         keras.utils.set_random_seed(config.seed)
-        model = self.build(name, config, data)
+        model = self.build_under_policy(name, config, data)
         train, validation = self.datasets(name, config, data)
         callbacks = [*self.training_callbacks(name, config), *callbacks]
         report = fit(model, train, validation, directory, verbose=verbose, callbacks=callbacks, objective=objective,
@@ -221,6 +222,11 @@ class Recipe:
         if report.last_epoch is None:
             model = load_keras_model(directory, self.name)
         return model, report
+
+    def build_under_policy(self, name, config, data):
+        """`build` under the config's `precision` (Keras' dtype policy; the layers keep it, saved and loaded)."""
+        with dtype_policy(config.precision):
+            return self.build(name, config, data)
 
     def load(self, workdir):
         """`Trained` of what train left in `workdir`: the saved config and every model found on disk
@@ -261,6 +267,9 @@ class Recipe:
             trained = self._trained(trained)
             if overrides:
                 trained = dataclasses.replace(trained, config=replace_values(trained.config, overrides))
+            # Every artifact is traced from, and proved against, a float32 model (TFLite has no bfloat16 kernels).
+            trained = dataclasses.replace(trained, models={name: float32_copy(model)
+                                                           for name, model in trained.models.items()})
             try:
                 with describing(recipe=self.name, config=dataclasses.asdict(trained.config),
                                 **self.export_metadata(trained)):
@@ -305,7 +314,8 @@ class Recipe:
         objective = self.objective(config, data)
         metric = self.tuning_metric or (objective.name if objective.higher_is_better
                                         else objective.name.replace("val_", "val_neg_", 1))
-        return TuningTarget(self.name, metric, lambda config: self.build(MAIN, config, data), train_and_score)
+        return TuningTarget(self.name, metric, lambda config: self.build_under_policy(MAIN, config, data),
+                            train_and_score)
 
     def check_workdir(self, workdir):
         """Raises UsageError when `workdir` holds another recipe's run (its config.json names the recipe)."""

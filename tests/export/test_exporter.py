@@ -13,6 +13,7 @@ from zoo.export.__main__ import main as export_main
 from zoo.export.convert import convert_in_subprocess
 from zoo.export.saved_model import cudnn_ops, graph_op_types
 from zoo.export.tflite_model import TFLiteModel, operator_names
+from zoo.precision import dtype_policy
 from zoo.registry import create_model, example_batch
 
 pytestmark = pytest.mark.slow
@@ -108,3 +109,20 @@ def test_command_line_exports_a_workdir(exported, capsys):
 def test_command_line_names_what_is_missing(tmp_path, capsys):
     assert export_main(["--workdir", str(tmp_path)]) == 2
     assert "model.keras not found" in capsys.readouterr().err
+
+
+def test_a_mixed_bfloat16_model_exports_its_float32_copy(tmp_path):
+    with dtype_policy("mixed_bfloat16"):
+        model = create_model("sequence_tagger", units=8, depth=1)
+    tokens, tags = example_batch("sequence_tagger", model, batch_size=8, seed=0)
+    model.fit(tokens, tags, epochs=2, verbose=0)
+    rows = export_model(model, str(tmp_path), {"tokens": tokens}, quantizations=(), verbose=False)
+
+    assert [row["artifact"] for row in rows] == ["model.keras", "serving/1", "model.tflite"]
+    assert all(row["max_abs_diff"] < 1e-4 for row in rows)  # proved against the float32 copy, not the bf16 model
+    assert keras.models.load_model(tmp_path / "model.keras").get_layer("encoder").compute_dtype == "float32"
+    tflite = TFLiteModel((tmp_path / "model.tflite").read_bytes())
+    assert {tensor["dtype"] for side in tflite.tensors().values() for tensor in side.values()} <= {"int32", "float32"}
+    bfloat16_logits = model.predict(tokens, verbose=0)
+    gap = np.abs(next(iter(tflite(tokens=tokens).values())) - bfloat16_logits).max()
+    assert 0 < gap < 3e-2 * max(1.0, np.abs(bfloat16_logits).max())  # differs from bf16's only by its rounding

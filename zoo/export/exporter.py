@@ -17,6 +17,7 @@ from zoo.export.tflite_files import (TFLITE_SIGNATURE, convert_built_in, latency
 from zoo.export.gpu_delegate import export_gpu_delegate_tflite
 from zoo.export.unrolled import save_unrolled
 from zoo.export.errors import ExportError
+from zoo.precision import float32_copy
 from zoo.tables import format_table
 
 def _as_input_dict(model, example_inputs):
@@ -224,6 +225,10 @@ def export_model(
     (absolute) and with the same argmax wherever the margin is clear; quantized ones with argmax
     agreement of at least `agreement_threshold`. A refused artifact leaves the previous one in place.
 
+    A model built under a mixed dtype policy is exported as its float32 copy (`zoo.precision.float32_copy`: same
+    weights), the model every artifact is proved against: TFLite has no bfloat16 kernels and serving signatures
+    stay float32.
+
     Args:
         model: a Keras functional model.
         workdir: str. Where the artifacts go (e.g. `saved_models/<recipe>`).
@@ -250,6 +255,7 @@ def export_model(
     Raises:
         ExportError: if any artifact was refused (the others are written; the report names it).
     """
+    model = float32_copy(model)
     inputs = _as_input_dict(model, example_inputs)
     representative = None
     if "full_int8" in quantizations and representative_inputs is not None:
