@@ -14,6 +14,7 @@ import tensorflow as tf
 from zoo.config import DEEP_KEYS, model_options
 from zoo.data.long_memory import ADDING_BASELINE_MSE, adding_problem
 from zoo.epoch_policy import Objective
+from zoo.precision import dtype_policy
 from zoo.errors import UsageError
 from zoo.long_memory import experiments, plots, study_runs
 from zoo.long_memory.config import LongMemoryConfig
@@ -172,7 +173,8 @@ class LongMemoryRecipe(Recipe):
 
     def before_training(self, config, workdir, verbose):
         """The sweep (sweep.json), gradients.png, clipping.png, before the main model trains."""
-        run_experiments(config, workdir, verbose)
+        with dtype_policy(config.precision):  # the sweep's and the studies' models too
+            run_experiments(config, workdir, verbose)
 
     def load_data(self, config, workdir, training, verbose=True):
         return load_main_data(config)
