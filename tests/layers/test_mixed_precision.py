@@ -124,3 +124,17 @@ def test_outputs_leave_in_the_compute_dtype_and_states_in_float32(policy):
     assert h.dtype == c.dtype == "float32"
     stepped, _ = layer.cell.step(tf.zeros((2, 32)), [h, c])
     assert stepped.dtype == "float32"
+
+
+@pytest.mark.parametrize("policy", POLICIES, indirect=True)
+def test_a_stateful_layer_carries_float32_states_under_the_policy(policy):
+    layer = Recurrent(make_cell("gru", 8), stateful=True)
+    model = keras.Sequential([keras.Input((5, 3), batch_size=2), layer, keras.layers.Dense(1, dtype="float32")])
+    model.compile("adam", "mse")
+    inputs = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    model.fit(inputs, np.zeros((2, 1), "float32"), epochs=2, verbose=0)
+    assert [state.dtype for state in layer.states] == ["float32"]
+    carried = layer.states[0].numpy()
+    assert np.abs(carried).max() > 0
+    layer.reset_states()
+    assert np.abs(layer.states[0].numpy()).max() == 0

@@ -7,7 +7,7 @@ import sys
 import keras
 
 from zoo.bench import cases as bench_cases
-from zoo.bench import measure, memory, report, torch_peer, wrappers
+from zoo.bench import fit_speed, measure, memory, report, torch_peer, wrappers
 
 
 def parse_args(argv):
@@ -26,6 +26,13 @@ def parse_args(argv):
                         help="also time with jit_compile=True (default: on, off with --quick)")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=None,
                         help="peak-RSS rise of the training step, one subprocess per case (default: on, off with --quick)")
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time both sides built under mixed_bfloat16 (default: on)")
+    parser.add_argument("--many-to-one", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time a classifier's step: last output only, Dense head, Adam, keras.Model (default: on)")
+    parser.add_argument("--fit", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time Model.fit steps/s of the language-model recipe's model, float32 and "
+                             "mixed_bfloat16 (default: on)")
     parser.add_argument("--reference-only", action="store_true", help="only the reference shape 64x100x64x256")
     parser.add_argument("--output", default="bench/results.json", help="where to write the JSON results")
     parser.add_argument("--plot", default="bench/speed.png", help="where to write the PNG plot ('' for none)")
@@ -55,7 +62,8 @@ def run(args, command="python -m zoo.bench"):
     progress = keras.utils.Progbar(len(cases), unit_name="case")
     rows = []
     for case in cases:
-        row = measure.measure_case(case, args.repeats, xla=args.xla, torch=torch)
+        row = measure.measure_case(case, args.repeats, xla=args.xla, torch=torch, bfloat16=args.bf16,
+                                   many_to_one=args.many_to_one)
         if args.memory:
             row["memory_zoo_mb"] = memory.measure("zoo", case)
             row["memory_keras_mb"] = memory.measure("keras", case)
@@ -63,12 +71,25 @@ def run(args, command="python -m zoo.bench"):
         progress.add(1)
     wrapper_case = cases[0] if args.quick else next((c for c in cases if c.is_reference), cases[0])
     wrapper_rows = wrappers.measure(wrapper_case, args.repeats)
+    fit_rows = fit_speed.measure(args.repeats, quick=args.quick) if args.fit else []
 
     print(f"\nSpeed, median of {args.repeats} interleaved rounds (ratio = zoo / keras; below 1.0 = zoo faster)")
     print(report.speed_table(rows, torch=torch))
     if args.xla:
         print("\nWith XLA (jit_compile=True on both sides)")
         print(report.speed_table(rows, prefix="xla_"))
+    if args.bf16:
+        print("\nmixed_bfloat16 (both sides under the policy; f32/bf16 = zoo's float32 time over its bfloat16 time)")
+        print(report.precision_table(rows, torch=torch))
+    if args.many_to_one:
+        print("\nMany-to-one training step (last output, Dense head, Adam, keras.Model.train_on_batch)")
+        print(report.many_to_one_table(rows))
+    print("\nFloors of inference: the TF loop of T bare matmuls, and the machine's (T x the step's two matmuls at the")
+    print("GEMM throughput 16 independent matmuls of the recurrent shape reach)")
+    print(report.floor_table(rows))
+    if fit_rows:
+        print("\nModel.fit of one recipe's model")
+        print(report.fit_table(fit_rows))
     if args.memory:
         print("\nPeak memory of the training step (rise of peak RSS over a warmed baseline)")
         print(report.memory_table(rows))
@@ -76,7 +97,7 @@ def run(args, command="python -m zoo.bench"):
     print(report.wrapper_table(wrapper_rows))
     print("\nfloor share: the bare per-step matmul loop's time over the layer's (training: 3x the loop).")
 
-    report.write_json(args.output, command, rows, wrapper_rows)
+    report.write_json(args.output, command, rows, wrapper_rows, fit_rows)
     print(f"\nwrote {args.output}")
     if args.plot:
         report.plot(args.plot, rows)

@@ -29,6 +29,41 @@ def speed_table(rows, prefix="", torch=False):
     return format_table(headers, table)
 
 
+def precision_table(rows, torch=False):
+    """mixed_bfloat16 next to float32: both sides under the policy, and zoo's speed-up over its own float32."""
+    headers = ["cell", "BxTxDxH", "bf16 train zoo ms", "keras ms", "ratio", "bf16 infer zoo ms", "keras ms", "ratio",
+               "zoo f32/bf16 train", "infer"]
+    if torch:
+        headers += ["zoo bf16 infer / torch f32"]
+    table = []
+    for r in rows:
+        line = [r["cell"], r["shape"], r["bf16_train_zoo_ms"], r["bf16_train_keras_ms"], r["bf16_train_ratio"],
+                r["bf16_infer_zoo_ms"], r["bf16_infer_keras_ms"], r["bf16_infer_ratio"], r["bf16_train_speedup"],
+                r["bf16_infer_speedup"]]
+        if torch:
+            line.append(r.get("bf16_infer_ratio_torch"))
+        table.append(line)
+    return format_table(headers, table)
+
+
+def many_to_one_table(rows):
+    return format_table(["cell", "BxTxDxH", "zoo ms", "keras ms", "ratio"],
+                        [[r["cell"], r["shape"], r["m2o_train_zoo_ms"], r["m2o_train_keras_ms"], r["m2o_train_ratio"]]
+                         for r in rows])
+
+
+def floor_table(rows):
+    return format_table(
+        ["cell", "BxTxDxH", "infer zoo ms", "TF loop floor ms", "machine floor ms", "GEMM GFLOP/s", "machine share"],
+        [[r["cell"], r["shape"], r["infer_zoo_ms"], r["floor_ms"], r["machine_floor_ms"], r["gemm_gflops"],
+          r["infer_machine_share"]] for r in rows])
+
+
+def fit_table(rows):
+    return format_table(["model", "precision", "steps/s", "ms/step"],
+                        [[r["model"], r["precision"], r["steps_per_second"], r["ms_per_step"]] for r in rows])
+
+
 def memory_table(rows):
     table = [
         [r["cell"], r["shape"], r.get("memory_zoo_mb"), r.get("memory_keras_mb"), _ratio(r.get("memory_zoo_mb"), r.get("memory_keras_mb"))]
@@ -60,10 +95,11 @@ def machine():
     )
 
 
-def write_json(path, command, rows, wrappers):
+def write_json(path, command, rows, wrappers, fit_rows=()):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as file:
-        json.dump(dict(command=command, machine=machine(), rows=rows, wrappers=wrappers), file, indent=2)
+        json.dump(dict(command=command, machine=machine(), rows=rows, wrappers=wrappers, fit=list(fit_rows)), file,
+                  indent=2)
 
 
 def plot(path, rows):

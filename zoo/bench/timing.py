@@ -18,10 +18,11 @@ def inputs_for(case, seed=0):
     return tf.constant(rng.normal(size=(case.batch, case.time, case.features)).astype("float32"))
 
 
-def layer_pair(case, inputs):
-    """A zoo `Recurrent` and the Keras built-in for `case`, with the same weights."""
-    zoo_layer = Recurrent(make_cell(case.cell, case.hidden), return_sequences=True)
-    keras_layer = KERAS_LAYERS[case.cell](case.hidden, return_sequences=True)
+def layer_pair(case, inputs, return_sequences=True):
+    """A zoo `Recurrent` and the Keras built-in for `case`, with the same weights (built under the global dtype
+    policy)."""
+    zoo_layer = Recurrent(make_cell(case.cell, case.hidden), return_sequences=return_sequences)
+    keras_layer = KERAS_LAYERS[case.cell](case.hidden, return_sequences=return_sequences)
     keras_layer(inputs[:1])
     zoo_layer(inputs[:1])
     zoo_layer.set_weights(keras_layer.get_weights())
@@ -36,7 +37,7 @@ def train_and_infer(layer, inputs, jit_compile=False):
     @tf.function(jit_compile=jit_compile)
     def train_step():
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(layer(inputs, training=True)))
+            loss = tf.reduce_mean(tf.square(tf.cast(layer(inputs, training=True), tf.float32)))
         gradients = tape.gradient(loss, layer.trainable_variables)
         optimizer.apply_gradients(zip(gradients, layer.trainable_variables))
         return loss
@@ -46,6 +47,36 @@ def train_and_infer(layer, inputs, jit_compile=False):
         return layer(inputs, training=False)
 
     return train_step, inference
+
+
+def many_to_one_step(layer, inputs):
+    """What a sequence classifier trains: `layer` (last output only) under a Dense head in a `keras.Model`, Adam,
+    one `train_on_batch` (the step `Model.fit` runs)."""
+    model = keras.Sequential([keras.Input(inputs.shape[1:]), layer, keras.layers.Dense(1, dtype="float32")])
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    targets = np.zeros((inputs.shape[0], 1), "float32")
+    return lambda: model.train_on_batch(inputs, targets)
+
+
+def step_flops(case):
+    """Floating-point operations of one step's two matmuls, x_t W and h_{t-1} U (a multiply-add counts 2)."""
+    return 2 * case.batch * (case.features + case.hidden) * GATES[case.cell] * case.hidden
+
+
+def gemm_throughput(case, count=16):
+    """`count` independent (batch × hidden)·(hidden × gates·hidden) matmuls in one graph: the most this CPU and
+    TensorFlow's matmul reach on the step's shape when nothing waits on anything. Time it and divide by `count`
+    to get one matmul at full throughput."""
+    rng = np.random.default_rng(2)
+    width = GATES[case.cell] * case.hidden
+    states = [tf.constant(rng.normal(size=(case.batch, case.hidden)).astype("float32")) for _ in range(count)]
+    kernel = tf.constant(rng.normal(size=(case.hidden, width)).astype("float32"))
+
+    @tf.function
+    def independent_matmuls():
+        return tf.add_n([tf.matmul(state, kernel) for state in states])
+
+    return independent_matmuls
 
 
 def matmul_floor(case):

@@ -1,7 +1,6 @@
 """The simple (Elman) recurrent cell."""
 
 import keras
-from keras import ops
 
 from zoo.cells.base import RecurrentCell
 

@@ -2,7 +2,6 @@
 
 import collections
 import dataclasses
-import os
 
 import numpy as np
 import tensorflow as tf

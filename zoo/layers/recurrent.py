@@ -132,9 +132,8 @@ class Recurrent(keras.layers.Layer):
                     f"shape {tuple(input_shape)}. Give the Input a batch_size."
                 )
             self.states = [
-                self.add_weight(
-                    shape=(input_shape[0], size), name=f"state_{index}", initializer="zeros", trainable=False
-                )
+                self.add_weight(shape=(input_shape[0], size), name=f"state_{index}", initializer="zeros",
+                                trainable=False, dtype=self.cell.state_dtype, autocast=False)
                 for index, size in enumerate(self.cell.state_sizes)
             ]
 
