@@ -9,11 +9,12 @@ import tensorflow as tf
 from zoo.errors import UsageError
 from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
+from zoo.layers.cudnn import cudnn_compatible, gpu_available, run_cudnn
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
 
-IMPLEMENTATIONS = ("auto", "autodiff", "loop_gradient")
+IMPLEMENTATIONS = ("auto", "autodiff", "loop_gradient", "cudnn")
 _call_replacement = contextvars.ContextVar("zoo_recurrent_call_replacement", default=None)
 
 
@@ -66,8 +67,10 @@ class Recurrent(keras.layers.Layer):
         implementation: how training differentiates the loop. "auto" (default): the hand-made loop
             gradient (`zoo.layers.recurrent_gradient`) for cells with `recomputed_gradient` (where
             `python -m zoo.bench` measured it faster), autodiff of the `tf.while_loop` otherwise and
-            under XLA (`jit_compile=True`); "autodiff" or "loop_gradient" to choose. Inference is
-            the same loop either way. Saved in `get_config`.
+            under XLA (`jit_compile=True`); "autodiff" or "loop_gradient" to choose. "cudnn": cuDNN's fused
+            kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
+            a graph or SavedModel traced with it runs zoo's loop on a CPU. Inference is the same loop for
+            the others. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -112,6 +115,10 @@ class Recurrent(keras.layers.Layer):
         if implementation == "loop_gradient" and (self.unroll or not cell.single_recurrent_product):
             raise UsageError(f"implementation='loop_gradient' needs a loop (unroll=False) and a cell whose step uses U "
                              f"once ({type(cell).__name__} with these settings does not); use 'auto' or 'autodiff'.")
+        if implementation == "cudnn" and (self.unroll or not cudnn_compatible(cell)):
+            raise UsageError(f"implementation='cudnn' needs a loop (unroll=False) and a plain LSTMCell or GRUCell "
+                             f"(reset_after): no variant, peepholes, recurrent dropout or other activations, with "
+                             f"biases; {type(cell).__name__} with these settings is not.")
         self.implementation = implementation
         self.supports_masking = True
         self.states = None
@@ -172,6 +179,9 @@ class Recurrent(keras.layers.Layer):
         if self.go_backwards:
             time_major = reverse_time(time_major, 0, self.unroll)
             mask_time_major = None if mask is None else reverse_time(mask_time_major, 0, self.unroll)
+
+        if self._uses_cudnn(mask, training):
+            return self._finish(*run_cudnn(self.cell, time_major, states, mask_time_major, training))
 
         if not training and not self.unroll and self.cell.kernel is not None:
             # Inference projects each x_t inside the loop: the loop runs ahead on these independent matmuls
@@ -246,6 +256,21 @@ class Recurrent(keras.layers.Layer):
             return cell.step(projected_t, states, recurrent_mask, recurrent=product)
 
         return step
+
+    def _uses_cudnn(self, mask, training):
+        """cuDNN (`zoo.layers.cudnn`) when asked for, or under "auto" where a GPU is visible and cuDNN computes the
+        cell exactly; not backwards over a padded batch (its padding would come first)."""
+        if self.implementation == "cudnn":
+            if mask is not None and self.go_backwards:
+                raise UsageError(f"{self.name}: implementation='cudnn' can't run backwards over a padded batch; use "
+                                 "'auto', or reverse each sequence's valid steps yourself.")
+            if training and not gpu_available():
+                raise UsageError(f"{self.name}: training through cuDNN needs a GPU (its backward pass has no CPU "
+                                 "kernel); on this machine use implementation='auto'. Inference and exports run "
+                                 "anywhere.")
+            return True
+        return (self.implementation == "auto" and cudnn_compatible(self.cell) and gpu_available() and not self.unroll
+                and not in_xla_context() and (mask is None or not self.go_backwards))
 
     def _uses_loop_gradient(self):
         if self.implementation == "auto":
