@@ -23,7 +23,7 @@ def _batch(seed=0):
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "layernorm_lstm"])
 @pytest.mark.parametrize("attention, bridge", [("bahdanau", "mean"), ("luong", "final"), (None, "final")])
-def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None):
+def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None, tolerance=1e-5):
     decoder = _decoder(cell, attention=attention, bridge=bridge, **(deep or {}))
     tokens, memory = _batch()
     memory_mask = np.arange(9)[None, :] < np.array([[9], [5], [7]])
@@ -33,7 +33,7 @@ def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None)
         step_logits, states, weights = decoder.step(tf.constant(tokens[:, t]), states, tf.constant(memory),
                                                     tf.constant(memory_mask))
         valid = tokens[:, t] != 0
-        np.testing.assert_allclose(step_logits.numpy()[valid], logits[valid, t], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(step_logits.numpy()[valid], logits[valid, t], atol=tolerance, rtol=0)
         if attention is not None:
             np.testing.assert_allclose(tf.reduce_sum(weights, -1), 1.0, atol=1e-6)
             np.testing.assert_array_equal(weights.numpy()[~memory_mask], 0.0)
@@ -44,6 +44,15 @@ def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None)
 def test_step_by_step_equals_teacher_forcing_in_a_deep_rnn(cell, options):
     deep = dict(transition_depth=2, cell_options=options, input_layers=1, output_layers=2)
     test_step_by_step_equals_teacher_forcing(cell, "bahdanau", "mean", deep)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_step_by_step_equals_teacher_forcing_under_mixed_bfloat16(cell):
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:  # bfloat16's tolerance (tests/layers/test_mixed_precision.py); logits and attention stay float32
+        test_step_by_step_equals_teacher_forcing(cell, "bahdanau", "mean", dict(input_layers=1), tolerance=3e-2)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
 
 
 def test_without_attention_the_memory_reaches_the_decoder_only_through_its_initial_states():

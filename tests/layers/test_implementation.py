@@ -53,8 +53,8 @@ def test_implementation_is_saved_and_checked():
     layer = Recurrent(GRUCell(4), implementation="autodiff")
     assert Recurrent.from_config(layer.get_config()).implementation == "autodiff"
     assert Recurrent(LSTMCell(4)).get_config()["implementation"] == "auto"
-    with pytest.raises(UsageError, match="implementation` must be one of auto, autodiff, loop_gradient"):
-        Recurrent(LSTMCell(4), implementation="cudnn")
+    with pytest.raises(UsageError, match="implementation` must be one of auto, autodiff, loop_gradient, cudnn"):
+        Recurrent(LSTMCell(4), implementation="fused")
     with pytest.raises(UsageError, match="step uses U once"):
         Recurrent(GRUCell(4, reset_after=False), implementation="loop_gradient")
     with pytest.raises(UsageError, match="unroll=False"):

@@ -212,6 +212,7 @@ class RecurrentCell(RNN_CELL_DROPOUT_MIXIN, keras.layers.Layer):
 
     def call(self, inputs, states, training=False):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
+        states = [ops.cast(state, self.state_dtype) for state in states]  # e.g. from a bfloat16 layer
         if training and self.dropout > 0:
             inputs = inputs * self.get_dropout_mask(inputs)
         recurrent_mask = None

@@ -187,6 +187,7 @@ class AttentionDecoder(keras.layers.Layer):
         for layer, layer_states in zip(self.rnn_layers, states):
             hidden, layer_states = layer.cell.call(hidden, list(layer_states), training=False)
             new_states.append(list(layer_states))
+        hidden = ops.cast(hidden, self.compute_dtype)  # the cell's output is float32 under a mixed policy
         logits, weights = self._read_out(hidden, memory, memory_mask, training=False)
         return logits, new_states, weights
 
