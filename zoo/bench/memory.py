@@ -1,9 +1,8 @@
 """Peak memory of a training step, measured in a fresh subprocess per case and side.
 
 On CPU `tf.config.experimental.get_memory_info` reports zeros, so the probe reads the process's
-peak resident set size (Linux's VmHWM) instead: once after building the layer, running one
-inference call and tracing the training step (the warmed baseline), and again after a few
-training steps. The rise is what the training step needed beyond the model and the runtime.
+peak resident set size (Linux's VmHWM) instead: once after building the layer and tracing the
+training step (the baseline), and again after a few training steps. The rise is what the training step needed beyond the model and the runtime.
 (`ru_maxrss` would not do: Linux carries it across exec from the parent that forked the probe,
 so a large parent hides the child's peak.)
 
@@ -34,8 +33,9 @@ def probe(side, case):
 
     inputs = timing.inputs_for(case)
     zoo_layer, keras_layer = timing.layer_pair(case, inputs)
-    train_step, inference = timing.train_and_infer(zoo_layer if side == "zoo" else keras_layer, inputs)
-    inference().numpy()
+    train_step, _ = timing.train_and_infer(zoo_layer if side == "zoo" else keras_layer, inputs)
+    # No inference call before the baseline: its own peak would hide part of the training step's, by as much as
+    # the inference path happens to allocate (zoo's projects x_t inside the loop; Keras' and older zoo's did not).
     train_step.get_concrete_function()
     baseline = _peak_rss_mb()
     for _ in range(3):
