@@ -29,6 +29,7 @@ def test_step_by_step_equals_teacher_forcing(cell, attention, bridge, deep=None,
     memory_mask = np.arange(9)[None, :] < np.array([[9], [5], [7]])
     logits = decoder(tokens, memory, memory_mask=memory_mask).numpy()
     states = decoder.initial_states(tf.constant(memory), tf.constant(memory_mask))
+    assert {state.dtype for layer in states for state in layer} == {tf.float32}  # a decoding loop's carried dtype
     for t in range(tokens.shape[1]):
         step_logits, states, weights = decoder.step(tf.constant(tokens[:, t]), states, tf.constant(memory),
                                                     tf.constant(memory_mask))

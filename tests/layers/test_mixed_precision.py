@@ -66,9 +66,10 @@ def _distance(result, reference):
 
 # The loop gradient needs a step that uses U once: not a deep transition's, nor the paper's GRU (both refused,
 # test_implementation.py).
-TRAINING_PATHS = [(cell, implementation) for cell in sorted(CELLS) for implementation in ("autodiff", "loop_gradient")
-                  if implementation == "autodiff" or cell in ("simple_rnn", "lstm", "gru", "layernorm_lstm",
-                                                               "lstm_peephole_cifg")]
+TRAINING_PATHS = [(cell, implementation) for cell in sorted(CELLS)
+                  for implementation in ("autodiff", "low_memory", "loop_gradient")
+                  if implementation != "loop_gradient" or cell in ("simple_rnn", "lstm", "gru", "layernorm_lstm",
+                                                                    "lstm_peephole_cifg")]
 
 
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)

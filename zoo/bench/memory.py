@@ -16,6 +16,9 @@ import resource
 import subprocess
 import sys
 
+# A side: zoo with the given `Recurrent` implementation, or the Keras built-in.
+SIDES = {"zoo": "auto", "zoo_low_memory": "low_memory", "keras": "auto"}
+
 
 def _peak_rss_mb():
     try:
@@ -32,8 +35,8 @@ def probe(side, case):
     from zoo.bench import timing
 
     inputs = timing.inputs_for(case)
-    zoo_layer, keras_layer = timing.layer_pair(case, inputs)
-    train_step, _ = timing.train_and_infer(zoo_layer if side == "zoo" else keras_layer, inputs)
+    zoo_layer, keras_layer = timing.layer_pair(case, inputs, implementation=SIDES[side])
+    train_step, _ = timing.train_and_infer(keras_layer if side == "keras" else zoo_layer, inputs)
     # No inference call before the baseline: its own peak would hide part of the training step's, by as much as
     # the inference path happens to allocate (zoo's projects x_t inside the loop; Keras' and older zoo's did not).
     train_step.get_concrete_function()
@@ -60,7 +63,7 @@ def main(argv=None):
     from zoo.bench.cases import Case
 
     parser = argparse.ArgumentParser(description="Peak-RSS rise of one training step (used by zoo.bench).")
-    parser.add_argument("--side", choices=("zoo", "keras"), required=True)
+    parser.add_argument("--side", choices=tuple(SIDES), required=True)
     parser.add_argument("--cell", required=True)
     for field in ("batch", "time", "features", "hidden"):
         parser.add_argument(f"--{field}", type=int, required=True)

@@ -18,10 +18,11 @@ def inputs_for(case, seed=0):
     return tf.constant(rng.normal(size=(case.batch, case.time, case.features)).astype("float32"))
 
 
-def layer_pair(case, inputs, return_sequences=True):
+def layer_pair(case, inputs, return_sequences=True, implementation="auto"):
     """A zoo `Recurrent` and the Keras built-in for `case`, with the same weights (built under the global dtype
     policy)."""
-    zoo_layer = Recurrent(make_cell(case.cell, case.hidden), return_sequences=return_sequences)
+    zoo_layer = Recurrent(make_cell(case.cell, case.hidden), return_sequences=return_sequences,
+                          implementation=implementation)
     keras_layer = KERAS_LAYERS[case.cell](case.hidden, return_sequences=return_sequences)
     keras_layer(inputs[:1])
     zoo_layer(inputs[:1])

@@ -151,7 +151,11 @@ class AttentionDecoder(keras.layers.Layer):
     def initial_states(self, memory, memory_mask=None):
         """s_0 of every layer from the memory through the bridge: a list per layer of its states."""
         summary = self.summary(memory, memory_mask)
-        return [[initializer(summary) for initializer in initializers] for initializers in self.state_initializers]
+        # In the cells' state dtype (float32 under a mixed policy), the dtype `step` returns them in: a decoding
+        # loop carries them unchanged.
+        return [[ops.cast(initializer(summary), getattr(layer.cell, "state_dtype", layer.compute_dtype))
+                 for initializer in initializers]
+                for layer, initializers in zip(self.rnn_layers, self.state_initializers)]  # fmt: skip
 
     def _read_out(self, top, memory, memory_mask, training):
         if self.attention is None:

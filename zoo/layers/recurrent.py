@@ -10,11 +10,12 @@ from zoo.errors import UsageError
 from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.cudnn import cudnn_compatible, gpu_available, run_cudnn
+from zoo.layers.low_memory_gradient import run_steps_saving_memory
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
 
-IMPLEMENTATIONS = ("auto", "autodiff", "loop_gradient", "cudnn")
+IMPLEMENTATIONS = ("auto", "autodiff", "loop_gradient", "low_memory", "cudnn")
 _call_replacement = contextvars.ContextVar("zoo_recurrent_call_replacement", default=None)
 
 
@@ -67,7 +68,9 @@ class Recurrent(keras.layers.Layer):
         implementation: how training differentiates the loop. "auto" (default): the hand-made loop
             gradient (`zoo.layers.recurrent_gradient`) for cells with `recomputed_gradient` (where
             `python -m zoo.bench` measured it faster), autodiff of the `tf.while_loop` otherwise and
-            under XLA (`jit_compile=True`); "autodiff" or "loop_gradient" to choose. "cudnn": cuDNN's fused
+            under XLA (`jit_compile=True`); "autodiff" or "loop_gradient" to choose. "low_memory": a loop
+            gradient that keeps only each step's states and recomputes the rest going back
+            (`zoo.layers.low_memory_gradient`), for long sequences and wide layers. "cudnn": cuDNN's fused
             kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
             a graph or SavedModel traced with it runs zoo's loop on a CPU. Inference is the same loop for
             the others. Saved in `get_config`.
@@ -115,6 +118,9 @@ class Recurrent(keras.layers.Layer):
         if implementation == "loop_gradient" and (self.unroll or not cell.single_recurrent_product):
             raise UsageError(f"implementation='loop_gradient' needs a loop (unroll=False) and a cell whose step uses U "
                              f"once ({type(cell).__name__} with these settings does not); use 'auto' or 'autodiff'.")
+        if implementation == "low_memory" and self.unroll:
+            raise UsageError("implementation='low_memory' needs a loop (unroll=False); an unrolled layer is "
+                             "differentiated by autodiff.")
         if implementation == "cudnn" and (self.unroll or not cudnn_compatible(cell)):
             raise UsageError(f"implementation='cudnn' needs a loop (unroll=False) and a plain LSTMCell or GRUCell "
                              f"(reset_after): no variant, peepholes, recurrent dropout or other activations, with "
@@ -182,6 +188,11 @@ class Recurrent(keras.layers.Layer):
 
         if self._uses_cudnn(mask, training):
             return self._finish(*run_cudnn(self.cell, time_major, states, mask_time_major, training))
+        if training and self.implementation == "low_memory":
+            return self._finish(*run_steps_saving_memory(
+                lambda x_t, states: self.cell.step(self.cell.project_inputs(x_t), states, recurrent_mask),
+                time_major, states, self.cell.output_size, mask=mask_time_major,
+                return_sequences=self.return_sequences, output_dtype=self.cell.state_dtype))
 
         if not training and not self.unroll and self.cell.kernel is not None:
             # Inference projects each x_t inside the loop: the loop runs ahead on these independent matmuls

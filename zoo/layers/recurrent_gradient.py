@@ -29,8 +29,20 @@ def _array(dtype, size, element_shape):
     return tf.TensorArray(dtype, size=size, element_shape=element_shape)
 
 
+class _Steps:
+    """Step t of a (time, ...) tensor, read as a slice: TensorFlow hands out an aligned slice of the first axis without
+    copying, where a TensorArray's `unstack` first copies the whole tensor (at 64×1600×64×256, 420 MB per array).
+    Only where nothing differentiates the loop: autodiff of a slice in a loop builds a full-size gradient per step."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def read(self, t):
+        return self.tensor[t]
+
+
 def _unstacked(tensor):
-    return _array(tensor.dtype, tf.shape(tensor)[0], tensor.shape[1:]).unstack(tensor)
+    return _Steps(tensor)
 
 
 def run_steps_with_gradient(
