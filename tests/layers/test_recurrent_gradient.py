@@ -81,6 +81,7 @@ def test_hand_made_loop_gradient_equals_autodiff_of_the_loop(name, option, compi
         assert np.abs(np.asarray(want)).max() > 0, source
 
 
-def test_recurrent_trains_the_lstms_with_the_hand_made_gradient():
+def test_recurrent_trains_the_lstms_and_the_gru_with_the_hand_made_gradient():
     assert make_cell("lstm", UNITS).recomputed_gradient and make_cell("layernorm_lstm", UNITS).recomputed_gradient
+    assert make_cell("gru", UNITS).recomputed_gradient
     assert not make_cell("gru", UNITS, reset_after=False).recomputed_gradient

@@ -45,9 +45,11 @@ class GRUCell(GatedCell):
     def recurrent_bias(self):
         return self.bias[1] if self.reset_after and self.use_bias else None
 
-    # With reset_after its step fits the hand-made loop gradient, but that was slower than
-    # autodiff: a training step of 113 ms against 97 ms (64x100x64x256).
-    recomputed_gradient = False
+    @property
+    def recomputed_gradient(self):
+        # With reset_after its step fits the hand-made loop gradient, which became the faster once the loop read its
+        # saved steps as slices (`python -m zoo.bench`); the paper's variant multiplies by U twice: autodiff.
+        return self.reset_after
 
     @property
     def single_recurrent_product(self):
