@@ -13,6 +13,7 @@ benchmark's memory table (`python -m zoo.bench`) measures what it saves.
 
 import tensorflow as tf
 
+from zoo.layers.recurrent_gradient import record_step, stacked_records, step_records
 from zoo.layers.time_loop import masked_step
 
 
@@ -48,29 +49,18 @@ def run_steps_saving_memory(step, inputs, initial_states, output_size, mask=None
     def loop(inputs, *initial_states):
         time_steps = tf.shape(inputs)[0]
         zero_output = tf.zeros((tf.shape(inputs)[1], output_size), dtype=output_dtype)
-        saved = {"states": [_array(state.dtype, time_steps, state.shape) for state in initial_states]}
-        if keep_masks is not None:
-            saved["last_outputs"] = _array(output_dtype, time_steps, zero_output.shape)
-        if return_sequences:
-            saved["outputs"] = _array(output_dtype, time_steps, zero_output.shape)
+        saved = step_records(initial_states, time_steps, output_dtype, zero_output.shape, keep_masks is not None,
+                             return_sequences)  # fmt: skip
 
         def body(t, last_output, states, saved):
             keep_t = None if keep_masks is None else keep_masks[t]
             output, new_last_output, new_states = advance(inputs[t], keep_t, last_output, states, zero_output)
-            saved = dict(saved)
-            saved["states"] = [array.write(t, state) for array, state in zip(saved["states"], states)]
-            if "last_outputs" in saved:
-                saved["last_outputs"] = saved["last_outputs"].write(t, last_output)
-            if "outputs" in saved:
-                saved["outputs"] = saved["outputs"].write(t, output)
-            return t + 1, new_last_output, new_states, saved
+            return t + 1, new_last_output, new_states, record_step(saved, t, states, last_output, output)
 
         _, last_output, final_states, saved = tf.while_loop(
             lambda t, *_: t < time_steps, body, (tf.constant(0), zero_output, list(initial_states), saved),
             maximum_iterations=time_steps)  # fmt: skip
-        previous_states = [array.stack() for array in saved["states"]]
-        previous_last = saved["last_outputs"].stack() if "last_outputs" in saved else None
-        outputs = saved["outputs"].stack() if return_sequences else None
+        previous_states, previous_last, outputs = stacked_records(saved)
 
         def gradient(*upstream, variables=None):
             upstream = list(upstream)

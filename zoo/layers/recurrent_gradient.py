@@ -46,6 +46,35 @@ def _unstacked(tensor):
     return _Steps(tensor)
 
 
+def step_records(initial_states, time_steps, output_dtype, output_shape, masked, return_sequences):
+    """The arrays a training loop fills at each step t for its backward loop: the states before the step, the last
+    output before it (with padding, where a step may keep it), and the step's output (when sequences are returned)."""
+    records = {"states": [_array(state.dtype, time_steps, state.shape) for state in initial_states]}
+    if masked:
+        records["last_outputs"] = _array(output_dtype, time_steps, output_shape)
+    if return_sequences:
+        records["outputs"] = _array(output_dtype, time_steps, output_shape)
+    return records
+
+
+def record_step(records, t, states, last_output, output):
+    """`records` with step t written (see `step_records`)."""
+    records = dict(records)
+    records["states"] = [array.write(t, state) for array, state in zip(records["states"], states)]
+    if "last_outputs" in records:
+        records["last_outputs"] = records["last_outputs"].write(t, last_output)
+    if "outputs" in records:
+        records["outputs"] = records["outputs"].write(t, output)
+    return records
+
+
+def stacked_records(records):
+    """`(states before each step, last outputs before each step or None, outputs or None)`, each (time, ...)."""
+    last_outputs, outputs = records.get("last_outputs"), records.get("outputs")
+    return ([array.stack() for array in records["states"]], None if last_outputs is None else last_outputs.stack(),
+            None if outputs is None else outputs.stack())
+
+
 def run_steps_with_gradient(
     step,
     projected,
@@ -99,14 +128,9 @@ def run_steps_with_gradient(
         zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
         projected_ta = _unstacked(projected)
         keep_ta = None if keep_masks is None else _unstacked(keep_masks)
-        saved = {
-            "products": _array(projected.dtype, time_steps, projected.shape[1:]),
-            "states": [_array(state.dtype, time_steps, state.shape) for state in initial_states],
-        }
-        if keep_masks is not None:
-            saved["last_outputs"] = _array(projected.dtype, time_steps, zero_output.shape)
-        if return_sequences:
-            saved["outputs"] = _array(projected.dtype, time_steps, zero_output.shape)
+        saved = step_records(initial_states, time_steps, projected.dtype, zero_output.shape, keep_masks is not None,
+                             return_sequences)  # fmt: skip
+        saved["products"] = _array(projected.dtype, time_steps, projected.shape[1:])
 
         def body(t, last_output, states, saved):
             product = times(drop(states[0]), kernel)
@@ -116,13 +140,8 @@ def run_steps_with_gradient(
             output, new_last_output, new_states = advance(
                 projected_ta.read(t), product, keep_t, last_output, states, zero_output
             )
-            saved = dict(saved)
+            saved = record_step(saved, t, states, last_output, output)
             saved["products"] = saved["products"].write(t, product)
-            saved["states"] = [array.write(t, state) for array, state in zip(saved["states"], states)]
-            if "last_outputs" in saved:
-                saved["last_outputs"] = saved["last_outputs"].write(t, last_output)
-            if "outputs" in saved:
-                saved["outputs"] = saved["outputs"].write(t, output)
             return t + 1, new_last_output, new_states, saved
 
         _, last_output, final_states, saved = tf.while_loop(
@@ -132,9 +151,7 @@ def run_steps_with_gradient(
             maximum_iterations=time_steps,
         )
         products = saved["products"].stack()
-        previous_states = [array.stack() for array in saved["states"]]
-        previous_last = saved["last_outputs"].stack() if "last_outputs" in saved else None
-        outputs = saved["outputs"].stack() if return_sequences else None
+        previous_states, previous_last, outputs = stacked_records(saved)
 
         def gradient(*upstream, variables=None):
             upstream = list(upstream)
