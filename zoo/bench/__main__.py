@@ -66,6 +66,7 @@ def run(args, command="python -m zoo.bench"):
                                    many_to_one=args.many_to_one)
         if args.memory:
             row["memory_zoo_mb"] = memory.measure("zoo", case)
+            row["memory_zoo_low_memory_mb"] = memory.measure("zoo_low_memory", case)
             row["memory_keras_mb"] = memory.measure("keras", case)
         rows.append(row)
         progress.add(1)

@@ -66,11 +66,14 @@ def fit_table(rows):
 
 def memory_table(rows):
     table = [
-        [r["cell"], r["shape"], r.get("memory_zoo_mb"), r.get("memory_keras_mb"), _ratio(r.get("memory_zoo_mb"), r.get("memory_keras_mb"))]
+        [r["cell"], r["shape"], r.get("memory_zoo_mb"), r.get("memory_zoo_low_memory_mb"), r.get("memory_keras_mb"),
+         _ratio(r.get("memory_zoo_mb"), r.get("memory_keras_mb")),
+         _ratio(r.get("memory_zoo_low_memory_mb"), r.get("memory_keras_mb"))]
         for r in rows
         if "memory_zoo_mb" in r
     ]
-    return format_table(["cell", "BxTxDxH", "train peak rise zoo MiB", "keras MiB", "ratio"], table)
+    return format_table(["cell", "BxTxDxH", "train peak rise zoo MiB", "zoo low_memory MiB", "keras MiB", "ratio",
+                         "low_memory ratio"], table)
 
 
 def wrapper_table(rows):
