@@ -52,12 +52,12 @@ def test_memory_probe_sees_the_training_step_of_a_child_process():
 
 
 @pytest.mark.slow
-def test_the_low_memory_implementation_needs_less_than_keras_and_the_default_at_a_long_sequence():
-    # Measured 134 MiB against Keras' 190 and the default loop gradient's 298 at this shape.
-    case = cases.Case("lstm", batch=64, time=400, features=16, hidden=128)
-    low, default, builtin = (memory.measure(side, case) for side in ("zoo_low_memory", "zoo", "keras"))
-    assert all(_finite_positive(rise) for rise in (low, default, builtin)), (low, default, builtin)
-    assert low < builtin and low < default
+def test_the_low_memory_implementation_needs_less_than_keras_at_a_long_sequence():
+    # Measured 78 MiB against Keras' 138 at this shape (134 against 190 at 400 steps, where zoo's default took 298).
+    case = cases.Case("lstm", batch=64, time=200, features=16, hidden=128)
+    low, builtin = (memory.measure(side, case) for side in ("zoo_low_memory", "keras"))
+    assert _finite_positive(low) and _finite_positive(builtin), (low, builtin)
+    assert low < builtin
 
 
 def test_rejects_unknown_cells_and_bad_repeats():
