@@ -42,15 +42,3 @@ def test_a_mixed_bfloat16_run_trains_in_bfloat16_and_exports_float32(tmp_path):
     assert served.dtype == np.float32
     assert np.abs(served - trained_probabilities).max() < 3e-2  # bfloat16's tolerance (test_mixed_precision.py)
 
-
-def test_the_language_model_s_stateful_training_and_generation_run_under_mixed_bfloat16(tmp_path):
-    from tests.recipes.test_language_model import TINY as LANGUAGE_MODEL_TINY
-    from zoo.recipes.language_model import main as language_model_main
-
-    assert language_model_main(recipe_arguments(tmp_path, [*LANGUAGE_MODEL_TINY, "precision='mixed_bfloat16'"])) == 0
-    report = json.loads((tmp_path / "export_report.json").read_text())
-    assert report and not [row for row in report if "refused" in row]
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
-    bits = metrics["test"]["model"]["bits_per_character"]
-    assert 0 < bits < metrics["test"]["ngram_1"]["bits_per_character"]  # learned more than character frequencies
-    assert all(len(sample["text"]) > 0 for sample in metrics["samples"])  # the bfloat16 generator wrote text
