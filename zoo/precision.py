@@ -48,7 +48,8 @@ def _float32_config(value):
 
 def uses_mixed_precision(model):
     """Whether any layer of `model` computes in a low-precision dtype."""
-    return _float32_config(keras.saving.serialize_keras_object(model)) != keras.saving.serialize_keras_object(model)
+    config = keras.saving.serialize_keras_object(model)
+    return _float32_config(config) != config
 
 
 def float32_copy(model):

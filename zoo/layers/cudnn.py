@@ -43,9 +43,13 @@ def _cudnn_params(kernel, recurrent_kernel, input_bias, recurrent_bias, gates):
     """cuDNN's flat parameter buffer: each gate's W and U transposed, then the input and recurrent biases.
     cuDNN orders GRU gates r, z, h where Keras (and zoo) store z, r, h."""
     order = [1, 0, 2] if gates == 3 else [0, 1, 2, 3]
-    weights = [tf.split(kernel, gates, axis=1)[i] for i in order] + [tf.split(recurrent_kernel, gates, axis=1)[i]
-                                                                       for i in order]
-    biases = [tf.split(input_bias, gates)[i] for i in order] + [tf.split(recurrent_bias, gates)[i] for i in order]
+
+    def blocks(tensor, axis):
+        parts = tf.split(tensor, gates, axis=axis)
+        return [parts[i] for i in order]
+
+    weights = blocks(kernel, 1) + blocks(recurrent_kernel, 1)
+    biases = blocks(input_bias, 0) + blocks(recurrent_bias, 0)
     return tf.concat([tf.reshape(tf.transpose(weight), [-1]) for weight in weights] + biases, axis=0)
 
 

@@ -42,9 +42,6 @@ class _Steps:
         return self.tensor[t]
 
 
-def _unstacked(tensor):
-    return _Steps(tensor)
-
 
 def step_records(initial_states, time_steps, output_dtype, output_shape, masked, return_sequences):
     """The arrays a training loop fills at each step t for its backward loop: the states before the step, the last
@@ -126,8 +123,8 @@ def run_steps_with_gradient(
         biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
         time_steps = tf.shape(projected)[0]
         zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
-        projected_ta = _unstacked(projected)
-        keep_ta = None if keep_masks is None else _unstacked(keep_masks)
+        projected_ta = _Steps(projected)
+        keep_ta = None if keep_masks is None else _Steps(keep_masks)
         saved = step_records(initial_states, time_steps, projected.dtype, zero_output.shape, keep_masks is not None,
                              return_sequences)  # fmt: skip
         saved["products"] = _array(projected.dtype, time_steps, projected.shape[1:])
@@ -163,12 +160,12 @@ def run_steps_with_gradient(
             ]
             watched = list(variables or [])
             kernel_transposed = tf.transpose(kernel)
-            projected_back = _unstacked(projected)
-            keep_back = None if keep_masks is None else _unstacked(keep_masks)
-            products_back = _unstacked(products)
-            states_back = [_unstacked(states) for states in previous_states]
-            last_back = None if previous_last is None else _unstacked(previous_last)
-            d_outputs_back = None if d_outputs is None else _unstacked(d_outputs)
+            projected_back = _Steps(projected)
+            keep_back = None if keep_masks is None else _Steps(keep_masks)
+            products_back = _Steps(products)
+            states_back = [_Steps(states) for states in previous_states]
+            last_back = None if previous_last is None else _Steps(previous_last)
+            d_outputs_back = None if d_outputs is None else _Steps(d_outputs)
             d_projected = _array(projected.dtype, time_steps, projected.shape[1:])
             d_products = _array(projected.dtype, time_steps, projected.shape[1:])
             same_gradient = [False]
