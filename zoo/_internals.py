@@ -8,6 +8,7 @@ exists and still behaves as zoo needs: it fails naming the internal when a relea
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from tensorflow.python.framework import ops as tf_ops
 from tensorflow.python.ops import control_flow_util
+from tensorflow.python.saved_model import save_context
 
 # Why: `keras.layers.RNN` resets a cell's dropout masks at every call only when the cell is an
 # instance of this mixin; zoo's cells inherit it so that they drop the same units as Keras' cells
@@ -23,6 +24,15 @@ def in_xla_context():
     exposes this test through its private control-flow helpers.
     """
     return control_flow_util.GraphOrParentsInXlaContext(tf_ops.get_default_graph())
+
+
+def in_save_context():
+    """Whether the code is being traced by `tf.saved_model.save` (Keras' `model.export` included).
+
+    Why: `Recurrent` must not put zoo's compiled kernel into a SavedModel (it would not load where zoo's
+    library is absent); TensorFlow marks the tracing it does while saving only in this private module.
+    """
+    return save_context.in_save_context()
 
 
 def gradient_registry():

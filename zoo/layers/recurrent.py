@@ -11,6 +11,7 @@ from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.cudnn import cudnn_compatible, gpu_available, run_cudnn
 from zoo.layers.low_memory_gradient import run_steps_saving_memory
+from zoo.layers.native_inference import native_usable, run_native
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
@@ -29,6 +30,11 @@ def calls_replaced(replacement):
         yield
     finally:
         _call_replacement.reset(token)
+
+
+def _batch_major(last_output, outputs, final_states):
+    """A loop's result with its time-major output sequence (when there is one) made batch-major."""
+    return last_output, None if outputs is None else tf.transpose(outputs, [1, 0, 2]), final_states
 
 
 def sequence_rank_check(layer_name, shape):
@@ -72,8 +78,9 @@ class Recurrent(keras.layers.Layer):
             gradient that keeps only each step's states and recomputes the rest going back
             (`zoo.layers.low_memory_gradient`), for long sequences and wide layers. "cudnn": cuDNN's fused
             kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
-            a graph or SavedModel traced with it runs zoo's loop on a CPU. Inference is the same loop for
-            the others. Saved in `get_config`.
+            a graph or SavedModel traced with it runs zoo's loop on a CPU. Inference under "auto" runs a plain
+            float32 LSTM or GRU on the CPU through zoo's fused kernel (`zoo.layers.native_inference`); the
+            others, and every other case, run the loop. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -176,6 +183,15 @@ class Recurrent(keras.layers.Layer):
             replaced = replacement(self, inputs, states, mask, training)
             if replaced is not None:
                 return replaced
+        if not training and self.implementation == "auto" and native_usable(self.cell, self.unroll):
+            return self._finish(*run_native(
+                self.cell, inputs, states, mask, self.go_backwards, self.return_sequences,
+                loop=lambda inputs, states: self._run(inputs, states, mask, training=False)))
+        return self._finish(*self._run(inputs, states, mask, training))
+
+    def _run(self, inputs, states, mask, training):
+        """`(last_output, outputs, final_states)` of the loop; `outputs` batch-major, or None without
+        `return_sequences`."""
         input_mask, recurrent_mask = self.cell.dropout_masks(inputs[:, 0, :], states[0], training)
         if input_mask is not None:
             inputs = inputs * tf.expand_dims(input_mask, 1)
@@ -187,9 +203,9 @@ class Recurrent(keras.layers.Layer):
             mask_time_major = None if mask is None else reverse_time(mask_time_major, 0, self.unroll)
 
         if self._uses_cudnn(mask, training):
-            return self._finish(*run_cudnn(self.cell, time_major, states, mask_time_major, training))
+            return _batch_major(*run_cudnn(self.cell, time_major, states, mask_time_major, training))
         if training and self.implementation == "low_memory":
-            return self._finish(*run_steps_saving_memory(
+            return _batch_major(*run_steps_saving_memory(
                 lambda x_t, states: self.cell.step(self.cell.project_inputs(x_t), states, recurrent_mask),
                 time_major, states, self.cell.output_size, mask=mask_time_major,
                 return_sequences=self.return_sequences, output_dtype=self.cell.state_dtype))
@@ -207,7 +223,7 @@ class Recurrent(keras.layers.Layer):
             last_output, outputs, final_states = run_steps(
                 step, time_major, states, self.cell.output_size, mask=mask_time_major,
                 return_sequences=self.return_sequences, output_dtype=self.cell.state_dtype)
-            return self._finish(last_output, outputs, final_states)
+            return _batch_major(last_output, outputs, final_states)
 
         time_steps, batch_size = tf.shape(time_major)[0], tf.shape(time_major)[1]
         projected = self.cell.project_inputs(tf.reshape(time_major, [-1, inputs.shape[-1]]))
@@ -240,16 +256,16 @@ class Recurrent(keras.layers.Layer):
                 return_sequences=self.return_sequences,
                 unroll=self.unroll,
             )
-        return self._finish(last_output, outputs, final_states)
+        return _batch_major(last_output, outputs, final_states)
 
     def _finish(self, last_output, outputs, final_states):
-        """The layer's result from the loop's: states carried (stateful), the output in the compute dtype."""
+        """The layer's result from the run's: states carried (stateful), the output in the compute dtype."""
         if self.stateful:
             for variable, state in zip(self.states, final_states):
                 variable.assign(state)
         # Under a mixed policy the loop ran in float32 (`cell.state_dtype`); the output leaves in the compute
         # dtype, as every Keras layer's, and the states stay float32 for whoever carries them on.
-        output = tf.cast(tf.transpose(outputs, [1, 0, 2]) if self.return_sequences else last_output, self.compute_dtype)
+        output = tf.cast(outputs if self.return_sequences else last_output, self.compute_dtype)
         if self.return_state:
             return [output, *final_states]
         return output

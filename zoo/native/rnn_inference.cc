@@ -2,8 +2,9 @@
 //
 // The cells in zoo/cells/lstm.py and zoo/cells/gru.py are the definition; this kernel computes the
 // same equations (tests/layers/test_native_inference.py proves it) without TensorFlow's per-op
-// overhead in each step. Written against TensorFlow's stable C API (no C++ ABI to match) and Eigen's
-// single-threaded matrix product; compiled for the machine it runs on by zoo/native/build.py.
+// overhead in each step. Written against TensorFlow's stable C API (no C++ ABI to match), Eigen's
+// single-threaded float32 matrix product and, for bfloat16, a small AVX512-BF16 product of its own;
+// compiled for the machine it runs on by zoo/native/build.py.
 //
 // The units are split between threads; each thread owns a copy of its units' columns of W and U
 // (gates side by side), multiplies x_t and h_{t-1} by them, applies its units' gate equations, and
@@ -14,7 +15,9 @@
 //          kernel [I, G], bias [G]                   (G = 4H for the LSTM, gates i f g o; 3H for the GRU, z r h)
 //          recurrent_kernel [H, G], recurrent_bias [G] (added to U h_{t-1}: the GRU's b'; zeros for the LSTM)
 //          mask [B, T] bool, or [0] for none: a masked step keeps the states and outputs zeros
-// Attrs:   cell: "lstm" | "gru", return_sequences, go_backwards (outputs in processing order, as Keras)
+// Attrs:   cell: "lstm" | "gru", return_sequences, go_backwards (outputs in processing order, as Keras),
+//          bfloat16_products: multiply bfloat16-rounded x, h, W and U, summing in float32 (a mixed_bfloat16 policy;
+//          AVX512-BF16 dot products where the CPU has them); gates and states stay float32 either way
 // Outputs: outputs [B, T, H] (or [B, 0, H]), last_output [B, H] (zeros where no step was valid), h, c [B, H]
 
 #include <sched.h>
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <immintrin.h>
 
 #include "tensorflow/c/kernels.h"
 #include "tensorflow/c/ops.h"
@@ -39,6 +43,7 @@ using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
 
 struct Attributes {
+  bool bfloat16 = false;
   bool lstm = true;
   bool return_sequences = true;
   bool go_backwards = false;
@@ -73,7 +78,7 @@ int AvailableCores() {
 }
 
 struct Problem {
-  bool lstm, backwards;
+  bool bfloat16, lstm, backwards;
   int64_t T, B, I, H, G, gates;
   const float* x;       // [B, T, I]
   const float* kernel;  // [I, G]
@@ -85,6 +90,104 @@ struct Problem {
   float* h[2];       // h_{t-1} and h_t, swapped each step
   float* c;
 };
+
+// A right-hand matrix for bfloat16 products: rows paired (k, k+1) into one 32-bit word of two bfloat16s, columns
+// padded to a multiple of 64 (the product's column block).
+struct PairedBf16 {
+  int64_t pairs = 0, columns = 0;
+  std::vector<uint32_t> words;
+};
+
+uint16_t ToBf16(float value) {  // round to nearest even, as TensorFlow's cast
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;  // NaN
+  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+
+float FromBf16(uint32_t half) {
+  const uint32_t bits = half << 16;
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+PairedBf16 PairRows(const RowMajor& matrix) {
+  PairedBf16 paired;
+  paired.pairs = (matrix.rows() + 1) / 2;
+  paired.columns = (matrix.cols() + 63) / 64 * 64;
+  paired.words.assign(paired.pairs * paired.columns, 0);
+  for (int64_t k = 0; k < matrix.rows(); ++k)
+    for (int64_t j = 0; j < matrix.cols(); ++j)
+      paired.words[(k / 2) * paired.columns + j] |= static_cast<uint32_t>(ToBf16(matrix(k, j))) << (16 * (k % 2));
+  return paired;
+}
+
+// Rows of a [rows, K] float matrix (row stride `stride`) as bfloat16 pairs, [rows, ceil(K / 2)]: each row's
+// bfloat16s in order (a pair's first element is its word's low half), the last pair of an odd K zero-padded.
+void PairColumns(const float* matrix, int64_t rows, int64_t k_size, int64_t stride, std::vector<uint32_t>* out) {
+  const int64_t pairs = (k_size + 1) / 2;
+  out->assign(rows * pairs, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = matrix + r * stride;
+    uint16_t* halves = reinterpret_cast<uint16_t*>(out->data() + r * pairs);
+    int64_t k = 0;
+#if defined(__AVX512BF16__)
+    for (; k + 32 <= k_size; k += 32)
+      _mm512_storeu_si512(halves + k, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + k + 16), _mm512_loadu_ps(row + k)));
+#endif
+    for (; k < k_size; ++k) halves[k] = ToBf16(row[k]);
+  }
+}
+
+// out [rows, right.columns] = left [rows, pairs] · right, float32 sums of bfloat16 products.
+void ProductBf16(const std::vector<uint32_t>& left, int64_t rows, const PairedBf16& right, float* out) {
+  const int64_t pairs = right.pairs, columns = right.columns;
+  const uint32_t* w = right.words.data();
+#if defined(__AVX512BF16__)
+  constexpr int kRows = 4;
+  int64_t r = 0;
+  for (; r + kRows <= rows; r += kRows) {
+    for (int64_t j = 0; j < columns; j += 64) {
+      __m512 sums[kRows][4];
+      for (auto& row : sums) for (auto& sum : row) sum = _mm512_setzero_ps();
+      for (int64_t k2 = 0; k2 < pairs; ++k2) {
+        const uint32_t* block = w + k2 * columns + j;
+        __m512bh v[4];
+        for (int q = 0; q < 4; ++q) v[q] = (__m512bh)_mm512_loadu_si512(block + 16 * q);
+        for (int i = 0; i < kRows; ++i) {
+          const __m512bh x = (__m512bh)_mm512_set1_epi32(left[(r + i) * pairs + k2]);
+          for (int q = 0; q < 4; ++q) sums[i][q] = _mm512_dpbf16_ps(sums[i][q], x, v[q]);
+        }
+      }
+      for (int i = 0; i < kRows; ++i)
+        for (int q = 0; q < 4; ++q) _mm512_storeu_ps(out + (r + i) * columns + j + 16 * q, sums[i][q]);
+    }
+  }
+  for (; r < rows; ++r) {
+    for (int64_t j = 0; j < columns; j += 16) {
+      __m512 sum = _mm512_setzero_ps();
+      for (int64_t k2 = 0; k2 < pairs; ++k2)
+        sum = _mm512_dpbf16_ps(sum, (__m512bh)_mm512_set1_epi32(left[r * pairs + k2]),
+                               (__m512bh)_mm512_loadu_si512(w + k2 * columns + j));
+      _mm512_storeu_ps(out + r * columns + j, sum);
+    }
+  }
+#else  // no bfloat16 dot-product instructions: the same sums in float32
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = out + r * columns;
+    std::fill(row, row + columns, 0.0f);
+    for (int64_t k2 = 0; k2 < pairs; ++k2) {
+      const uint32_t x = left[r * pairs + k2];
+      const float low = FromBf16(x & 0xffff), high = FromBf16(x >> 16);
+      for (int64_t j = 0; j < columns; ++j) {
+        const uint32_t word = w[k2 * columns + j];
+        row[j] += low * FromBf16(word & 0xffff) + high * FromBf16(word >> 16);
+      }
+    }
+  }
+#endif
+}
 
 // Columns [begin, end) of every gate of `matrix` [rows, G], side by side: [rows, gates * (end - begin)].
 RowMajor GateColumns(const float* matrix, int64_t rows, const Problem& p, int64_t begin, int64_t end) {
@@ -103,15 +206,28 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   const RowMajor u = GateColumns(p.recurrent_kernel, p.H, p, begin, end);
   const Array bias = GateColumns(p.bias, 1, p, begin, end).row(0).transpose().array();
   const Array recurrent_bias = GateColumns(p.recurrent_bias, 1, p, begin, end).row(0).transpose().array();
-  RowMajor from_input(p.B, width), from_state(p.B, width);
+  PairedBf16 w_pairs, u_pairs;
+  if (p.bfloat16) w_pairs = PairRows(w), u_pairs = PairRows(u);
+  // Each product's row stride: the bfloat16 products fill whole 64-column blocks.
+  const int64_t x_stride = p.bfloat16 ? w_pairs.columns : width, h_stride = p.bfloat16 ? u_pairs.columns : width;
+  std::vector<float> from_input(p.B * x_stride), from_state(p.B * h_stride);
+  std::vector<uint32_t> x_pairs, h_pairs;
   using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
   for (int64_t t = 0; t < p.T; ++t) {
     const int64_t time = p.backwards ? p.T - 1 - t : t;
     const float* h_prev = p.h[t % 2];
     float* h_next = p.h[(t + 1) % 2];
     if (n > 0) {
-      from_input.noalias() = Strided(p.x + time * p.I, p.B, p.I, Eigen::OuterStride<>(p.T * p.I)) * w;
-      from_state.noalias() = Eigen::Map<const RowMajor>(h_prev, p.B, p.H) * u;
+      if (p.bfloat16) {
+        PairColumns(p.x + time * p.I, p.B, p.I, p.T * p.I, &x_pairs);
+        ProductBf16(x_pairs, p.B, w_pairs, from_input.data());
+        PairColumns(h_prev, p.B, p.H, p.H, &h_pairs);
+        ProductBf16(h_pairs, p.B, u_pairs, from_state.data());
+      } else {
+        Eigen::Map<RowMajor>(from_input.data(), p.B, width).noalias() =
+            Strided(p.x + time * p.I, p.B, p.I, Eigen::OuterStride<>(p.T * p.I)) * w;
+        Eigen::Map<RowMajor>(from_state.data(), p.B, width).noalias() = Eigen::Map<const RowMajor>(h_prev, p.B, p.H) * u;
+      }
       for (int64_t b = 0; b < p.B; ++b) {
         const float* hp = h_prev + b * p.H + begin;
         float* hn = h_next + b * p.H + begin;
@@ -121,17 +237,22 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           if (output) std::memset(output, 0, n * sizeof(float));
           continue;
         }
-        Eigen::Map<Array> x_part(from_input.data() + b * width, width), h_part(from_state.data() + b * width, width);
+        Eigen::Map<Array> x_part(from_input.data() + b * x_stride, width), h_part(from_state.data() + b * h_stride, width);
         x_part += bias;
         h_part += recurrent_bias;
         auto x_gate = [&](int index) { return x_part.segment(index * n, n); };
         auto h_gate = [&](int index) { return h_part.segment(index * n, n); };
+        // Transcendentals are evaluated into aligned temporaries: assigned straight into a buffer, Eigen would take
+        // the scalar path for as many leading elements as the buffer's address is off alignment, and the same
+        // inputs would give results one rounding apart from call to call.
         Eigen::Map<Array> h_out(hn, n);
         if (p.lstm) {  // gates i, f, g, o
           Eigen::Map<Array> c(p.c + b * p.H + begin, n);
-          c = (x_gate(1) + h_gate(1)).logistic() * c +
-              (x_gate(0) + h_gate(0)).logistic() * (x_gate(2) + h_gate(2)).tanh();
-          h_out = (x_gate(3) + h_gate(3)).logistic() * c.tanh();
+          const Array c_new = (x_gate(1) + h_gate(1)).logistic() * c +
+                              (x_gate(0) + h_gate(0)).logistic() * (x_gate(2) + h_gate(2)).tanh();
+          const Array h_new = (x_gate(3) + h_gate(3)).logistic() * c_new.tanh();
+          c = c_new;
+          h_out = h_new;
         } else {  // gates z, r, h; reset after the product
           const Array update = (x_gate(0) + h_gate(0)).logistic();
           const Array reset = (x_gate(1) + h_gate(1)).logistic();
@@ -156,6 +277,8 @@ void* Create(TF_OpKernelConstruction* ctx) {
   attributes->return_sequences = value;
   if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "go_backwards", &value, status);
   attributes->go_backwards = value;
+  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "bfloat16_products", &value, status);
+  attributes->bfloat16 = value;
   if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
   TF_DeleteStatus(status);
   return attributes;
@@ -187,6 +310,7 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates) {
 
 void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext* ctx, TF_Status* status) {
   Problem p;
+  p.bfloat16 = attributes.bfloat16;
   p.lstm = attributes.lstm;
   p.backwards = attributes.go_backwards;
   p.gates = p.lstm ? 4 : 3;
@@ -220,9 +344,10 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
     const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(AvailableCores(), p.H / 16)));
     Barrier barrier(threads);
     std::vector<std::thread> workers;
-    for (int k = 1; k < threads; ++k)
+    // Every share runs on a thread of its own while TensorFlow's thread waits in join(): measured faster than
+    // running one share on TensorFlow's thread, whose pool keeps a sibling spinning on the other core.
+    for (int k = 0; k < threads; ++k)
       workers.emplace_back(RunUnits, std::cref(p), p.H * k / threads, p.H * (k + 1) / threads, &barrier);
-    RunUnits(p, 0, p.H / threads, &barrier);
     for (auto& worker : workers) worker.join();
     // The last output: h_T, or zeros for a row with no valid step (as zoo's loop).
     float* last = static_cast<float*>(TF_TensorData(out[1]));
@@ -260,6 +385,7 @@ bool Register() {
   TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru'}");
   TF_OpDefinitionBuilderAddAttr(op, "return_sequences: bool = true");
   TF_OpDefinitionBuilderAddAttr(op, "go_backwards: bool = false");
+  TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, &UnknownShapes);
   TF_RegisterOpDefinition(op, status);
   if (TF_GetCode(status) == TF_OK) {

@@ -1,0 +1,205 @@
+"""zoo's fused CPU kernel for LSTM / GRU inference (`zoo.native`, `zoo.layers.native_inference`) against the
+`tf.while_loop` over the cells' own `step` (implementation="autodiff", which never takes the kernel): outputs,
+states and gradients; where the kernel may appear in a graph and where it must not; its errors."""
+
+import glob
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.cells import GRUCell, LayerNormLSTMCell, LSTMCell
+from zoo.layers import Recurrent
+from zoo.layers.native_inference import portable_graphs
+from zoo.native import build, rnn_inference_op
+from zoo.precision import dtype_policy
+
+CELLS = {"lstm": LSTMCell, "gru": GRUCell}
+OP = "ZooRnnInference"
+
+
+def _pair(kind, units=6, **options):
+    """The same layer twice, equal weights: one under "auto" (the kernel), one under "autodiff" (the loop)."""
+    kernel, loop = (Recurrent(CELLS[kind](units), implementation=implementation, **options)
+                    for implementation in ("auto", "autodiff"))
+    x = _inputs()
+    kernel(x), loop(x)
+    loop.set_weights(kernel.get_weights())
+    return kernel, loop
+
+
+def _inputs(batch=5, steps=7, features=3, seed=0):
+    return tf.constant(np.random.default_rng(seed).normal(size=(batch, steps, features)).astype("float32"))
+
+
+def _mask():
+    mask = np.ones((5, 7), bool)
+    mask[1, 4:] = False  # right padding
+    mask[3, :2] = False  # left padding
+    mask[2, :] = False  # nothing valid: the last output is zeros
+    return tf.constant(mask)
+
+
+def _holds_kernel(function, *arguments):
+    return any(node.op == OP for node in _nodes(tf.function(function).get_concrete_function(*arguments).graph))
+
+
+def _nodes(graph):
+    definition = graph.as_graph_def()
+    yield from definition.node
+    for function in definition.library.function:
+        yield from function.node_def
+
+
+def _as_list(result):
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("options", [
+    dict(return_sequences=True),
+    dict(return_state=True),
+    dict(go_backwards=True, return_sequences=True, return_state=True),
+])
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_kernel_equals_the_loop(kind, options, masked):
+    kernel, loop = _pair(kind, **options)
+    x, mask = _inputs(), _mask() if masked else None
+    assert _holds_kernel(lambda x: kernel(x, mask=mask), x) and not _holds_kernel(lambda x: loop(x, mask=mask), x)
+    for ours, reference in zip(_as_list(kernel(x, mask=mask)), _as_list(loop(x, mask=mask)), strict=True):
+        np.testing.assert_allclose(ours.numpy(), reference.numpy(), atol=2e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_initial_states_and_a_stateful_layer(kind):
+    kernel, loop = _pair(kind, return_state=True)
+    x = _inputs()
+    states = [tf.constant(np.random.default_rng(index).normal(size=(5, 6)).astype("float32"))
+              for index in range(len(kernel.cell.state_sizes))]
+    for ours, reference in zip(kernel(x, initial_state=states), loop(x, initial_state=states)):
+        np.testing.assert_allclose(ours.numpy(), reference.numpy(), atol=2e-6)
+    carried = Recurrent(CELLS[kind](6), stateful=True)
+    carried.build(x.shape)
+    first, second = carried(x).numpy(), carried(x).numpy()
+    assert np.abs(first - second).max() > 1e-3, "the second batch starts from the first one's states"
+    reference = Recurrent(CELLS[kind](6), return_state=True, implementation="autodiff")
+    reference(x)
+    reference.cell.set_weights(carried.cell.get_weights())
+    reference_first, *states = reference(x)
+    np.testing.assert_allclose(first, reference_first.numpy(), atol=2e-6)
+    np.testing.assert_allclose(second, reference(x, initial_state=states)[0].numpy(), atol=2e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_gradients_through_inference_are_the_loops(kind):
+    kernel, loop = _pair(kind, return_sequences=True)
+    x, mask = _inputs(), _mask()
+    gradients = []
+    for layer in (kernel, loop):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.square(layer(x, mask=mask)))  # training=False: the kernel runs forward
+        gradients.append(tape.gradient(loss, [x, *layer.trainable_weights]))
+    for ours, reference in zip(*gradients, strict=True):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(reference), atol=1e-5)
+
+
+def test_the_kernel_stays_out_where_it_would_be_wrong_or_would_leave_the_process(tmp_path):
+    x = _inputs()
+    lstm = Recurrent(LSTMCell(6))
+    lstm(x)
+    assert _holds_kernel(lambda x: lstm(x), x)
+    assert not _holds_kernel(lambda x: lstm(x, training=True), x), "training: the loop gradient"
+    with portable_graphs():
+        assert not _holds_kernel(lambda x: lstm(x), x)
+    for cell in (LSTMCell(6, peephole=True), LayerNormLSTMCell(6), GRUCell(6, reset_after=False),
+                 LSTMCell(6, activation="relu")):
+        other = Recurrent(cell)
+        assert not _holds_kernel(lambda x: other(x), x), cell
+    with dtype_policy("mixed_float16"):
+        mixed = Recurrent(LSTMCell(6))
+        assert not _holds_kernel(lambda x: mixed(x), x), "float16 products: the loop"
+    inputs = keras.Input((7, 3))
+    model = keras.Model(inputs, lstm(inputs))
+    model(x)
+    model.export(str(tmp_path / "export"), verbose=False)
+    tf.saved_model.save(model, str(tmp_path / "saved"))
+    for path in glob.glob(str(tmp_path / "**" / "saved_model.pb"), recursive=True):
+        with open(path, "rb") as saved:
+            assert OP.encode() not in saved.read(), path
+    reloaded = tf.saved_model.load(str(tmp_path / "export"))
+    np.testing.assert_allclose(reloaded.serve(x).numpy(), lstm(x).numpy(), atol=2e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_under_mixed_bfloat16_the_kernel_multiplies_in_bfloat16_and_equals_the_loop_within_its_rounding(kind):
+    x = _inputs()
+    with dtype_policy("mixed_bfloat16"):
+        kernel, loop = _pair(kind, return_sequences=True)
+    assert _holds_kernel(lambda x: kernel(x), x)
+    float32 = Recurrent(CELLS[kind](6), return_sequences=True, implementation="autodiff")
+    float32(x)
+    float32.set_weights(kernel.get_weights())
+    ours, theirs, exact = (np.asarray(layer(x), "float32") for layer in (kernel, loop, float32))
+    assert kernel(x).dtype == "bfloat16"
+    # The loop rounds each product to bfloat16 and the kernel sums them in float32: both within bfloat16's
+    # rounding of the float32 result, and not equal to it (the products did run in bfloat16).
+    np.testing.assert_allclose(ours, theirs, atol=2e-2)
+    np.testing.assert_allclose(ours, exact, atol=2e-2)
+    assert np.abs(ours - exact).max() > 1e-4
+
+
+@pytest.mark.parametrize("batch, features, units", [(5, 3, 6), (9, 40, 70)])
+def test_the_bfloat16_product_is_exact_on_bfloat16_values(batch, features, units):
+    """Weights, inputs and states already bfloat16: products are exact and sums float32, so bfloat16_products
+    equals the float32 kernel to float32 rounding, at shapes that leave remainder rows, an odd inner size and
+    padded column blocks."""
+    rng = np.random.default_rng(5)
+
+    def bf16(*shape):
+        return tf.cast(tf.cast(rng.normal(size=shape).astype("float32") * 0.3, tf.bfloat16), tf.float32)
+
+    arguments = dict(x=bf16(batch, 1, features), h0=bf16(batch, units), c0=bf16(batch, units),
+                     kernel=bf16(features, 4 * units), bias=bf16(4 * units), recurrent_kernel=bf16(units, 4 * units),
+                     recurrent_bias=tf.zeros([4 * units]), mask=tf.zeros([0], tf.bool), cell="lstm")
+    op = rnn_inference_op()
+    for rounded, reference in zip(op(**arguments, bfloat16_products=True), op(**arguments), strict=True):
+        np.testing.assert_allclose(rounded.numpy(), reference.numpy(), atol=1e-5)
+
+
+def test_inconsistent_shapes_are_refused_naming_the_input():
+    op = rnn_inference_op()
+    zeros = tf.zeros
+    with pytest.raises(tf.errors.InvalidArgumentError, match="recurrent_kernel must be"):
+        op(x=zeros([2, 3, 4]), h0=zeros([2, 5]), c0=zeros([2, 5]), kernel=zeros([4, 20]), bias=zeros([20]),
+           recurrent_kernel=zeros([4, 20]), recurrent_bias=zeros([20]), mask=zeros([0], tf.bool), cell="lstm")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="mask must be"):
+        op(x=zeros([2, 3, 4]), h0=zeros([2, 5]), c0=zeros([2, 5]), kernel=zeros([4, 15]), bias=zeros([15]),
+           recurrent_kernel=zeros([5, 15]), recurrent_bias=zeros([15]), mask=zeros([3, 2], tf.bool), cell="gru")
+
+
+def test_a_failed_build_reports_the_compilers_words(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_NATIVE_CACHE", str(tmp_path))
+    broken = tmp_path / "broken.cc"
+    broken.write_text("this is not C++\n")
+    with pytest.raises(RuntimeError, match="broken.cc") as raised:
+        build.build(broken, quiet=True)
+    assert "error" in str(raised.value)
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="no C\\+\\+ compiler"):
+        build.build(broken, quiet=True)
+
+
+def test_zoo_native_0_turns_the_kernel_off(monkeypatch):
+    monkeypatch.setenv("ZOO_NATIVE", "0")
+    rnn_inference_op.cache_clear()
+    try:
+        assert rnn_inference_op() is None and "ZOO_NATIVE=0" in build.native_status()
+        layer = Recurrent(LSTMCell(4))
+        assert not _holds_kernel(lambda x: layer(x), _inputs())
+    finally:
+        monkeypatch.delenv("ZOO_NATIVE")
+        rnn_inference_op.cache_clear()
+    assert rnn_inference_op() is not None

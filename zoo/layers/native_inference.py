@@ -1,0 +1,113 @@
+"""Inference through zoo's fused CPU kernel (`zoo.native`) for a plain LSTM or GRU.
+
+`Recurrent` takes it under implementation="auto" when the layer is not training, computes in float32
+or bfloat16 (a mixed_bfloat16 policy: bfloat16 products summed in float32, gates and states float32, as
+zoo's cells under that policy), is not traced for XLA or for export, and the kernel could be built; everything else runs the
+`tf.while_loop` over the cell's `step`, which stays the definition the kernel is tested against
+(`tests/layers/test_native_inference.py`).
+
+Exports never contain the kernel: a SavedModel or TFLite file must load where zoo is not installed.
+TensorFlow's own SavedModel saving is detected, and zoo's exporters trace inside `portable_graphs()`;
+a graph you trace yourself for use elsewhere should be traced inside it too.
+"""
+
+import contextlib
+import contextvars
+
+import tensorflow as tf
+
+from zoo._internals import in_save_context, in_xla_context
+from zoo.cells import GRUCell, LSTMCell
+from zoo.native import rnn_inference_op
+
+_portable = contextvars.ContextVar("zoo_portable_graphs", default=False)
+
+
+@contextlib.contextmanager
+def portable_graphs():
+    """Within this block `Recurrent` traces TensorFlow's own ops only (no zoo kernel), for graphs that
+    leave the process: SavedModels, TFLite conversions, graphs for other machines."""
+    token = _portable.set(True)
+    try:
+        yield
+    finally:
+        _portable.reset(token)
+
+
+def native_compatible(cell):
+    """Whether the kernel computes exactly `cell`: an LSTM (vanilla, no peepholes) or GRU (reset_after) with tanh and
+    sigmoid and biases, computing in float32 or bfloat16. Dropout needs no check: it is inactive in inference."""
+    if type(cell) is LSTMCell:
+        plain = cell.variant == "vanilla" and not cell.peephole
+    elif type(cell) is GRUCell:
+        plain = cell.reset_after
+    else:
+        return False
+    activations = (getattr(cell.activation, "__name__", ""), getattr(cell.recurrent_activation, "__name__", ""))
+    return plain and activations == ("tanh", "sigmoid") and cell.use_bias and cell.compute_dtype in ("float32", "bfloat16")
+
+
+def native_usable(cell, unroll):
+    """Whether this call may run the kernel: a compatible cell, a loop, a graph that stays in this process, and
+    the kernel built."""
+    return (native_compatible(cell) and not unroll and not _portable.get() and not in_save_context()
+            and not in_xla_context() and rnn_inference_op() is not None)
+
+
+def run_native(cell, inputs, states, mask, go_backwards, return_sequences, loop):
+    """`(last_output, outputs, final_states)` of `cell` over `inputs` (batch, time, features) through the kernel;
+    `outputs` batch-major (None without `return_sequences`), `mask` (batch, time) or None.
+
+    The kernel has no derivative of its own: differentiated (a tape around a call with training=False), the
+    result's gradient is that of `loop(inputs, states)`, the same computation in TensorFlow ops, run again.
+    """
+    lstm = type(cell) is LSTMCell
+    state_count = len(states)
+
+    @tf.custom_gradient
+    def forward(inputs, *states):
+        result = _kernel(cell, inputs, states, mask, go_backwards, return_sequences)
+
+        def backward(*upstream, variables=None):
+            with tf.GradientTape() as tape:
+                tape.watch([inputs, *states])
+                again = _flat(*loop(inputs, list(states)))
+            gradients = tape.gradient(again, [inputs, *states, *(variables or [])], output_gradients=list(upstream))
+            return gradients[: 1 + state_count], gradients[1 + state_count:]
+
+        return _flat(*result), backward
+
+    flat = forward(inputs, *states)
+    last_output, rest = flat[0], flat[1:]
+    outputs, final_states = (rest[0], rest[1:]) if return_sequences else (None, rest)
+    batch, units = inputs.shape[0], cell.units
+    final_states = [tf.ensure_shape(state, [batch, units]) for state in final_states[: 2 if lstm else 1]]
+    if return_sequences:
+        outputs = tf.ensure_shape(outputs, [batch, inputs.shape[1], units])
+    return tf.ensure_shape(last_output, [batch, units]), outputs, final_states
+
+
+def _flat(last_output, outputs, final_states):
+    return [last_output, *([] if outputs is None else [outputs]), *final_states]
+
+
+def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
+    lstm = type(cell) is LSTMCell
+    gates = 4 if lstm else 3
+    h0 = states[0]
+    recurrent_bias = cell.recurrent_bias
+    with tf.device("/CPU:0"):
+        outputs, last_output, h, c = rnn_inference_op()(
+            x=tf.cast(inputs, tf.float32), h0=tf.cast(h0, tf.float32), c0=tf.cast(states[1] if lstm else h0, tf.float32),
+            kernel=_float32(cell.kernel), bias=_float32(cell.input_bias()),
+            recurrent_kernel=_float32(cell.recurrent_kernel),
+            recurrent_bias=tf.zeros([gates * cell.units]) if recurrent_bias is None else _float32(recurrent_bias),
+            mask=tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool),
+            cell="lstm" if lstm else "gru", return_sequences=return_sequences, go_backwards=go_backwards,
+            bfloat16_products=cell.compute_dtype == "bfloat16")
+    return last_output, outputs if return_sequences else None, [h, c] if lstm else [h]
+
+
+def _float32(weight):
+    """A weight's value in float32 (under a mixed policy Keras may hand a variable's value over in bfloat16)."""
+    return tf.cast(tf.convert_to_tensor(weight), tf.float32)

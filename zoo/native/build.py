@@ -1,0 +1,111 @@
+"""Compiling and loading zoo's C++ kernels, cached per source, TensorFlow version and CPU.
+
+The library lands in `$ZOO_NATIVE_CACHE` (default `~/.cache/zoo/native`) under a name that hashes
+the source, the compiler command and the CPU's instruction-set flags (it is built with
+`-march=native`), so an edited source, another TensorFlow or another machine builds anew. A file
+lock keeps concurrent processes (pytest workers) from building the same library twice.
+"""
+
+import fcntl
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import tensorflow as tf
+
+SOURCE = Path(__file__).with_name("rnn_inference.cc")
+DISABLE_VARIABLE = "ZOO_NATIVE"
+_status = {"reason": None}
+
+
+def cache_directory():
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zoo" / "native"
+    return Path(os.environ.get("ZOO_NATIVE_CACHE", default))
+
+
+def compiler():
+    """The C++ compiler: `$CXX`, else g++ or c++ on the PATH; None when there is none."""
+    return os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
+
+
+def compile_command(source, target, cxx):
+    link = [flag for flag in tf.sysconfig.get_link_flags()]
+    return [cxx, "-shared", "-fPIC", "-O3", "-march=native", "-std=c++17", "-pthread",
+            f"-I{tf.sysconfig.get_include()}", str(source), "-o", str(target), *link]
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            return next((line for line in cpuinfo if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        return ""
+
+
+def library_path(source=SOURCE, cxx=None):
+    """Where the compiled `source` lives for this compiler, TensorFlow and CPU."""
+    cxx = cxx or compiler() or "c++"
+    key = hashlib.sha256()
+    for part in (source.read_bytes(), " ".join(compile_command(source, "", cxx)).encode(), tf.__version__.encode(),
+                 _cpu_flags().encode()):
+        key.update(part)
+    return cache_directory() / f"{source.stem}-{key.hexdigest()[:16]}.so"
+
+
+def build(source=SOURCE, quiet=False):
+    """Compiles `source` unless its library is cached; returns the library's path.
+
+    Raises:
+        RuntimeError: no compiler, or the compiler failed (its message included).
+    """
+    cxx = compiler()
+    if cxx is None:
+        raise RuntimeError("no C++ compiler found (set CXX, or install g++)")
+    target = library_path(source, cxx)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        if not quiet:
+            print(f"zoo: compiling the fused LSTM/GRU inference kernel for this machine (once, ~15 s) into "
+                  f"{target.parent}", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+            partial = Path(scratch) / target.name
+            result = subprocess.run(compile_command(source, partial, cxx), capture_output=True, text=True)
+            if result.returncode != 0:
+                raise RuntimeError(f"{cxx} failed on {source.name}:\n{result.stderr[-2000:]}")
+            os.replace(partial, target)
+    return target
+
+
+@functools.lru_cache(maxsize=None)
+def rnn_inference_op():
+    """The loaded `ZooRnnInference` op (a callable taking the op's inputs), or None where it can't be had.
+
+    None when `ZOO_NATIVE=0` or when building failed; the reason is in `native_status()` and, for a
+    failure, warned once.
+    """
+    if os.environ.get(DISABLE_VARIABLE, "1") == "0":
+        _status["reason"] = f"disabled by {DISABLE_VARIABLE}=0"
+        return None
+    try:
+        library = tf.load_op_library(str(build()))
+    except (RuntimeError, OSError, tf.errors.NotFoundError) as error:
+        _status["reason"] = str(error)
+        warnings.warn(f"zoo: the fused LSTM/GRU inference kernel is unavailable, TensorFlow's loop runs instead: "
+                      f"{error}", RuntimeWarning, stacklevel=2)
+        return None
+    _status["reason"] = None
+    return library.zoo_rnn_inference
+
+
+def native_status():
+    """'ready', or why the kernel is not used (after the first `rnn_inference_op()` call)."""
+    return "ready" if rnn_inference_op() is not None else _status["reason"]
