@@ -82,6 +82,7 @@ def run_steps_with_gradient(
     recurrent_mask=None,
     mask=None,
     return_sequences=True,
+    forward=None,
 ):
     """Runs a cell's recurrent half over the time axis, differentiable by the hand-made loop above.
 
@@ -97,6 +98,10 @@ def run_steps_with_gradient(
         recurrent_mask: optional recurrent dropout mask (batch, units) on h_{t-1}.
         mask: optional bool tensor (time, batch); False marks padding.
         return_sequences: bool. Whether to collect the output of every step.
+        forward: optional callable `(projected, kernel, biases, initial_states) -> (last_output, final_states,
+            products, states before each step, last outputs before each step or None, outputs or None)`, all
+            time-major, computing the same forward pass another way (zoo's fused kernel,
+            `zoo.layers.native_forward`); the backward loop is this module's either way.
 
     Returns:
         `(last_output, outputs, final_states)` as `zoo.layers.time_loop.run_steps`.
@@ -118,11 +123,8 @@ def run_steps_with_gradient(
 
     biases = [] if recurrent_bias is None else [recurrent_bias]
 
-    @tf.custom_gradient
-    def loop(projected, kernel, *biases_and_states):
-        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
+    def forward_loop(projected, kernel, biases, initial_states, zero_output):
         time_steps = tf.shape(projected)[0]
-        zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
         projected_ta = _Steps(projected)
         keep_ta = None if keep_masks is None else _Steps(keep_masks)
         saved = step_records(initial_states, time_steps, projected.dtype, zero_output.shape, keep_masks is not None,
@@ -147,8 +149,19 @@ def run_steps_with_gradient(
             (tf.constant(0), zero_output, list(initial_states), saved),
             maximum_iterations=time_steps,
         )
-        products = saved["products"].stack()
         previous_states, previous_last, outputs = stacked_records(saved)
+        return last_output, final_states, saved["products"].stack(), previous_states, previous_last, outputs
+
+    @tf.custom_gradient
+    def loop(projected, kernel, *biases_and_states):
+        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
+        time_steps = tf.shape(projected)[0]
+        zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
+        if forward is None:
+            results = forward_loop(projected, kernel, biases, initial_states, zero_output)
+        else:
+            results = forward(projected, kernel, biases, initial_states)
+        last_output, final_states, products, previous_states, previous_last, outputs = results
 
         def gradient(*upstream, variables=None):
             upstream = list(upstream)

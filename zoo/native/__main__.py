@@ -8,9 +8,9 @@ from zoo.native.build import build, native_status
 def main():
     status = native_status()
     if status != "ready":
-        print(f"zoo's fused LSTM/GRU inference kernel is not available: {status}", file=sys.stderr)
+        print(f"zoo's fused LSTM/GRU kernel is not available: {status}", file=sys.stderr)
         return 1
-    print(f"zoo's fused LSTM/GRU inference kernel is ready: {build(quiet=True)}")
+    print(f"zoo's fused LSTM/GRU kernel is ready: {build(quiet=True)}")
     return 0
 
 

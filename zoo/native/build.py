@@ -19,7 +19,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-SOURCE = Path(__file__).with_name("rnn_inference.cc")
+SOURCE = Path(__file__).with_name("rnn_forward.cc")
 DISABLE_VARIABLE = "ZOO_NATIVE"
 _status = {"reason": None}
 
@@ -74,7 +74,7 @@ def build(source=SOURCE, quiet=False):
         if target.exists():
             return target
         if not quiet:
-            print(f"zoo: compiling the fused LSTM/GRU inference kernel for this machine (once, ~15 s) into "
+            print(f"zoo: compiling the fused LSTM/GRU kernel for this machine (once, 15–30 s) into "
                   f"{target.parent}", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             partial = Path(scratch) / target.name
@@ -86,8 +86,8 @@ def build(source=SOURCE, quiet=False):
 
 
 @functools.lru_cache(maxsize=None)
-def rnn_inference_op():
-    """The loaded `ZooRnnInference` op (a callable taking the op's inputs), or None where it can't be had.
+def rnn_forward_op():
+    """The loaded `ZooRnnForward` op (a callable taking the op's inputs), or None where it can't be had.
 
     None when `ZOO_NATIVE=0` or when building failed; the reason is in `native_status()` and, for a
     failure, warned once.
@@ -99,13 +99,13 @@ def rnn_inference_op():
         library = tf.load_op_library(str(build()))
     except (RuntimeError, OSError, tf.errors.NotFoundError) as error:
         _status["reason"] = str(error)
-        warnings.warn(f"zoo: the fused LSTM/GRU inference kernel is unavailable, TensorFlow's loop runs instead: "
+        warnings.warn(f"zoo: the fused LSTM/GRU kernel is unavailable, TensorFlow's loop runs instead: "
                       f"{error}", RuntimeWarning, stacklevel=2)
         return None
     _status["reason"] = None
-    return library.zoo_rnn_inference
+    return library.zoo_rnn_forward
 
 
 def native_status():
-    """'ready', or why the kernel is not used (after the first `rnn_inference_op()` call)."""
-    return "ready" if rnn_inference_op() is not None else _status["reason"]
+    """'ready', or why the kernel is not used (after the first `rnn_forward_op()` call)."""
+    return "ready" if rnn_forward_op() is not None else _status["reason"]

@@ -1,14 +1,20 @@
-"""Inference through zoo's fused CPU kernel (`zoo.native`) for a plain LSTM or GRU.
+"""The forward pass of a plain LSTM or GRU through zoo's fused CPU kernel (`zoo.native`).
 
-`Recurrent` takes it under implementation="auto" when the layer is not training, computes in float32
-or bfloat16 (a mixed_bfloat16 policy: bfloat16 products summed in float32, gates and states float32, as
-zoo's cells under that policy), is not traced for XLA or for export, and the kernel could be built; everything else runs the
-`tf.while_loop` over the cell's `step`, which stays the definition the kernel is tested against
-(`tests/layers/test_native_inference.py`).
+`Recurrent` takes it under implementation="auto" when the cell computes in float32 or bfloat16 (a
+mixed_bfloat16 policy: bfloat16 products summed in float32, gates and states float32, as zoo's cells
+under that policy), the call is not traced for XLA or for export, and the kernel could be built:
+
+- inference: the whole call (`run_native`); a tape around it still gets exact gradients (its backward
+  runs the TensorFlow loop again);
+- training: the forward half of the hand-made loop gradient (`native_training_forward`, no recurrent
+  dropout); the backward loop stays `zoo.layers.recurrent_gradient`'s.
+
+Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernel is
+tested against (`tests/layers/test_native_forward.py`).
 
 Exports never contain the kernel: a SavedModel or TFLite file must load where zoo is not installed.
-TensorFlow's own SavedModel saving is detected, and zoo's exporters trace inside `portable_graphs()`;
-a graph you trace yourself for use elsewhere should be traced inside it too.
+Tracing by `tf.saved_model.save` (every zoo export, and Keras' `model.export`, goes through it) is detected;
+a graph you trace yourself to run elsewhere should be traced inside `portable_graphs()`.
 """
 
 import contextlib
@@ -18,7 +24,7 @@ import tensorflow as tf
 
 from zoo._internals import in_save_context, in_xla_context
 from zoo.cells import GRUCell, LSTMCell
-from zoo.native import rnn_inference_op
+from zoo.native import rnn_forward_op
 
 _portable = contextvars.ContextVar("zoo_portable_graphs", default=False)
 
@@ -51,7 +57,51 @@ def native_usable(cell, unroll):
     """Whether this call may run the kernel: a compatible cell, a loop, a graph that stays in this process, and
     the kernel built."""
     return (native_compatible(cell) and not unroll and not _portable.get() and not in_save_context()
-            and not in_xla_context() and rnn_inference_op() is not None)
+            and not in_xla_context() and rnn_forward_op() is not None)
+
+
+def native_trainable(cell, unroll):
+    """Whether a training call may run its forward pass through the kernel (the backward loop stays zoo's loop
+    gradient): a compatible cell without recurrent dropout, under the same conditions as inference."""
+    return native_usable(cell, unroll) and cell.recurrent_dropout == 0
+
+
+def native_training_forward(cell, mask, return_sequences):
+    """The `forward` of `zoo.layers.recurrent_gradient.run_steps_with_gradient` through the kernel: from the
+    projected sequence (time-major) it returns the loop's results and what the backward loop reads (each step's
+    U h_{t-1} + b', the states before each step, and with a mask the last output before each step).
+
+    Args:
+        cell: a cell `native_compatible` accepts.
+        mask: bool (time, batch) in processing order, or None.
+        return_sequences: bool.
+    """
+    lstm = type(cell) is LSTMCell
+
+    def forward(projected, kernel, biases, initial_states):
+        time_steps, batch, width = projected.shape
+        units = cell.units
+        h0 = tf.cast(initial_states[0], tf.float32)
+        with tf.device("/CPU:0"):
+            outputs, last_output, h, c, products, h_before, c_before = rnn_forward_op()(
+                x=tf.cast(projected, tf.float32), h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
+                kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=tf.cast(kernel, tf.float32),
+                recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]),
+                mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
+                cell="lstm" if lstm else "gru", return_sequences=return_sequences,
+                bfloat16_products=kernel.dtype == tf.bfloat16, training=True)
+        sequence = [time_steps, batch, units]
+        previous_states = [tf.ensure_shape(h_before, sequence)] + ([tf.ensure_shape(c_before, sequence)] if lstm else [])
+        previous_last = None
+        if mask is not None:  # the last output before step t: h_{t-1} once a step was valid, zeros before
+            seen_before = tf.cumsum(tf.cast(mask, tf.int32), axis=0, exclusive=True) > 0
+            previous_last = tf.where(seen_before[..., None], previous_states[0], tf.zeros_like(previous_states[0]))
+        final_states = [tf.ensure_shape(h, [batch, units])] + ([tf.ensure_shape(c, [batch, units])] if lstm else [])
+        return (tf.ensure_shape(last_output, [batch, units]), final_states,
+                tf.ensure_shape(products, [time_steps, batch, width]), previous_states, previous_last,
+                tf.ensure_shape(outputs, sequence) if return_sequences else None)
+
+    return forward
 
 
 def run_native(cell, inputs, states, mask, go_backwards, return_sequences, loop):
@@ -97,7 +147,7 @@ def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
     h0 = states[0]
     recurrent_bias = cell.recurrent_bias
     with tf.device("/CPU:0"):
-        outputs, last_output, h, c = rnn_inference_op()(
+        outputs, last_output, h, c, *_ = rnn_forward_op()(
             x=tf.cast(inputs, tf.float32), h0=tf.cast(h0, tf.float32), c0=tf.cast(states[1] if lstm else h0, tf.float32),
             kernel=_float32(cell.kernel), bias=_float32(cell.input_bias()),
             recurrent_kernel=_float32(cell.recurrent_kernel),
