@@ -16,22 +16,13 @@ import uuid
 
 import tensorflow as tf
 
-from zoo.cells.gru import GRUCell
-from zoo.cells.lstm import LSTMCell
+from zoo.layers.fused_compatibility import plain_lstm_or_gru
 from zoo.layers.time_loop import run_steps
 
 
 def cudnn_compatible(cell):
-    """Whether cuDNN computes exactly `cell`: a plain LSTM (vanilla, no peepholes) or a GRU with reset_after,
-    tanh and sigmoid, with biases and no recurrent dropout."""
-    if type(cell) is LSTMCell:
-        plain = cell.variant == "vanilla" and not cell.peephole
-    elif type(cell) is GRUCell:
-        plain = cell.reset_after
-    else:
-        return False
-    activations = (getattr(cell.activation, "__name__", ""), getattr(cell.recurrent_activation, "__name__", ""))
-    return (plain and activations == ("tanh", "sigmoid") and cell.use_bias and cell.recurrent_dropout == 0
+    """Whether cuDNN computes exactly `cell`: a plain LSTM or GRU (`plain_lstm_or_gru`) with no recurrent dropout."""
+    return (plain_lstm_or_gru(cell) and cell.recurrent_dropout == 0
             and cell.compute_dtype in ("float32", "float16", "bfloat16"))
 
 

@@ -23,7 +23,8 @@ import contextvars
 import tensorflow as tf
 
 from zoo._internals import in_save_context, in_xla_context
-from zoo.cells import GRUCell, LSTMCell
+from zoo.cells import LSTMCell
+from zoo.layers.fused_compatibility import plain_lstm_or_gru
 from zoo.native import rnn_forward_op
 
 _portable = contextvars.ContextVar("zoo_portable_graphs", default=False)
@@ -41,16 +42,9 @@ def portable_graphs():
 
 
 def native_compatible(cell):
-    """Whether the kernel computes exactly `cell`: an LSTM (vanilla, no peepholes) or GRU (reset_after) with tanh and
-    sigmoid and biases, computing in float32 or bfloat16. Dropout needs no check: it is inactive in inference."""
-    if type(cell) is LSTMCell:
-        plain = cell.variant == "vanilla" and not cell.peephole
-    elif type(cell) is GRUCell:
-        plain = cell.reset_after
-    else:
-        return False
-    activations = (getattr(cell.activation, "__name__", ""), getattr(cell.recurrent_activation, "__name__", ""))
-    return plain and activations == ("tanh", "sigmoid") and cell.use_bias and cell.compute_dtype in ("float32", "bfloat16")
+    """Whether the kernel computes exactly `cell`: a plain LSTM or GRU (`plain_lstm_or_gru`) computing in float32 or
+    bfloat16. Dropout needs no check here: it is inactive in inference (`native_trainable` checks it)."""
+    return plain_lstm_or_gru(cell) and cell.compute_dtype in ("float32", "bfloat16")
 
 
 def native_usable(cell, unroll):
