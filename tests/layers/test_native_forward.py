@@ -13,6 +13,7 @@ from zoo.cells import GRUCell, LayerNormLSTMCell, LSTMCell
 from zoo.layers import Recurrent
 from zoo.layers.native_forward import portable_graphs
 from zoo.native import build, rnn_forward_op
+from zoo.native.__main__ import main as native_command
 from zoo.precision import dtype_policy
 
 CELLS = {"lstm": LSTMCell, "gru": GRUCell}
@@ -216,11 +217,13 @@ def test_a_failed_build_reports_the_compilers_words(tmp_path, monkeypatch):
         build.build(broken, quiet=True)
 
 
-def test_zoo_native_0_turns_the_kernel_off(monkeypatch):
+def test_zoo_native_0_turns_the_kernel_off_and_the_build_command_says_so(monkeypatch, capsys):
+    assert native_command([]) == 0 and "rnn_forward-" in capsys.readouterr().out
     monkeypatch.setenv("ZOO_NATIVE", "0")
     rnn_forward_op.cache_clear()
     try:
         assert rnn_forward_op() is None and "ZOO_NATIVE=0" in build.native_status()
+        assert native_command([]) == 1 and "disabled by ZOO_NATIVE=0" in capsys.readouterr().err
         layer = Recurrent(LSTMCell(4))
         assert not _holds_kernel(lambda x: layer(x), _inputs())
     finally:
