@@ -73,6 +73,26 @@ def test_the_kernel_equals_the_loop(kind, options, masked):
 
 
 @pytest.mark.parametrize("kind", sorted(CELLS))
+def test_a_step_large_enough_for_threads_equals_the_loop_in_inference_and_training(kind):
+    """32 × (32 + 150) × gates · 150 multiply-adds a step: over the kernel's threshold for splitting the units
+    between threads (75 each), which the small shapes above stay under."""
+    x = _inputs(batch=32, steps=5, features=32, seed=3)
+    mask = tf.constant(np.arange(5)[None, :] < np.random.default_rng(4).integers(0, 6, size=(32, 1)))
+    kernel, loop = (Recurrent(CELLS[kind](150), return_sequences=True, implementation=implementation)
+                    for implementation in ("auto", "loop_gradient"))
+    kernel(x), loop(x)
+    loop.set_weights(kernel.get_weights())
+    for training in (False, True):
+        with tf.GradientTape(persistent=True) as tape:
+            ours, theirs = kernel(x, mask=mask, training=training), loop(x, mask=mask, training=training)
+            losses = [tf.reduce_sum(tf.square(output)) for output in (ours, theirs)]
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=2e-6)
+        for mine, reference in zip(tape.gradient(losses[0], kernel.trainable_weights),
+                                   tape.gradient(losses[1], loop.trainable_weights), strict=True):
+            np.testing.assert_allclose(mine.numpy(), reference.numpy(), atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
 def test_initial_states_and_a_stateful_layer(kind):
     kernel, loop = _pair(kind, return_state=True)
     x = _inputs()

@@ -382,10 +382,11 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
     std::memcpy(p.h[0], TF_TensorData(in[1]), state_bytes);
     p.c = static_cast<float*>(TF_TensorData(out[3]));
     std::memcpy(p.c, TF_TensorData(in[2]), state_bytes);
-    // Each thread gets at least 16 units, and a call too small to pay for starting threads (a few hundred
-    // thousand multiply-adds: a decoder's single step) runs on TensorFlow's thread alone.
-    const int64_t multiply_adds = p.B * p.T * (p.I + p.H) * p.G;
-    const int threads = multiply_adds < (int64_t{1} << 20)
+    // Threads only where a step's products are large enough (about 2M multiply-adds: 64 × (64 + 256) × 1024 is
+    // 21M) for the per-step barrier to be small beside them; a smaller step runs on TensorFlow's thread alone,
+    // which also keeps small models from fighting over the cores with other processes' threads.
+    const int64_t step_multiply_adds = p.B * ((p.training ? 0 : p.I) + p.H) * p.G;
+    const int threads = step_multiply_adds < (int64_t{1} << 21)
         ? 1 : static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(AvailableCores(), p.H / 16)));
     Barrier barrier(threads);
     if (threads == 1) {
