@@ -3,6 +3,7 @@
 states and gradients; where the kernel may appear in a graph and where it must not; its errors."""
 
 import glob
+from unittest import mock
 
 import keras
 import numpy as np
@@ -158,6 +159,8 @@ def test_the_kernel_stays_out_where_it_would_be_wrong_or_would_leave_the_process
     assert _holds_kernel(lambda x: dropped(x), x) and not _holds_kernel(lambda x: dropped(x, training=True), x)
     with portable_graphs():
         assert not _holds_kernel(lambda x: lstm(x), x)
+    with mock.patch("zoo.layers.native_forward.gpu_available", return_value=True):
+        assert not _holds_kernel(lambda x: lstm(x), x), "where a GPU is visible, cuDNN or the loop runs there"
     for cell in (LSTMCell(6, peephole=True), LayerNormLSTMCell(6), GRUCell(6, reset_after=False),
                  LSTMCell(6, activation="relu")):
         other = Recurrent(cell)

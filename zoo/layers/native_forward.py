@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from zoo._internals import in_save_context, in_xla_context
 from zoo.cells import LSTMCell
+from zoo.layers.cudnn import gpu_available
 from zoo.layers.fused_compatibility import plain_lstm_or_gru
 from zoo.native import rnn_forward_op
 
@@ -48,10 +49,10 @@ def native_compatible(cell):
 
 
 def native_usable(cell, unroll):
-    """Whether this call may run the kernel: a compatible cell, a loop, a graph that stays in this process, and
-    the kernel built."""
-    return (native_compatible(cell) and not unroll and not _portable.get() and not in_save_context()
-            and not in_xla_context() and rnn_forward_op() is not None)
+    """Whether this call may run the kernel: a compatible cell, a loop, no GPU (where TensorFlow sees one, cuDNN or
+    the loop on the GPU is the better place), a graph that stays in this process, and the kernel built."""
+    return (native_compatible(cell) and not unroll and not gpu_available() and not _portable.get()
+            and not in_save_context() and not in_xla_context() and rnn_forward_op() is not None)
 
 
 def native_trainable(cell, unroll):
