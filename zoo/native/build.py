@@ -35,9 +35,8 @@ def compiler():
 
 
 def compile_command(source, target, cxx):
-    link = [flag for flag in tf.sysconfig.get_link_flags()]
     return [cxx, "-shared", "-fPIC", "-O3", "-march=native", "-std=c++17", "-pthread",
-            f"-I{tf.sysconfig.get_include()}", str(source), "-o", str(target), *link]
+            f"-I{tf.sysconfig.get_include()}", str(source), "-o", str(target), *tf.sysconfig.get_link_flags()]
 
 
 def _cpu_flags():
