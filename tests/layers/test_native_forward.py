@@ -1,4 +1,4 @@
-"""zoo's fused CPU kernel for LSTM / GRU inference (`zoo.native`, `zoo.layers.native_forward`) against the
+"""zoo's fused CPU kernel for LSTM / GRU inference (`zoo.native`, `zoo.layers.native_rnn`) against the
 `tf.while_loop` over the cells' own `step` (implementation="autodiff", which never takes the kernel): outputs,
 states and gradients; where the kernel may appear in a graph and where it must not; its errors."""
 
@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from zoo.cells import GRUCell, LayerNormLSTMCell, LSTMCell
 from zoo.layers import Recurrent
-from zoo.layers.native_forward import portable_graphs
+from zoo.layers.native_rnn import portable_graphs
 from zoo.native import build, rnn_forward_op
 from zoo.native.__main__ import main as native_command
 from zoo.precision import dtype_policy
@@ -159,7 +159,7 @@ def test_the_kernel_stays_out_where_it_would_be_wrong_or_would_leave_the_process
     assert _holds_kernel(lambda x: dropped(x), x) and not _holds_kernel(lambda x: dropped(x, training=True), x)
     with portable_graphs():
         assert not _holds_kernel(lambda x: lstm(x), x)
-    with mock.patch("zoo.layers.native_forward.gpu_available", return_value=True):
+    with mock.patch("zoo.layers.native_rnn.gpu_available", return_value=True):
         assert not _holds_kernel(lambda x: lstm(x), x), "where a GPU is visible, cuDNN or the loop runs there"
     for cell in (LSTMCell(6, peephole=True), LayerNormLSTMCell(6), GRUCell(6, reset_after=False),
                  LSTMCell(6, activation="relu")):
@@ -241,9 +241,9 @@ def test_a_failed_build_reports_the_compilers_words(tmp_path, monkeypatch):
 
 
 def test_zoo_native_0_turns_the_kernel_off_and_the_build_command_says_so(monkeypatch, capsys):
-    assert native_command([]) == 0 and "rnn_forward-" in capsys.readouterr().out
+    assert native_command([]) == 0 and "zoo_rnn-" in capsys.readouterr().out
     monkeypatch.setenv("ZOO_NATIVE", "0")
-    rnn_forward_op.cache_clear()
+    build.forget_loaded()
     try:
         assert rnn_forward_op() is None and "ZOO_NATIVE=0" in build.native_status()
         assert native_command([]) == 1 and "disabled by ZOO_NATIVE=0" in capsys.readouterr().err
@@ -251,5 +251,5 @@ def test_zoo_native_0_turns_the_kernel_off_and_the_build_command_says_so(monkeyp
         assert not _holds_kernel(lambda x: layer(x), _inputs())
     finally:
         monkeypatch.delenv("ZOO_NATIVE")
-        rnn_forward_op.cache_clear()
+        build.forget_loaded()
     assert rnn_forward_op() is not None

@@ -11,7 +11,8 @@ from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.cudnn import cudnn_compatible, gpu_available, run_cudnn
 from zoo.layers.low_memory_gradient import run_steps_saving_memory
-from zoo.layers.native_forward import native_trainable, native_training_forward, native_usable, run_native
+from zoo.layers.native_rnn import (native_trainable, native_training_backward, native_training_forward, native_usable,
+                                   run_native)
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
@@ -79,7 +80,7 @@ class Recurrent(keras.layers.Layer):
             (`zoo.layers.low_memory_gradient`), for long sequences and wide layers. "cudnn": cuDNN's fused
             kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
             a graph or SavedModel traced with it runs zoo's loop on a CPU. "auto" also runs a plain LSTM or GRU
-            (float32 or mixed_bfloat16) on the CPU through zoo's fused kernel (`zoo.layers.native_forward`):
+            (float32 or mixed_bfloat16) on the CPU through zoo's fused kernel (`zoo.layers.native_rnn`):
             the whole inference call, and the forward half of training. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
@@ -231,6 +232,7 @@ class Recurrent(keras.layers.Layer):
         projected = tf.ensure_shape(projected, [inputs.shape[1], inputs.shape[0], None])
 
         if training and self._uses_loop_gradient():
+            native = self.implementation == "auto" and native_trainable(self.cell, self.unroll)
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), self.cell.compute_dtype)
             bias = self.cell.recurrent_bias
             last_output, outputs, final_states = run_steps_with_gradient(
@@ -243,8 +245,8 @@ class Recurrent(keras.layers.Layer):
                 recurrent_mask=recurrent_mask,
                 mask=mask_time_major,
                 return_sequences=self.return_sequences,
-                forward=(native_training_forward(self.cell, mask_time_major, self.return_sequences)
-                         if self.implementation == "auto" and native_trainable(self.cell, self.unroll) else None),
+                forward=native_training_forward(self.cell, mask_time_major, self.return_sequences) if native else None,
+                backward=native_training_backward(self.cell, mask_time_major) if native else None,
             )
         else:
             step = self._inference_step(recurrent_mask)

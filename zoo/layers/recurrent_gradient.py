@@ -83,6 +83,7 @@ def run_steps_with_gradient(
     mask=None,
     return_sequences=True,
     forward=None,
+    backward=None,
 ):
     """Runs a cell's recurrent half over the time axis, differentiable by the hand-made loop above.
 
@@ -101,7 +102,11 @@ def run_steps_with_gradient(
         forward: optional callable `(projected, kernel, biases, initial_states) -> (last_output, final_states,
             products, states before each step, last outputs before each step or None, outputs or None)`, all
             time-major, computing the same forward pass another way (zoo's fused kernel,
-            `zoo.layers.native_forward`); the backward loop is this module's either way.
+            `zoo.layers.native_rnn`).
+        backward: optional callable `(projected, products, states before each step, d_outputs or None, d_last,
+            d_final_states) -> (d_projected, d_products, d_initial_states)` going back through the steps another way
+            (zoo's fused kernel); taken instead of this module's backward loop where `step` reads no variable of its
+            own. The weights' gradients are computed from its results here either way.
 
     Returns:
         `(last_output, outputs, final_states)` as `zoo.layers.time_loop.run_steps`.
@@ -163,15 +168,8 @@ def run_steps_with_gradient(
             results = forward(projected, kernel, biases, initial_states)
         last_output, final_states, products, previous_states, previous_last, outputs = results
 
-        def gradient(*upstream, variables=None):
-            upstream = list(upstream)
-            d_outputs = upstream.pop(0) if return_sequences else None
-            d_last, d_final_states = upstream[0], upstream[1:]
-            d_last = tf.zeros_like(last_output) if d_last is None else d_last
-            d_final_states = [
-                tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
-            ]
-            watched = list(variables or [])
+        def backward_loop(d_outputs, d_last, d_final_states, watched):
+            """`(d_projected, d_products, d_initial_states, d_variables)`: this module's backward loop."""
             kernel_transposed = tf.transpose(kernel)
             projected_back = _Steps(projected)
             keep_back = None if keep_masks is None else _Steps(keep_masks)
@@ -217,12 +215,29 @@ def run_steps_with_gradient(
                 (time_steps - 1, d_last, d_final_states, [tf.zeros_like(v) for v in watched], d_projected, d_products),
                 maximum_iterations=time_steps,
             )
-            units, width = kernel.shape
             d_products = d_products.stack()
+            return d_products if same_gradient[0] else d_projected.stack(), d_products, d_initial_states, d_variables
+
+        def gradient(*upstream, variables=None):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final_states = upstream[0], upstream[1:]
+            d_last = tf.zeros_like(last_output) if d_last is None else d_last
+            d_final_states = [
+                tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
+            ]
+            watched = list(variables or [])
+            if backward is not None and not watched:
+                d_projected, d_products, d_initial_states = backward(
+                    projected, products, previous_states, d_outputs, d_last, d_final_states)
+                d_variables = []
+            else:
+                d_projected, d_products, d_initial_states, d_variables = backward_loop(
+                    d_outputs, d_last, d_final_states, watched)
+            units, width = kernel.shape
             kernel_inputs = tf.reshape(drop(previous_states[0]), [-1, units])
             d_kernel = tf.matmul(tf.cast(kernel_inputs, kernel.dtype), tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype),
                                  transpose_a=True)
-            d_projected = d_products if same_gradient[0] else d_projected.stack()
             d_biases = [tf.reduce_sum(d_products, [0, 1]) for _ in biases]
             input_gradients = [d_projected, d_kernel, *d_biases, *d_initial_states]
             if variables is None:

@@ -1,7 +1,8 @@
 """Compiling and loading zoo's C++ kernels, cached per source, TensorFlow version and CPU.
 
-The library lands in `$ZOO_NATIVE_CACHE` (default `~/.cache/zoo/native`) under a name that hashes
-the source, the compiler command and the CPU's instruction-set flags (it is built with
+The library (one per set of sources: today `rnn_forward.cc` and `rnn_backward.cc`, with the header they
+share) lands in `$ZOO_NATIVE_CACHE` (default `~/.cache/zoo/native`) under a name that hashes
+the sources and headers, the compiler command and the CPU's instruction-set flags (it is built with
 `-march=native`), so an edited source, another TensorFlow or another machine builds anew. A file
 lock keeps concurrent processes (pytest workers) from building the same library twice.
 """
@@ -19,7 +20,10 @@ from pathlib import Path
 
 import tensorflow as tf
 
-SOURCE = Path(__file__).with_name("rnn_forward.cc")
+_HERE = Path(__file__).parent
+SOURCES = (_HERE / "rnn_forward.cc", _HERE / "rnn_backward.cc")
+HEADERS = (_HERE / "rnn_common.h",)
+LIBRARY_NAME = "zoo_rnn"
 DISABLE_VARIABLE = "ZOO_NATIVE"
 _status = {"reason": None}
 
@@ -34,9 +38,9 @@ def compiler():
     return os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
 
 
-def compile_command(source, target, cxx):
+def compile_command(sources, target, cxx):
     return [cxx, "-shared", "-fPIC", "-O3", "-march=native", "-std=c++17", "-pthread",
-            f"-I{tf.sysconfig.get_include()}", str(source), "-o", str(target), *tf.sysconfig.get_link_flags()]
+            f"-I{tf.sysconfig.get_include()}", *map(str, sources), "-o", str(target), *tf.sysconfig.get_link_flags()]
 
 
 def _cpu_flags():
@@ -47,18 +51,25 @@ def _cpu_flags():
         return ""
 
 
-def library_path(source=SOURCE, cxx=None):
-    """Where the compiled `source` lives for this compiler, TensorFlow and CPU."""
+def _as_sources(sources):
+    return (Path(sources),) if isinstance(sources, (str, os.PathLike)) else tuple(map(Path, sources))
+
+
+def library_path(sources=SOURCES, cxx=None):
+    """Where the library compiled from `sources` (a path or several) lives for this compiler, TensorFlow and CPU."""
+    sources = _as_sources(sources)
     cxx = cxx or compiler() or "c++"
     key = hashlib.sha256()
-    for part in (source.read_bytes(), " ".join(compile_command(source, "", cxx)).encode(), tf.__version__.encode(),
-                 _cpu_flags().encode()):
+    headers = HEADERS if sources == SOURCES else ()
+    for part in (*(path.read_bytes() for path in (*sources, *headers)),
+                 " ".join(compile_command(sources, "", cxx)).encode(), tf.__version__.encode(), _cpu_flags().encode()):
         key.update(part)
-    return cache_directory() / f"{source.stem}-{key.hexdigest()[:16]}.so"
+    name = LIBRARY_NAME if sources == SOURCES else sources[0].stem
+    return cache_directory() / f"{name}-{key.hexdigest()[:16]}.so"
 
 
-def build(source=SOURCE, quiet=False):
-    """Compiles `source` unless its library is cached; returns the library's path.
+def build(sources=SOURCES, quiet=False):
+    """Compiles `sources` (a path or several) into one library unless it is cached; returns the library's path.
 
     Raises:
         RuntimeError: no compiler, or the compiler failed (its message included).
@@ -66,31 +77,29 @@ def build(source=SOURCE, quiet=False):
     cxx = compiler()
     if cxx is None:
         raise RuntimeError("no C++ compiler found (set CXX, or install g++)")
-    target = library_path(source, cxx)
+    sources = _as_sources(sources)
+    target = library_path(sources, cxx)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return target
         if not quiet:
-            print(f"zoo: compiling the fused LSTM/GRU kernel for this machine (once, 15–30 s) into "
+            print(f"zoo: compiling the fused LSTM/GRU kernels for this machine (once, 20–40 s) into "
                   f"{target.parent}", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             partial = Path(scratch) / target.name
-            result = subprocess.run(compile_command(source, partial, cxx), capture_output=True, text=True)
+            result = subprocess.run(compile_command(sources, partial, cxx), capture_output=True, text=True)
             if result.returncode != 0:
-                raise RuntimeError(f"{cxx} failed on {source.name}:\n{result.stderr[-2000:]}")
+                names = ", ".join(path.name for path in sources)
+                raise RuntimeError(f"{cxx} failed on {names}:\n{result.stderr[-2000:]}")
             os.replace(partial, target)
     return target
 
 
 @functools.lru_cache(maxsize=None)
-def rnn_forward_op():
-    """The loaded `ZooRnnForward` op (a callable taking the op's inputs), or None where it can't be had.
-
-    None when `ZOO_NATIVE=0` or when building failed; the reason is in `native_status()` and, for a
-    failure, warned once.
-    """
+def _library():
+    """The loaded library of zoo's ops, or None where it can't be had (see `rnn_forward_op`)."""
     if os.environ.get(DISABLE_VARIABLE, "1") == "0":
         _status["reason"] = f"disabled by {DISABLE_VARIABLE}=0"
         return None
@@ -102,7 +111,28 @@ def rnn_forward_op():
                       f"{error}", RuntimeWarning, stacklevel=2)
         return None
     _status["reason"] = None
-    return library.zoo_rnn_forward
+    return library
+
+
+def rnn_forward_op():
+    """The loaded `ZooRnnForward` op (a callable taking the op's inputs), or None where it can't be had.
+
+    None when `ZOO_NATIVE=0` or when building failed; the reason is in `native_status()` and, for a
+    failure, warned once.
+    """
+    library = _library()
+    return None if library is None else library.zoo_rnn_forward
+
+
+def rnn_backward_op():
+    """The loaded `ZooRnnBackward` op, or None where it can't be had (as `rnn_forward_op`)."""
+    library = _library()
+    return None if library is None else library.zoo_rnn_backward
+
+
+def forget_loaded():
+    """Forgets the loaded library (and a failure's reason), so the next call looks again: after `ZOO_NATIVE` changed."""
+    _library.cache_clear()
 
 
 def native_status():

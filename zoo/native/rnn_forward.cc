@@ -27,18 +27,9 @@
 //          where no step was valid), h, c [B, H]; training only, else empty: products [T, B, G],
 //          h_before, c_before [T, B, H] (c_before empty for the GRU)
 
-#include <sched.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cstring>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include <Eigen/Core>
-#include <immintrin.h>
-
+#include "rnn_common.h"
 #include "tensorflow/c/kernels.h"
 #include "tensorflow/c/ops.h"
 #include "tensorflow/c/tf_status.h"
@@ -46,8 +37,7 @@
 
 namespace {
 
-using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
+using namespace zoo_native;
 
 struct Attributes {
   bool bfloat16 = false;
@@ -56,34 +46,6 @@ struct Attributes {
   bool go_backwards = false;
   bool training = false;
 };
-
-// Every thread waits here until all have arrived; spins briefly, then yields the core.
-class Barrier {
- public:
-  explicit Barrier(int count) : count_(count) {}
-  void Wait() {
-    const int generation = generation_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
-      arrived_.store(0, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_acq_rel);
-      return;
-    }
-    for (int spin = 0; generation_.load(std::memory_order_acquire) == generation; ++spin) {
-      if (spin > 4000) std::this_thread::yield();
-    }
-  }
-
- private:
-  const int count_;
-  std::atomic<int> arrived_{0};
-  std::atomic<int> generation_{0};
-};
-
-int AvailableCores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 struct Problem {
   bool bfloat16, lstm, backwards, training;
@@ -101,104 +63,6 @@ struct Problem {
   float* h_before;
   float* c_before;
 };
-
-// A right-hand matrix for bfloat16 products: rows paired (k, k+1) into one 32-bit word of two bfloat16s, columns
-// padded to a multiple of 64 (the product's column block).
-struct PairedBf16 {
-  int64_t pairs = 0, columns = 0;
-  std::vector<uint32_t> words;
-};
-
-uint16_t ToBf16(float value) {  // round to nearest even, as TensorFlow's cast
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof(bits));
-  if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;  // NaN
-  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
-}
-
-float FromBf16(uint32_t half) {
-  const uint32_t bits = half << 16;
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
-
-PairedBf16 PairRows(const RowMajor& matrix) {
-  PairedBf16 paired;
-  paired.pairs = (matrix.rows() + 1) / 2;
-  paired.columns = (matrix.cols() + 63) / 64 * 64;
-  paired.words.assign(paired.pairs * paired.columns, 0);
-  for (int64_t k = 0; k < matrix.rows(); ++k)
-    for (int64_t j = 0; j < matrix.cols(); ++j)
-      paired.words[(k / 2) * paired.columns + j] |= static_cast<uint32_t>(ToBf16(matrix(k, j))) << (16 * (k % 2));
-  return paired;
-}
-
-// Rows of a [rows, K] float matrix (row stride `stride`) as bfloat16 pairs, [rows, ceil(K / 2)]: each row's
-// bfloat16s in order (a pair's first element is its word's low half), the last pair of an odd K zero-padded.
-void PairColumns(const float* matrix, int64_t rows, int64_t k_size, int64_t stride, std::vector<uint32_t>* out) {
-  const int64_t pairs = (k_size + 1) / 2;
-  out->assign(rows * pairs, 0);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = matrix + r * stride;
-    uint16_t* halves = reinterpret_cast<uint16_t*>(out->data() + r * pairs);
-    int64_t k = 0;
-#if defined(__AVX512BF16__)
-    for (; k + 32 <= k_size; k += 32)
-      _mm512_storeu_si512(halves + k, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + k + 16), _mm512_loadu_ps(row + k)));
-#endif
-    for (; k < k_size; ++k) halves[k] = ToBf16(row[k]);
-  }
-}
-
-// out [rows, right.columns] = left [rows, pairs] · right, float32 sums of bfloat16 products.
-void ProductBf16(const std::vector<uint32_t>& left, int64_t rows, const PairedBf16& right, float* out) {
-  const int64_t pairs = right.pairs, columns = right.columns;
-  const uint32_t* w = right.words.data();
-#if defined(__AVX512BF16__)
-  constexpr int kRows = 4;
-  int64_t r = 0;
-  for (; r + kRows <= rows; r += kRows) {
-    for (int64_t j = 0; j < columns; j += 64) {
-      __m512 sums[kRows][4];
-      for (auto& row : sums) for (auto& sum : row) sum = _mm512_setzero_ps();
-      for (int64_t k2 = 0; k2 < pairs; ++k2) {
-        const uint32_t* block = w + k2 * columns + j;
-        __m512bh v[4];
-        for (int q = 0; q < 4; ++q) v[q] = (__m512bh)_mm512_loadu_si512(block + 16 * q);
-        for (int i = 0; i < kRows; ++i) {
-          const __m512bh x = (__m512bh)_mm512_set1_epi32(left[(r + i) * pairs + k2]);
-          for (int q = 0; q < 4; ++q) sums[i][q] = _mm512_dpbf16_ps(sums[i][q], x, v[q]);
-        }
-      }
-      for (int i = 0; i < kRows; ++i)
-        for (int q = 0; q < 4; ++q) _mm512_storeu_ps(out + (r + i) * columns + j + 16 * q, sums[i][q]);
-    }
-  }
-  for (; r < rows; ++r) {
-    for (int64_t j = 0; j < columns; j += 16) {
-      __m512 sum = _mm512_setzero_ps();
-      for (int64_t k2 = 0; k2 < pairs; ++k2)
-        sum = _mm512_dpbf16_ps(sum, (__m512bh)_mm512_set1_epi32(left[r * pairs + k2]),
-                               (__m512bh)_mm512_loadu_si512(w + k2 * columns + j));
-      _mm512_storeu_ps(out + r * columns + j, sum);
-    }
-  }
-#else  // no bfloat16 dot-product instructions: the same sums in float32
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = out + r * columns;
-    std::fill(row, row + columns, 0.0f);
-    for (int64_t k2 = 0; k2 < pairs; ++k2) {
-      const uint32_t x = left[r * pairs + k2];
-      const float low = FromBf16(x & 0xffff), high = FromBf16(x >> 16);
-      for (int64_t j = 0; j < columns; ++j) {
-        const uint32_t word = w[k2 * columns + j];
-        row[j] += low * FromBf16(word & 0xffff) + high * FromBf16(word >> 16);
-      }
-    }
-  }
-#endif
-}
 
 // Columns [begin, end) of every gate of `matrix` [rows, G], side by side: [rows, gates * (end - begin)].
 RowMajor GateColumns(const float* matrix, int64_t rows, const Problem& p, int64_t begin, int64_t end) {
@@ -382,23 +246,9 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
     std::memcpy(p.h[0], TF_TensorData(in[1]), state_bytes);
     p.c = static_cast<float*>(TF_TensorData(out[3]));
     std::memcpy(p.c, TF_TensorData(in[2]), state_bytes);
-    // Threads only where a step's products are large enough (about 2M multiply-adds: 64 × (64 + 256) × 1024 is
-    // 21M) for the per-step barrier to be small beside them; a smaller step runs on TensorFlow's thread alone,
-    // which also keeps small models from fighting over the cores with other processes' threads.
     const int64_t step_multiply_adds = p.B * ((p.training ? 0 : p.I) + p.H) * p.G;
-    const int threads = step_multiply_adds < (int64_t{1} << 21)
-        ? 1 : static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(AvailableCores(), p.H / 16)));
-    Barrier barrier(threads);
-    if (threads == 1) {
-      RunUnits(p, 0, p.H, &barrier);
-    } else {
-      // Every share runs on a thread of its own while TensorFlow's thread waits in join(): measured faster than
-      // running one share on TensorFlow's thread, whose pool keeps a sibling spinning on the other core.
-      std::vector<std::thread> workers;
-      for (int k = 0; k < threads; ++k)
-        workers.emplace_back(RunUnits, std::cref(p), p.H * k / threads, p.H * (k + 1) / threads, &barrier);
-      for (auto& worker : workers) worker.join();
-    }
+    RunShares(ThreadCount(step_multiply_adds, p.H), p.H,
+              [&p](int64_t begin, int64_t end, Barrier* barrier) { RunUnits(p, begin, end, barrier); });
     // The last output: h_T, or zeros for a row with no valid step (as zoo's loop).
     float* last = static_cast<float*>(TF_TensorData(out[1]));
     std::memcpy(last, h_final, state_bytes);

@@ -1,4 +1,4 @@
-"""The forward pass of a plain LSTM or GRU through zoo's fused CPU kernel (`zoo.native`).
+"""A plain LSTM or GRU through zoo's fused CPU kernels (`zoo.native`).
 
 `Recurrent` takes it under implementation="auto" when the cell computes in float32 or bfloat16 (a
 mixed_bfloat16 policy: bfloat16 products summed in float32, gates and states float32, as zoo's cells
@@ -6,8 +6,10 @@ under that policy), the call is not traced for XLA or for export, and the kernel
 
 - inference: the whole call (`run_native`); a tape around it still gets exact gradients (its backward
   runs the TensorFlow loop again);
-- training: the forward half of the hand-made loop gradient (`native_training_forward`, no recurrent
-  dropout); the backward loop stays `zoo.layers.recurrent_gradient`'s.
+- training: both halves of the hand-made loop gradient of `zoo.layers.recurrent_gradient`
+  (`native_training_forward`, `native_training_backward`; no recurrent dropout): the forward pass keeps each
+  step's U h_{t-1} + b' and states, the backward pass goes back through the steps from them; the weights'
+  gradients stay one TensorFlow matmul each.
 
 Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernel is
 tested against (`tests/layers/test_native_forward.py`).
@@ -26,7 +28,7 @@ from zoo._internals import in_save_context, in_xla_context
 from zoo.cells import LSTMCell
 from zoo.layers.cudnn import gpu_available
 from zoo.layers.fused_compatibility import plain_lstm_or_gru
-from zoo.native import rnn_forward_op
+from zoo.native import rnn_backward_op, rnn_forward_op
 
 _portable = contextvars.ContextVar("zoo_portable_graphs", default=False)
 
@@ -97,6 +99,40 @@ def native_training_forward(cell, mask, return_sequences):
                 tf.ensure_shape(outputs, sequence) if return_sequences else None)
 
     return forward
+
+
+def native_training_backward(cell, mask):
+    """The `backward` of `zoo.layers.recurrent_gradient.run_steps_with_gradient` through the kernel
+    (`ZooRnnBackward`): from what `native_training_forward` kept and the upstream gradients, the gradients of the
+    projected sequence, of each step's product and of the initial states (all time-major).
+
+    Args:
+        cell: a cell `native_compatible` accepts.
+        mask: bool (time, batch) in processing order, or None.
+    """
+    lstm = type(cell) is LSTMCell
+
+    def backward(projected, products, previous_states, d_outputs, d_last, d_final_states):
+        time_steps, batch, width = projected.shape
+        with tf.device("/CPU:0"):
+            d_projected, d_products, d_h0, d_c0 = rnn_backward_op()(
+                projected=tf.cast(projected, tf.float32), products=products, h_before=previous_states[0],
+                c_before=previous_states[1] if lstm else tf.zeros([0]),
+                recurrent_kernel=tf.cast(cell.recurrent_kernel, tf.float32),
+                mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
+                d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
+                d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final_states[0], tf.float32),
+                d_c=tf.cast(d_final_states[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
+                cell="lstm" if lstm else "gru", bfloat16_products=cell.compute_dtype == "bfloat16")
+        sequence = [time_steps, batch, width]
+        d_projected = tf.cast(tf.ensure_shape(d_projected, sequence), projected.dtype)
+        d_products = d_projected if lstm else tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
+        d_states = [d_h0] + ([d_c0] if lstm else [])
+        d_states = [tf.cast(tf.ensure_shape(d, [batch, cell.units]), state.dtype)
+                    for d, state in zip(d_states, previous_states)]
+        return d_projected, d_products, d_states
+
+    return backward
 
 
 def run_native(cell, inputs, states, mask, go_backwards, return_sequences, loop):

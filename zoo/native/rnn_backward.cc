@@ -1,0 +1,269 @@
+// zoo's fused CPU kernel for the backward pass of an LSTM or GRU: the op ZooRnnBackward.
+//
+// The backward half of zoo's loop gradient (zoo/layers/recurrent_gradient.py), for the cells ZooRnnForward
+// runs: from what the forward pass kept (each step's projected input x_t W + b, its product U h_{t-1} + b' and
+// the states before it), it goes back through time computing each step's pre-activation gradients and passing
+// the state gradients one step back, g_t Uᵀ. The weights' gradients are left to one large matrix product each,
+// after the loop, in TensorFlow (dU = Σ_t h_{t-1}ᵀ g_t, db' = Σ_t g_t).
+//
+// The derivatives are the chain rule through the equations of zoo/cells/lstm.py and zoo/cells/gru.py, which
+// stay the definition: tests/layers/test_native_backward.py checks this kernel against TensorFlow's
+// derivatives of the cells' own `step`.
+//
+// The units are split between threads as in the forward kernel. Each step, a thread computes its units'
+// gradients (all gates), a barrier, then its units' share of the state gradient g_t Uᵀ (its units' rows of U).
+//
+// Inputs:  projected, products [T, B, G]   G = 4H (LSTM: i f g o) or 3H (GRU: z r h, reset after the product)
+//          h_before, c_before [T, B, H] (c_before read by the LSTM only)
+//          recurrent_kernel [H, G]
+//          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
+//          d_outputs [T, B, H], or [0] when only the last output was returned
+//          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
+// Attrs:   cell: "lstm" | "gru", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
+//          as the forward products of a mixed_bfloat16 policy)
+// Outputs: d_projected [T, B, G]; d_products [T, B, G] for the GRU (its candidate's product is scaled by the
+//          reset gate; [0, B, G] for the LSTM, whose two are the same); d_h0, d_c0 [B, H]
+
+#include <string>
+
+#include "rnn_common.h"
+#include "tensorflow/c/kernels.h"
+#include "tensorflow/c/ops.h"
+#include "tensorflow/c/tf_status.h"
+#include "tensorflow/c/tf_tensor.h"
+
+namespace {
+
+using namespace zoo_native;
+
+struct Attributes {
+  bool bfloat16 = false;
+  bool lstm = true;
+};
+
+struct Problem {
+  bool bfloat16, lstm;
+  int64_t T, B, H, G, gates;
+  const float* projected;  // [T, B, G]
+  const float* products;   // [T, B, G]
+  const float* h_before;   // [T, B, H]
+  const float* c_before;   // [T, B, H]
+  const float* recurrent_kernel;  // [H, G]
+  const bool* mask;        // [B, T]; nullptr: every step valid
+  const float* d_outputs;  // [T, B, H]; nullptr: none
+  const float* d_last;
+  const float* d_h;
+  const float* d_c;
+  float* d_projected;  // [T, B, G]
+  float* d_products;   // [T, B, G]; the GRU only
+  float* d_h0;
+  float* d_c0;
+};
+
+// One thread's share: units [begin, end), all steps, last to first.
+void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
+  const int64_t n = end - begin;
+  // The rows of U that belong to these units, transposed: [G, n], so that g_t Uᵀ's columns for them are g_t · this.
+  RowMajor u_transposed(p.G, n);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t g = 0; g < p.G; ++g) u_transposed(g, j) = p.recurrent_kernel[(begin + j) * p.G + g];
+  PairedBf16 u_pairs;
+  if (p.bfloat16) u_pairs = PairRows(u_transposed);
+  const int64_t product_stride = p.bfloat16 ? u_pairs.columns : n;
+  std::vector<float> product(p.B * product_stride);
+  std::vector<uint32_t> g_pairs;
+  // The gradients flowing into step t from after it, for these units: of h_t, c_t and of the last output so far.
+  RowMajor d_h(p.B, n), d_c(p.B, n), d_last(p.B, n);
+  for (int64_t b = 0; b < p.B; ++b) {
+    std::memcpy(d_h.row(b).data(), p.d_h + b * p.H + begin, n * sizeof(float));
+    std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));
+    std::memcpy(d_last.row(b).data(), p.d_last + b * p.H + begin, n * sizeof(float));
+  }
+  const float* recurrent_gradients = p.lstm ? p.d_projected : p.d_products;  // what multiplies Uᵀ
+  for (int64_t t = p.T - 1; t >= 0; --t) {
+    if (n > 0) {
+      for (int64_t b = 0; b < p.B; ++b) {
+        const int64_t row = t * p.B + b;
+        float* d_x = p.d_projected + row * p.G + begin;
+        float* d_u = p.lstm ? nullptr : p.d_products + row * p.G + begin;
+        if (p.mask != nullptr && !p.mask[b * p.T + t]) {  // the states and the last output pass through
+          for (int64_t g = 0; g < p.gates; ++g) {
+            std::memset(d_x + g * p.H, 0, n * sizeof(float));
+            if (d_u) std::memset(d_u + g * p.H, 0, n * sizeof(float));
+          }
+          continue;
+        }
+        Eigen::Map<Array> dh(d_h.row(b).data(), n), dc(d_c.row(b).data(), n), dl(d_last.row(b).data(), n);
+        Array d_output = dh + dl;  // the output is h_t, also the last output so far
+        dl.setZero();
+        if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + row * p.H + begin, n);
+        const float* x_row = p.projected + row * p.G + begin;
+        const float* u_row = p.products + row * p.G + begin;
+        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * p.H, n); };
+        auto u_gate = [&](int index) { return Eigen::Map<const Array>(u_row + index * p.H, n); };
+        auto write = [&](float* to, int index, const Array& values) {
+          std::memcpy(to + index * p.H, values.data(), n * sizeof(float));
+        };
+        if (p.lstm) {  // c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
+          const Eigen::Map<const Array> c_before(p.c_before + row * p.H + begin, n);
+          const Array input = (x_gate(0) + u_gate(0)).logistic(), forget = (x_gate(1) + u_gate(1)).logistic();
+          const Array candidate = (x_gate(2) + u_gate(2)).tanh(), out = (x_gate(3) + u_gate(3)).logistic();
+          const Array cell_tanh = (forget * c_before + input * candidate).tanh();
+          const Array d_cell = dc + d_output * out * (1.0f - cell_tanh.square());
+          write(d_x, 0, d_cell * candidate * input * (1.0f - input));
+          write(d_x, 1, d_cell * c_before * forget * (1.0f - forget));
+          write(d_x, 2, d_cell * input * (1.0f - candidate.square()));
+          write(d_x, 3, d_output * cell_tanh * out * (1.0f - out));
+          dc = d_cell * forget;
+          dh.setZero();  // h_{t-1} reaches h_t through U only: g_t Uᵀ, after the barrier
+        } else {  // h_t = z h_{t-1} + (1 - z) n,  n = tanh(x_n + r (U_n h_{t-1} + b'_n))
+          const Eigen::Map<const Array> h_before(p.h_before + row * p.H + begin, n);
+          const Array update = (x_gate(0) + u_gate(0)).logistic(), reset = (x_gate(1) + u_gate(1)).logistic();
+          const Array candidate = (x_gate(2) + reset * u_gate(2)).tanh();
+          const Array d_candidate = d_output * (1.0f - update) * (1.0f - candidate.square());
+          const Array d_update = d_output * (h_before - candidate) * update * (1.0f - update);
+          const Array d_reset = d_candidate * u_gate(2) * reset * (1.0f - reset);
+          write(d_x, 0, d_update);
+          write(d_x, 1, d_reset);
+          write(d_x, 2, d_candidate);
+          write(d_u, 0, d_update);
+          write(d_u, 1, d_reset);
+          write(d_u, 2, d_candidate * reset);
+          dh = d_output * update;  // plus g_t Uᵀ, after the barrier
+        }
+      }
+    }
+    barrier->Wait();  // step t's gradients of every unit written before anyone multiplies them by Uᵀ
+    if (n > 0) {
+      const float* g = recurrent_gradients + t * p.B * p.G;
+      if (p.bfloat16) {
+        PairColumns(g, p.B, p.G, p.G, &g_pairs);
+        ProductBf16(g_pairs, p.B, u_pairs, product.data());
+      } else {
+        Eigen::Map<RowMajor>(product.data(), p.B, n).noalias() = Eigen::Map<const RowMajor>(g, p.B, p.G) * u_transposed;
+      }
+      // A masked row's gradients are zeros, so adding its product leaves the passed-through gradient as it was.
+      for (int64_t b = 0; b < p.B; ++b)
+        d_h.row(b) += Eigen::Map<const Eigen::RowVectorXf>(product.data() + b * product_stride, n);
+    }
+  }
+  for (int64_t b = 0; b < p.B; ++b) {
+    std::memcpy(p.d_h0 + b * p.H + begin, d_h.row(b).data(), n * sizeof(float));
+    std::memcpy(p.d_c0 + b * p.H + begin, d_c.row(b).data(), n * sizeof(float));
+  }
+}
+
+void* Create(TF_OpKernelConstruction* ctx) {
+  auto* attributes = new Attributes;
+  TF_Status* status = TF_NewStatus();
+  char cell[8] = {0};
+  TF_OpKernelConstruction_GetAttrString(ctx, "cell", cell, sizeof(cell) - 1, status);
+  attributes->lstm = std::string(cell) == "lstm";
+  TF_Bool value = 0;
+  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "bfloat16_products", &value, status);
+  attributes->bfloat16 = value;
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
+  TF_DeleteStatus(status);
+  return attributes;
+}
+
+void Delete(void* attributes) { delete static_cast<Attributes*>(attributes); }
+
+constexpr int kInputs = 10;
+
+// Why the inputs can't run: empty when they can.
+std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
+  if (TF_NumDims(in[0]) != 3 || TF_Dim(in[0], 2) % gates != 0) return "projected must be [time, batch, gates * units]";
+  const int64_t T = TF_Dim(in[0], 0), B = TF_Dim(in[0], 1), G = TF_Dim(in[0], 2), H = G / gates;
+  auto is = [](TF_Tensor* t, std::vector<int64_t> dims) {
+    if (TF_NumDims(t) != static_cast<int>(dims.size())) return false;
+    for (size_t i = 0; i < dims.size(); ++i) if (TF_Dim(t, i) != dims[i]) return false;
+    return true;
+  };
+  if (!is(in[1], {T, B, G})) return "products must be [time, batch, gates * units], as projected";
+  if (!is(in[2], {T, B, H})) return "h_before must be [time, batch, units]";
+  if (lstm && !is(in[3], {T, B, H})) return "c_before must be [time, batch, units]";
+  if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
+  if (!is(in[5], {0}) && !is(in[5], {B, T})) return "mask must be [batch, time] or [0]";
+  if (!is(in[6], {0}) && !is(in[6], {T, B, H})) return "d_outputs must be [time, batch, units] or [0]";
+  if (!is(in[7], {B, H})) return "d_last must be [batch, units]";
+  if (!is(in[8], {B, H})) return "d_h must be [batch, units]";
+  if (!is(in[9], {B, H})) return "d_c must be [batch, units]";
+  return "";
+}
+
+void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext* ctx, TF_Status* status) {
+  Problem p;
+  p.bfloat16 = attributes.bfloat16;
+  p.lstm = attributes.lstm;
+  p.gates = p.lstm ? 4 : 3;
+  const std::string problem = ShapeProblem(in, p.gates, p.lstm);
+  if (!problem.empty()) {
+    TF_SetStatus(status, TF_INVALID_ARGUMENT, ("ZooRnnBackward: " + problem).c_str());
+    return;
+  }
+  p.T = TF_Dim(in[0], 0), p.B = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
+  // d_projected, d_products, d_h0, d_c0
+  std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.lstm ? 0 : p.T, p.B, p.G}, {p.B, p.H}, {p.B, p.H}};
+  TF_Tensor* out[4] = {nullptr};
+  for (int i = 0; i < 4 && TF_GetCode(status) == TF_OK; ++i) {
+    size_t elements = 1;
+    for (int64_t dim : shapes[i]) elements *= dim;
+    out[i] = TF_AllocateOutput(ctx, i, TF_FLOAT, shapes[i].data(), static_cast<int>(shapes[i].size()),
+                               elements * sizeof(float), status);
+  }
+  if (TF_GetCode(status) == TF_OK) {
+    auto data = [&](int i) { return static_cast<const float*>(TF_TensorData(in[i])); };
+    p.projected = data(0), p.products = data(1), p.h_before = data(2), p.c_before = data(3);
+    p.recurrent_kernel = data(4);
+    p.mask = TF_NumDims(in[5]) == 2 ? static_cast<const bool*>(TF_TensorData(in[5])) : nullptr;
+    p.d_outputs = TF_NumDims(in[6]) == 3 ? data(6) : nullptr;
+    p.d_last = data(7), p.d_h = data(8), p.d_c = data(9);
+    auto output = [&](int i) { return static_cast<float*>(TF_TensorData(out[i])); };
+    p.d_projected = output(0), p.d_products = output(1), p.d_h0 = output(2), p.d_c0 = output(3);
+    if (!p.lstm) std::memset(p.d_c0, 0, p.B * p.H * sizeof(float));
+    RunShares(ThreadCount(p.B * p.H * p.G, p.H), p.H,
+              [&p](int64_t begin, int64_t end, Barrier* barrier) { RunUnits(p, begin, end, barrier); });
+  }
+  for (auto* tensor : out) if (tensor) TF_DeleteTensor(tensor);
+}
+
+void Compute(void* kernel, TF_OpKernelContext* ctx) {
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* in[kInputs] = {nullptr};
+  for (int i = 0; i < kInputs && TF_GetCode(status) == TF_OK; ++i) TF_GetInput(ctx, i, &in[i], status);
+  if (TF_GetCode(status) == TF_OK) Run(*static_cast<const Attributes*>(kernel), in, ctx, status);
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
+  for (auto* tensor : in) if (tensor) TF_DeleteTensor(tensor);
+  TF_DeleteStatus(status);
+}
+
+void UnknownShapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  TF_ShapeInferenceContextSetUnknownShape(ctx, status);
+}
+
+bool Register() {
+  TF_Status* status = TF_NewStatus();
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("ZooRnnBackward");
+  for (const char* input : {"projected: float", "products: float", "h_before: float", "c_before: float",
+                            "recurrent_kernel: float", "mask: bool", "d_outputs: float", "d_last: float",
+                            "d_h: float", "d_c: float"})
+    TF_OpDefinitionBuilderAddInput(op, input);
+  for (const char* output : {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"})
+    TF_OpDefinitionBuilderAddOutput(op, output);
+  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru'}");
+  TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, &UnknownShapes);
+  TF_RegisterOpDefinition(op, status);
+  if (TF_GetCode(status) == TF_OK) {
+    TF_KernelBuilder* builder = TF_NewKernelBuilder("ZooRnnBackward", "CPU", &Create, &Compute, &Delete);
+    TF_RegisterKernelBuilder("ZooRnnBackward", builder, status);
+  }
+  const bool ok = TF_GetCode(status) == TF_OK;
+  TF_DeleteStatus(status);
+  return ok;
+}
+
+const bool registered = Register();
+
+}  // namespace
