@@ -253,3 +253,19 @@ def test_zoo_native_0_turns_the_kernel_off_and_the_build_command_says_so(monkeyp
         monkeypatch.delenv("ZOO_NATIVE")
         build.forget_loaded()
     assert rnn_forward_op() is not None
+
+
+def test_two_threaded_calls_at_once_each_get_their_own_results():
+    """TensorFlow may run two independent layers' kernels at the same time (a Bidirectional's two directions): one
+    takes zoo's kept threads, the other threads of its own; both results equal each layer's alone."""
+    x = _inputs(batch=32, steps=6, features=32, seed=5)
+    layers = [Recurrent(CELLS[kind](150), return_sequences=True) for kind in ("lstm", "gru")]
+    alone = [layer(x).numpy() for layer in layers]
+
+    @tf.function
+    def both(x):
+        return [layer(x) for layer in layers]
+
+    for _ in range(3):
+        for together, reference in zip(both(x), alone, strict=True):
+            np.testing.assert_array_equal(together.numpy(), reference)

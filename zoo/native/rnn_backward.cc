@@ -64,16 +64,19 @@ struct Problem {
 void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   const int64_t n = end - begin;
   // The rows of U that belong to these units, transposed: [G, n], so that g_t Uᵀ's columns for them are g_t · this.
-  RowMajor u_transposed(p.G, n);
+  // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
+  thread_local RowMajor u_transposed, d_h, d_c, d_last;
+  thread_local PairedBf16 u_pairs;
+  thread_local std::vector<float> product;
+  thread_local std::vector<uint32_t> g_pairs;
+  u_transposed.resize(p.G, n);
   for (int64_t j = 0; j < n; ++j)
     for (int64_t g = 0; g < p.G; ++g) u_transposed(g, j) = p.recurrent_kernel[(begin + j) * p.G + g];
-  PairedBf16 u_pairs;
-  if (p.bfloat16) u_pairs = PairRows(u_transposed);
+  if (p.bfloat16) PairRows(u_transposed, &u_pairs);
   const int64_t product_stride = p.bfloat16 ? u_pairs.columns : n;
-  std::vector<float> product(p.B * product_stride);
-  std::vector<uint32_t> g_pairs;
+  product.resize(p.B * product_stride);
   // The gradients flowing into step t from after it, for these units: of h_t, c_t and of the last output so far.
-  RowMajor d_h(p.B, n), d_c(p.B, n), d_last(p.B, n);
+  d_h.resize(p.B, n), d_c.resize(p.B, n), d_last.resize(p.B, n);
   for (int64_t b = 0; b < p.B; ++b) {
     std::memcpy(d_h.row(b).data(), p.d_h + b * p.H + begin, n * sizeof(float));
     std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));

@@ -6,8 +6,13 @@
 
 #include <sched.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <cstdint>
 #include <cstring>
 #include <thread>
@@ -72,15 +77,28 @@ inline float FromBf16(uint32_t half) {
   return value;
 }
 
-inline PairedBf16 PairRows(const RowMajor& matrix) {
-  PairedBf16 paired;
-  paired.pairs = (matrix.rows() + 1) / 2;
-  paired.columns = (matrix.cols() + 63) / 64 * 64;
-  paired.words.assign(paired.pairs * paired.columns, 0);
-  for (int64_t k = 0; k < matrix.rows(); ++k)
-    for (int64_t j = 0; j < matrix.cols(); ++j)
-      paired.words[(k / 2) * paired.columns + j] |= static_cast<uint32_t>(ToBf16(matrix(k, j))) << (16 * (k % 2));
-  return paired;
+inline void PairRows(const RowMajor& matrix, PairedBf16* paired) {
+  paired->pairs = (matrix.rows() + 1) / 2;
+  paired->columns = (matrix.cols() + 63) / 64 * 64;
+  paired->words.assign(paired->pairs * paired->columns, 0);
+  const int64_t rows = matrix.rows(), cols = matrix.cols();
+  for (int64_t k = 0; k < rows; k += 2) {
+    uint32_t* words = paired->words.data() + (k / 2) * paired->columns;
+    const float* low = matrix.data() + k * cols;
+    const float* high = k + 1 < rows ? low + cols : nullptr;
+    int64_t j = 0;
+#if defined(__AVX512BF16__)
+    for (; high != nullptr && j + 16 <= cols; j += 16) {  // 16 columns: two rows' bfloat16s interleaved
+      const __m256i a = (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(low + j));
+      const __m256i b = (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(high + j));
+      const __m256i first = _mm256_unpacklo_epi16(a, b), second = _mm256_unpackhi_epi16(a, b);  // per 128-bit lane
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + j), _mm256_permute2x128_si256(first, second, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + j + 8), _mm256_permute2x128_si256(first, second, 0x31));
+    }
+#endif
+    for (; j < cols; ++j)
+      words[j] = ToBf16(low[j]) | (high == nullptr ? 0u : static_cast<uint32_t>(ToBf16(high[j])) << 16);
+  }
 }
 
 // Rows of a [rows, K] float matrix (row stride `stride`) as bfloat16 pairs, [rows, ceil(K / 2)]: each row's
@@ -157,9 +175,73 @@ inline int ThreadCount(int64_t multiply_adds, int64_t units) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(AvailableCores(), units / 16)));
 }
 
+// Threads kept between calls, so that each call neither starts threads nor touches fresh memory: a share's
+// buffers (thread_local in the work) stay allocated in its thread. One call at a time; a call arriving while
+// another runs (two layers run concurrently by TensorFlow) gets threads of its own.
+class WorkerPool {
+ public:
+  static WorkerPool& Instance() {
+    // Never destroyed (threads blocked at exit are simply ended); rebuilt in a forked child, which has no threads.
+    static std::atomic<WorkerPool*> pool{nullptr};
+    WorkerPool* current = pool.load();
+    if (current == nullptr || current->pid_ != getpid()) {
+      static std::mutex creating;
+      std::lock_guard<std::mutex> lock(creating);
+      current = pool.load();
+      if (current == nullptr || current->pid_ != getpid()) pool.store(current = new WorkerPool);
+    }
+    return *current;
+  }
+
+  // Runs work(k) for k in [0, count) on the pool's threads; false (nothing run) while another call holds them.
+  bool TryRun(int count, const std::function<void(int)>& work) {
+    std::unique_lock<std::mutex> running(running_, std::try_to_lock);
+    if (!running.owns_lock()) return false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (static_cast<int>(threads_.size()) < count) {
+      threads_.emplace_back(&WorkerPool::Serve, this, static_cast<int>(threads_.size()), generation_);
+      threads_.back().detach();
+    }
+    work_ = &work;
+    active_ = count;
+    remaining_ = count;
+    ++generation_;
+    wake_.notify_all();
+    done_.wait(lock, [this] { return remaining_ == 0; });
+    work_ = nullptr;
+    return true;
+  }
+
+ private:
+  WorkerPool() : pid_(getpid()) {}
+
+  // `seen`: the generation before the thread's first job (the job that starts it may be posted before it runs).
+  void Serve(int index, int64_t seen) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (index >= active_) continue;
+      const std::function<void(int)>* work = work_;
+      lock.unlock();
+      (*work)(index);
+      lock.lock();
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+
+  const pid_t pid_;
+  std::mutex running_, mutex_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> threads_;
+  const std::function<void(int)>* work_ = nullptr;
+  int active_ = 0, remaining_ = 0;
+  int64_t generation_ = 0;
+};
+
 // Runs work(begin, end, barrier) for `threads` equal shares of [0, units). Every share runs on a thread of its own
-// while TensorFlow's thread waits in join(): measured faster than running one share on TensorFlow's thread, whose
-// pool keeps a sibling spinning on the other core.
+// (WorkerPool's) while TensorFlow's thread waits: measured faster than running one share on TensorFlow's thread,
+// whose pool keeps a sibling spinning on the other core.
 template <typename Work>
 void RunShares(int threads, int64_t units, Work work) {
   Barrier barrier(threads);
@@ -167,9 +249,10 @@ void RunShares(int threads, int64_t units, Work work) {
     work(int64_t{0}, units, &barrier);
     return;
   }
+  const std::function<void(int)> share = [&](int k) { work(units * k / threads, units * (k + 1) / threads, &barrier); };
+  if (WorkerPool::Instance().TryRun(threads, share)) return;
   std::vector<std::thread> workers;
-  for (int k = 0; k < threads; ++k)
-    workers.emplace_back(work, units * k / threads, units * (k + 1) / threads, &barrier);
+  for (int k = 0; k < threads; ++k) workers.emplace_back(share, k);
   for (auto& worker : workers) worker.join();
 }
 

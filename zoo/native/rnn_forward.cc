@@ -65,29 +65,34 @@ struct Problem {
 };
 
 // Columns [begin, end) of every gate of `matrix` [rows, G], side by side: [rows, gates * (end - begin)].
-RowMajor GateColumns(const float* matrix, int64_t rows, const Problem& p, int64_t begin, int64_t end) {
+void GateColumns(const float* matrix, int64_t rows, const Problem& p, int64_t begin, int64_t end, RowMajor* columns) {
   const int64_t n = end - begin;
-  RowMajor columns(rows, p.gates * n);
+  columns->resize(rows, p.gates * n);
   for (int64_t row = 0; row < rows; ++row)
     for (int64_t g = 0; g < p.gates; ++g)
-      std::memcpy(columns.data() + row * p.gates * n + g * n, matrix + row * p.G + g * p.H + begin, n * sizeof(float));
-  return columns;
+      std::memcpy(columns->data() + row * p.gates * n + g * n, matrix + row * p.G + g * p.H + begin, n * sizeof(float));
 }
 
 // One thread's share: units [begin, end) of every gate, all steps.
 void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   const int64_t n = end - begin, width = p.gates * n;
-  const RowMajor w = p.training ? RowMajor() : GateColumns(p.kernel, p.I, p, begin, end);
-  const RowMajor u = GateColumns(p.recurrent_kernel, p.H, p, begin, end);
-  const Array bias = p.training ? Array() : Array(GateColumns(p.bias, 1, p, begin, end).row(0).transpose().array());
-  const Array recurrent_bias = GateColumns(p.recurrent_bias, 1, p, begin, end).row(0).transpose().array();
-  PairedBf16 w_pairs, u_pairs;
-  if (p.bfloat16) u_pairs = PairRows(u);
-  if (p.bfloat16 && !p.training) w_pairs = PairRows(w);
+  // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
+  thread_local RowMajor w, u, bias_row, recurrent_bias_row;
+  thread_local PairedBf16 w_pairs, u_pairs;
+  thread_local std::vector<float> from_input, from_state;
+  thread_local std::vector<uint32_t> x_pairs, h_pairs;
+  if (!p.training) GateColumns(p.kernel, p.I, p, begin, end, &w);
+  GateColumns(p.recurrent_kernel, p.H, p, begin, end, &u);
+  if (!p.training) GateColumns(p.bias, 1, p, begin, end, &bias_row);
+  GateColumns(p.recurrent_bias, 1, p, begin, end, &recurrent_bias_row);
+  const Eigen::Map<const Array> bias(bias_row.data(), p.training ? 0 : width);
+  const Eigen::Map<const Array> recurrent_bias(recurrent_bias_row.data(), width);
+  if (p.bfloat16) PairRows(u, &u_pairs);
+  if (p.bfloat16 && !p.training) PairRows(w, &w_pairs);
   // Each product's row stride: the bfloat16 products fill whole 64-column blocks.
   const int64_t x_stride = p.bfloat16 ? w_pairs.columns : width, h_stride = p.bfloat16 ? u_pairs.columns : width;
-  std::vector<float> from_input(p.training ? 0 : p.B * x_stride), from_state(p.B * h_stride);
-  std::vector<uint32_t> x_pairs, h_pairs;
+  from_input.resize(p.training ? 0 : p.B * x_stride);
+  from_state.resize(p.B * h_stride);
   using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
   for (int64_t t = 0; t < p.T; ++t) {
     const int64_t time = p.backwards ? p.T - 1 - t : t;
