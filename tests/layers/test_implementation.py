@@ -10,6 +10,7 @@ from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell
 from zoo.errors import UsageError
 from zoo.layers import recurrent as recurrent_module
 from zoo.layers import Recurrent
+from zoo.native import build
 
 
 def _gradients(cell, implementation, seed=0):
@@ -40,15 +41,26 @@ def test_loop_gradient_equals_autodiff(make, monkeypatch):
 
 
 def test_auto_takes_the_loop_gradient_only_for_cells_measured_faster_with_it(monkeypatch):
+    """The LSTM and the GRU (reset_after) gain by the loop gradient in TensorFlow ops; a simple RNN only where zoo's
+    kernel runs both of its halves (tanh), not with another activation."""
     calls = []
     run = recurrent_module.run_steps_with_gradient
     monkeypatch.setattr(recurrent_module, "run_steps_with_gradient", lambda *a, **k: calls.append(1) or run(*a, **k))
-    _gradients(SimpleRNNCell(4), "auto")
+    _gradients(SimpleRNNCell(4, activation="relu"), "auto")
     _gradients(GRUCell(4, reset_after=False), "auto")
     assert not calls
     _gradients(LSTMCell(4), "auto")
     _gradients(GRUCell(4), "auto")
-    assert len(calls) == 2
+    _gradients(SimpleRNNCell(4), "auto")
+    assert len(calls) == 3
+    monkeypatch.setenv("ZOO_NATIVE", "0")
+    build.forget_loaded()
+    try:
+        _gradients(SimpleRNNCell(4), "auto")  # no kernel: autodiff, measured faster than the loop gradient in ops
+        assert len(calls) == 3
+    finally:
+        monkeypatch.delenv("ZOO_NATIVE")
+        build.forget_loaded()
 
 
 def test_implementation_is_saved_and_checked():

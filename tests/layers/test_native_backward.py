@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.cells import GRUCell, LSTMCell
+from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell
 from zoo.layers import Recurrent
 from zoo.native import rnn_backward_op
 from zoo.precision import dtype_policy
 
-CELLS = {"lstm": LSTMCell, "gru": GRUCell}
+CELLS = {"lstm": LSTMCell, "gru": GRUCell, "simple_rnn": SimpleRNNCell}
 
 
 def _graph_ops(function, *arguments):

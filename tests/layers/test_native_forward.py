@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.cells import GRUCell, LayerNormLSTMCell, LSTMCell
+from zoo.cells import GRUCell, LayerNormLSTMCell, LSTMCell, SimpleRNNCell
 from zoo.layers import Recurrent
 from zoo.layers.native_rnn import portable_graphs
 from zoo.native import build, rnn_forward_op
 from zoo.native.__main__ import main as native_command
 from zoo.precision import dtype_policy
 
-CELLS = {"lstm": LSTMCell, "gru": GRUCell}
+CELLS = {"lstm": LSTMCell, "gru": GRUCell, "simple_rnn": SimpleRNNCell}
 OP = "ZooRnnForward"
 
 

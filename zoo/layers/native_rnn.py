@@ -1,4 +1,4 @@
-"""A plain LSTM or GRU through zoo's fused CPU kernels (`zoo.native`).
+"""A plain LSTM, GRU or (tanh) simple RNN through zoo's fused CPU kernels (`zoo.native`).
 
 `Recurrent` takes it under implementation="auto" when the cell computes in float32 or bfloat16 (a
 mixed_bfloat16 policy: bfloat16 products summed in float32, gates and states float32, as zoo's cells
@@ -27,7 +27,7 @@ import tensorflow as tf
 from zoo._internals import in_save_context, in_xla_context
 from zoo.cells import LSTMCell
 from zoo.layers.cudnn import gpu_available
-from zoo.layers.fused_compatibility import plain_lstm_or_gru
+from zoo.layers.fused_compatibility import native_cell_kind
 from zoo.native import rnn_backward_op, rnn_forward_op
 
 _portable = contextvars.ContextVar("zoo_portable_graphs", default=False)
@@ -45,9 +45,9 @@ def portable_graphs():
 
 
 def native_compatible(cell):
-    """Whether the kernel computes exactly `cell`: a plain LSTM or GRU (`plain_lstm_or_gru`) computing in float32 or
+    """Whether the kernels compute exactly `cell` (`native_cell_kind`: a plain LSTM or GRU, a tanh simple RNN) computing in float32 or
     bfloat16. Dropout needs no check here: it is inactive in inference (`native_trainable` checks it)."""
-    return plain_lstm_or_gru(cell) and cell.compute_dtype in ("float32", "bfloat16")
+    return native_cell_kind(cell) is not None and cell.compute_dtype in ("float32", "bfloat16")
 
 
 def native_usable(cell, unroll):
@@ -85,7 +85,7 @@ def native_training_forward(cell, mask, return_sequences):
                 kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=tf.cast(kernel, tf.float32),
                 recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]),
                 mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
-                cell="lstm" if lstm else "gru", return_sequences=return_sequences,
+                cell=native_cell_kind(cell), return_sequences=return_sequences,
                 bfloat16_products=kernel.dtype == tf.bfloat16, training=True)
         sequence = [time_steps, batch, units]
         previous_states = [tf.ensure_shape(h_before, sequence)] + ([tf.ensure_shape(c_before, sequence)] if lstm else [])
@@ -123,10 +123,10 @@ def native_training_backward(cell, mask):
                 d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                 d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final_states[0], tf.float32),
                 d_c=tf.cast(d_final_states[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
-                cell="lstm" if lstm else "gru", bfloat16_products=cell.compute_dtype == "bfloat16")
+                cell=native_cell_kind(cell), bfloat16_products=cell.compute_dtype == "bfloat16")
         sequence = [time_steps, batch, width]
         d_projected = tf.cast(tf.ensure_shape(d_projected, sequence), projected.dtype)
-        d_products = d_projected if lstm else tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
+        d_products = d_projected if native_cell_kind(cell) != "gru" else tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
         d_states = [d_h0] + ([d_c0] if lstm else [])
         d_states = [tf.cast(tf.ensure_shape(d, [batch, cell.units]), state.dtype)
                     for d, state in zip(d_states, previous_states)]
@@ -174,19 +174,23 @@ def _flat(last_output, outputs, final_states):
 
 def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
     lstm = type(cell) is LSTMCell
-    gates = 4 if lstm else 3
     h0 = states[0]
     recurrent_bias = cell.recurrent_bias
+    width = cell.recurrent_kernel.shape[-1]
     with tf.device("/CPU:0"):
         outputs, last_output, h, c, *_ = rnn_forward_op()(
             x=tf.cast(inputs, tf.float32), h0=tf.cast(h0, tf.float32), c0=tf.cast(states[1] if lstm else h0, tf.float32),
-            kernel=_float32(cell.kernel), bias=_float32(cell.input_bias()),
+            kernel=_float32(cell.kernel), bias=_float32(_or_zeros(cell.input_bias(), width)),
             recurrent_kernel=_float32(cell.recurrent_kernel),
-            recurrent_bias=tf.zeros([gates * cell.units]) if recurrent_bias is None else _float32(recurrent_bias),
+            recurrent_bias=_float32(_or_zeros(recurrent_bias, width)),
             mask=tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool),
-            cell="lstm" if lstm else "gru", return_sequences=return_sequences, go_backwards=go_backwards,
+            cell=native_cell_kind(cell), return_sequences=return_sequences, go_backwards=go_backwards,
             bfloat16_products=cell.compute_dtype == "bfloat16")
     return last_output, outputs if return_sequences else None, [h, c] if lstm else [h]
+
+
+def _or_zeros(bias, width):
+    return tf.zeros([width]) if bias is None else bias
 
 
 def _float32(weight):

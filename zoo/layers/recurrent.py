@@ -305,8 +305,9 @@ class Recurrent(keras.layers.Layer):
 
     def _uses_loop_gradient(self):
         if self.implementation == "auto":
-            return (self.cell.recomputed_gradient and self.cell.single_recurrent_product and not self.unroll
-                    and not in_xla_context())
+            # zoo's kernels take both halves of the loop gradient, fast enough for every cell they compute.
+            return ((self.cell.recomputed_gradient or native_trainable(self.cell, self.unroll))
+                    and self.cell.single_recurrent_product and not self.unroll and not in_xla_context())
         return self.implementation == "loop_gradient"
 
     def compute_output_shape(self, inputs_shape, initial_state_shape=None):

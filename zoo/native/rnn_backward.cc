@@ -1,4 +1,4 @@
-// zoo's fused CPU kernel for the backward pass of an LSTM or GRU: the op ZooRnnBackward.
+// zoo's fused CPU kernel for the backward pass of an LSTM, GRU or simple RNN: the op ZooRnnBackward.
 //
 // The backward half of zoo's loop gradient (zoo/layers/recurrent_gradient.py), for the cells ZooRnnForward
 // runs: from what the forward pass kept (each step's projected input x_t W + b, its product U h_{t-1} + b' and
@@ -6,23 +6,23 @@
 // the state gradients one step back, g_t Uᵀ. The weights' gradients are left to one large matrix product each,
 // after the loop, in TensorFlow (dU = Σ_t h_{t-1}ᵀ g_t, db' = Σ_t g_t).
 //
-// The derivatives are the chain rule through the equations of zoo/cells/lstm.py and zoo/cells/gru.py, which
+// The derivatives are the chain rule through the equations of zoo/cells/lstm.py, gru.py and simple_rnn.py, which
 // stay the definition: tests/layers/test_native_backward.py checks this kernel against TensorFlow's
 // derivatives of the cells' own `step`.
 //
 // The units are split between threads as in the forward kernel. Each step, a thread computes its units'
 // gradients (all gates), a barrier, then its units' share of the state gradient g_t Uᵀ (its units' rows of U).
 //
-// Inputs:  projected, products [T, B, G]   G = 4H (LSTM: i f g o) or 3H (GRU: z r h, reset after the product)
+// Inputs:  projected, products [T, B, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
 //          h_before, c_before [T, B, H] (c_before read by the LSTM only)
 //          recurrent_kernel [H, G]
 //          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
 //          d_outputs [T, B, H], or [0] when only the last output was returned
 //          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
-// Attrs:   cell: "lstm" | "gru", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
+// Attrs:   cell: "lstm" | "gru" | "simple", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
 //          as the forward products of a mixed_bfloat16 policy)
 // Outputs: d_projected [T, B, G]; d_products [T, B, G] for the GRU (its candidate's product is scaled by the
-//          reset gate; [0, B, G] for the LSTM, whose two are the same); d_h0, d_c0 [B, H]
+//          reset gate; [0, B, G] for the others, whose two are the same); d_h0, d_c0 [B, H]
 
 #include <string>
 
@@ -39,10 +39,11 @@ using namespace zoo_native;
 struct Attributes {
   bool bfloat16 = false;
   bool lstm = true;
+  bool simple = false;
 };
 
 struct Problem {
-  bool bfloat16, lstm;
+  bool bfloat16, lstm, simple;
   int64_t T, B, H, G, gates;
   const float* projected;  // [T, B, G]
   const float* products;   // [T, B, G]
@@ -82,13 +83,13 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));
     std::memcpy(d_last.row(b).data(), p.d_last + b * p.H + begin, n * sizeof(float));
   }
-  const float* recurrent_gradients = p.lstm ? p.d_projected : p.d_products;  // what multiplies Uᵀ
+  const float* recurrent_gradients = p.lstm || p.simple ? p.d_projected : p.d_products;  // what multiplies Uᵀ
   for (int64_t t = p.T - 1; t >= 0; --t) {
     if (n > 0) {
       for (int64_t b = 0; b < p.B; ++b) {
         const int64_t row = t * p.B + b;
         float* d_x = p.d_projected + row * p.G + begin;
-        float* d_u = p.lstm ? nullptr : p.d_products + row * p.G + begin;
+        float* d_u = p.lstm || p.simple ? nullptr : p.d_products + row * p.G + begin;
         if (p.mask != nullptr && !p.mask[b * p.T + t]) {  // the states and the last output pass through
           for (int64_t g = 0; g < p.gates; ++g) {
             std::memset(d_x + g * p.H, 0, n * sizeof(float));
@@ -119,6 +120,10 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           write(d_x, 3, d_output * cell_tanh * out * (1.0f - out));
           dc = d_cell * forget;
           dh.setZero();  // h_{t-1} reaches h_t through U only: g_t Uᵀ, after the barrier
+        } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
+          const Array h = (x_gate(0) + u_gate(0)).tanh();
+          write(d_x, 0, d_output * (1.0f - h.square()));
+          dh.setZero();  // through U only, as the LSTM's
         } else {  // h_t = z h_{t-1} + (1 - z) n,  n = tanh(x_n + r (U_n h_{t-1} + b'_n))
           const Eigen::Map<const Array> h_before(p.h_before + row * p.H + begin, n);
           const Array update = (x_gate(0) + u_gate(0)).logistic(), reset = (x_gate(1) + u_gate(1)).logistic();
@@ -162,6 +167,7 @@ void* Create(TF_OpKernelConstruction* ctx) {
   char cell[8] = {0};
   TF_OpKernelConstruction_GetAttrString(ctx, "cell", cell, sizeof(cell) - 1, status);
   attributes->lstm = std::string(cell) == "lstm";
+  attributes->simple = std::string(cell) == "simple";
   TF_Bool value = 0;
   if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "bfloat16_products", &value, status);
   attributes->bfloat16 = value;
@@ -199,7 +205,8 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   Problem p;
   p.bfloat16 = attributes.bfloat16;
   p.lstm = attributes.lstm;
-  p.gates = p.lstm ? 4 : 3;
+  p.simple = attributes.simple;
+  p.gates = p.lstm ? 4 : p.simple ? 1 : 3;
   const std::string problem = ShapeProblem(in, p.gates, p.lstm);
   if (!problem.empty()) {
     TF_SetStatus(status, TF_INVALID_ARGUMENT, ("ZooRnnBackward: " + problem).c_str());
@@ -207,7 +214,7 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   }
   p.T = TF_Dim(in[0], 0), p.B = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0
-  std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.lstm ? 0 : p.T, p.B, p.G}, {p.B, p.H}, {p.B, p.H}};
+  std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.lstm || p.simple ? 0 : p.T, p.B, p.G}, {p.B, p.H}, {p.B, p.H}};
   TF_Tensor* out[4] = {nullptr};
   for (int i = 0; i < 4 && TF_GetCode(status) == TF_OK; ++i) {
     size_t elements = 1;
@@ -254,7 +261,7 @@ bool Register() {
     TF_OpDefinitionBuilderAddInput(op, input);
   for (const char* output : {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"})
     TF_OpDefinitionBuilderAddOutput(op, output);
-  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru'}");
+  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru', 'simple'}");
   TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, &UnknownShapes);
   TF_RegisterOpDefinition(op, status);

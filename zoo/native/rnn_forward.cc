@@ -1,6 +1,6 @@
-// zoo's fused CPU kernel for the forward pass of an LSTM or GRU: the op ZooRnnForward.
+// zoo's fused CPU kernel for the forward pass of an LSTM, GRU or simple RNN: the op ZooRnnForward.
 //
-// The cells in zoo/cells/lstm.py and zoo/cells/gru.py are the definition; this kernel computes the
+// The cells in zoo/cells/lstm.py, gru.py and simple_rnn.py are the definition; this kernel computes the
 // same equations (tests/layers/test_native_forward.py proves it) without TensorFlow's per-op
 // overhead in each step. Written against TensorFlow's stable C API (no C++ ABI to match), Eigen's
 // single-threaded float32 matrix product and, for bfloat16, a small AVX512-BF16 product of its own;
@@ -16,16 +16,16 @@
 // reads going back: each step's U h_{t-1} + b' and the states before each step.
 //
 // Inputs:  x [B, T, I] (training: [T, B, G]); h0, c0 [B, H] (c0 unused by the GRU: any [B, H])
-//          kernel [I, G], bias [G] (unused in training)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h)
+//          kernel [I, G], bias [G] (unused in training)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h), H for the simple RNN
 //          recurrent_kernel [H, G], recurrent_bias [G] (added to U h_{t-1}: the GRU's b'; zeros for the LSTM)
 //          mask [B, T] bool, or [0] for none: a masked step keeps the states and outputs zeros
-// Attrs:   cell: "lstm" | "gru", return_sequences, go_backwards (outputs in processing order, as Keras),
+// Attrs:   cell: "lstm" | "gru" | "simple" (tanh), return_sequences, go_backwards (outputs in processing order, as Keras),
 //          bfloat16_products: multiply bfloat16-rounded x, h, W and U, summing in float32 (a mixed_bfloat16 policy;
 //          AVX512-BF16 dot products where the CPU has them); gates and states stay float32 either way,
 //          training
 // Outputs: outputs [B, T, H] (training [T, B, H]; T = 0 without return_sequences), last_output [B, H] (zeros
 //          where no step was valid), h, c [B, H]; training only, else empty: products [T, B, G],
-//          h_before, c_before [T, B, H] (c_before empty for the GRU)
+//          h_before, c_before [T, B, H] (c_before empty but for the LSTM)
 
 #include <string>
 
@@ -42,13 +42,14 @@ using namespace zoo_native;
 struct Attributes {
   bool bfloat16 = false;
   bool lstm = true;
+  bool simple = false;
   bool return_sequences = true;
   bool go_backwards = false;
   bool training = false;
 };
 
 struct Problem {
-  bool bfloat16, lstm, backwards, training;
+  bool bfloat16, lstm, simple, backwards, training;
   int64_t T, B, I, H, G, gates;
   const float* x;       // [B, T, I]; training: x W + b, [T, B, G]
   const float* kernel;  // [I, G]
@@ -147,6 +148,9 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           const Array h_new = (x_gate(3) + h_gate(3)).logistic() * c_new.tanh();
           c = c_new;
           h_out = h_new;
+        } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
+          const Array h_new = (x_gate(0) + h_gate(0)).tanh();
+          h_out = h_new;
         } else {  // gates z, r, h; reset after the product
           const Array update = (x_gate(0) + h_gate(0)).logistic();
           const Array reset = (x_gate(1) + h_gate(1)).logistic();
@@ -166,6 +170,7 @@ void* Create(TF_OpKernelConstruction* ctx) {
   char cell[8] = {0};
   TF_OpKernelConstruction_GetAttrString(ctx, "cell", cell, sizeof(cell) - 1, status);
   attributes->lstm = std::string(cell) == "lstm";
+  attributes->simple = std::string(cell) == "simple";
   TF_Bool value = 0;
   if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "return_sequences", &value, status);
   attributes->return_sequences = value;
@@ -209,9 +214,10 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   Problem p;
   p.bfloat16 = attributes.bfloat16;
   p.lstm = attributes.lstm;
+  p.simple = attributes.simple;
   p.backwards = attributes.go_backwards;
   p.training = attributes.training;
-  p.gates = p.lstm ? 4 : 3;
+  p.gates = p.lstm ? 4 : p.simple ? 1 : 3;
   const std::string problem = ShapeProblem(in, p.gates, p.training);
   if (!problem.empty()) {
     TF_SetStatus(status, TF_INVALID_ARGUMENT, ("ZooRnnForward: " + problem).c_str());
@@ -288,7 +294,7 @@ bool Register() {
   for (const char* output : {"outputs: float", "last_output: float", "h: float", "c: float", "products: float",
                              "h_before: float", "c_before: float"})
     TF_OpDefinitionBuilderAddOutput(op, output);
-  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru'}");
+  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru', 'simple'}");
   TF_OpDefinitionBuilderAddAttr(op, "return_sequences: bool = true");
   TF_OpDefinitionBuilderAddAttr(op, "go_backwards: bool = false");
   TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
