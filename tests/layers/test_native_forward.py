@@ -1,6 +1,7 @@
-"""zoo's fused CPU kernel for LSTM / GRU inference (`zoo.native`, `zoo.layers.native_rnn`) against the
-`tf.while_loop` over the cells' own `step` (implementation="autodiff", which never takes the kernel): outputs,
-states and gradients; where the kernel may appear in a graph and where it must not; its errors."""
+"""zoo's fused CPU kernels for the LSTM, GRU and simple RNN (`zoo.native`, `zoo.layers.native_rnn`) against the
+`tf.while_loop` over the cells' own `step` (implementation="autodiff" or "loop_gradient", which never take the
+kernels): outputs, states and gradients; where the kernels may appear in a graph and where they must not; their
+errors. The backward kernel's own checks: test_native_backward.py."""
 
 import glob
 from unittest import mock
@@ -115,9 +116,9 @@ def test_initial_states_and_a_stateful_layer(kind):
 
 @pytest.mark.parametrize("kind", sorted(CELLS))
 @pytest.mark.parametrize("options", [dict(return_sequences=True), dict(return_state=True, go_backwards=True)])
-def test_training_runs_the_forward_pass_through_the_kernel_with_the_loop_gradients_results(kind, options):
-    """Training: the kernel's forward pass saves what the loop gradient's backward loop reads; outputs and
-    gradients equal those of the TensorFlow forward loop (implementation="loop_gradient")."""
+def test_training_runs_through_the_kernels_with_the_loop_gradients_results(kind, options):
+    """Training: the forward kernel saves what the backward kernel reads; outputs and gradients equal those of
+    the TensorFlow loops (implementation="loop_gradient")."""
     kernel, loop = (Recurrent(CELLS[kind](6), implementation=implementation, **options)
                     for implementation in ("auto", "loop_gradient"))
     x, mask = _inputs(), _mask()

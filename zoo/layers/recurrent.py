@@ -79,9 +79,9 @@ class Recurrent(keras.layers.Layer):
             gradient that keeps only each step's states and recomputes the rest going back
             (`zoo.layers.low_memory_gradient`), for long sequences and wide layers. "cudnn": cuDNN's fused
             kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
-            a graph or SavedModel traced with it runs zoo's loop on a CPU. "auto" also runs a plain LSTM or GRU
-            (float32 or mixed_bfloat16) on the CPU through zoo's fused kernel (`zoo.layers.native_rnn`):
-            the whole inference call, and the forward half of training. Saved in `get_config`.
+            a graph or SavedModel traced with it runs zoo's loop on a CPU. "auto" also runs a plain LSTM or GRU or a
+            tanh simple RNN (float32 or mixed_bfloat16) on the CPU through zoo's fused kernels
+            (`zoo.layers.native_rnn`): the whole inference call, and both halves of the loop gradient in training. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:

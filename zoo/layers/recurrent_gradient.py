@@ -16,7 +16,9 @@ It needs a cell whose `step` uses U only through one call of `recurrent_product`
 reference shape (64×100×64×256) the LSTM training step took 126 ms against 162 ms by autodiff of
 the same loop. Saved steps are read back as slices of the stacked tensors, not unstacked copies;
 with that the GRU (reset_after) gained too (99 against 114 ms), while SimpleRNN's step stays too
-small to (`python -m zoo.bench`), so `Recurrent` uses it for cells with `recomputed_gradient`.
+small to (`python -m zoo.bench`), so `Recurrent` uses it for cells with `recomputed_gradient`, and for
+every cell zoo's compiled kernels run, which take over both loops (`forward=`, `backward=`; the simple RNN
+gains there too).
 A recurrent bias inside the product (GRU's) gets its gradient as one sum after the loop;
 variables `step` reads itself (LayerNorm-LSTM's gains) get theirs summed step by step.
 """
@@ -106,7 +108,7 @@ def run_steps_with_gradient(
         backward: optional callable `(projected, products, states before each step, d_outputs or None, d_last,
             d_final_states) -> (d_projected, d_products, d_initial_states)` going back through the steps another way
             (zoo's fused kernel); taken instead of this module's backward loop where `step` reads no variable of its
-            own. The weights' gradients are computed from its results here either way.
+            own and there is no recurrent dropout. The weights' gradients are computed from its results here either way.
 
     Returns:
         `(last_output, outputs, final_states)` as `zoo.layers.time_loop.run_steps`.
@@ -227,7 +229,7 @@ def run_steps_with_gradient(
                 tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
             ]
             watched = list(variables or [])
-            if backward is not None and not watched:
+            if backward is not None and not watched and recurrent_mask is None:
                 d_projected, d_products, d_initial_states = backward(
                     projected, products, previous_states, d_outputs, d_last, d_final_states)
                 d_variables = []

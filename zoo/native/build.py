@@ -85,7 +85,7 @@ def build(sources=SOURCES, quiet=False):
         if target.exists():
             return target
         if not quiet:
-            print(f"zoo: compiling the fused LSTM/GRU kernels for this machine (once, 20–40 s) into "
+            print(f"zoo: compiling the fused RNN kernels for this machine (once, 20–40 s) into "
                   f"{target.parent}", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             partial = Path(scratch) / target.name
@@ -107,7 +107,7 @@ def _library():
         library = tf.load_op_library(str(build()))
     except (RuntimeError, OSError, tf.errors.NotFoundError) as error:
         _status["reason"] = str(error)
-        warnings.warn(f"zoo: the fused LSTM/GRU kernel is unavailable, TensorFlow's loop runs instead: "
+        warnings.warn(f"zoo: the fused RNN kernels are unavailable, TensorFlow's loop runs instead: "
                       f"{error}", RuntimeWarning, stacklevel=2)
         return None
     _status["reason"] = None
@@ -136,5 +136,5 @@ def forget_loaded():
 
 
 def native_status():
-    """'ready', or why the kernel is not used (after the first `rnn_forward_op()` call)."""
+    """'ready', or why the kernels are not used (after the first `rnn_forward_op()` call)."""
     return "ready" if rnn_forward_op() is not None else _status["reason"]
