@@ -22,7 +22,7 @@ import tensorflow as tf
 
 _HERE = Path(__file__).parent
 SOURCES = (_HERE / "rnn_forward.cc", _HERE / "rnn_backward.cc")
-HEADERS = (_HERE / "rnn_common.h",)
+HEADERS = (_HERE / "rnn_common.h", _HERE / "op_glue.h")
 LIBRARY_NAME = "zoo_rnn"
 DISABLE_VARIABLE = "ZOO_NATIVE"
 _status = {"reason": None}

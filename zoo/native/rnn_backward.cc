@@ -26,24 +26,16 @@
 
 #include <string>
 
+#include "op_glue.h"
 #include "rnn_common.h"
-#include "tensorflow/c/kernels.h"
-#include "tensorflow/c/ops.h"
-#include "tensorflow/c/tf_status.h"
-#include "tensorflow/c/tf_tensor.h"
 
 namespace {
 
 using namespace zoo_native;
 
-struct Attributes {
-  bool bfloat16 = false;
-  bool lstm = true;
-  bool simple = false;
-};
+using Attributes = CellAttributes;
 
-struct Problem {
-  bool bfloat16, lstm, simple;
+struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   int64_t T, B, H, G, gates;
   const float* projected;  // [T, B, G]
   const float* products;   // [T, B, G]
@@ -161,34 +153,13 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   }
 }
 
-void* Create(TF_OpKernelConstruction* ctx) {
-  auto* attributes = new Attributes;
-  TF_Status* status = TF_NewStatus();
-  char cell[8] = {0};
-  TF_OpKernelConstruction_GetAttrString(ctx, "cell", cell, sizeof(cell) - 1, status);
-  attributes->lstm = std::string(cell) == "lstm";
-  attributes->simple = std::string(cell) == "simple";
-  TF_Bool value = 0;
-  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "bfloat16_products", &value, status);
-  attributes->bfloat16 = value;
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
-  TF_DeleteStatus(status);
-  return attributes;
-}
-
-void Delete(void* attributes) { delete static_cast<Attributes*>(attributes); }
-
 constexpr int kInputs = 10;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
   if (TF_NumDims(in[0]) != 3 || TF_Dim(in[0], 2) % gates != 0) return "projected must be [time, batch, gates * units]";
   const int64_t T = TF_Dim(in[0], 0), B = TF_Dim(in[0], 1), G = TF_Dim(in[0], 2), H = G / gates;
-  auto is = [](TF_Tensor* t, std::vector<int64_t> dims) {
-    if (TF_NumDims(t) != static_cast<int>(dims.size())) return false;
-    for (size_t i = 0; i < dims.size(); ++i) if (TF_Dim(t, i) != dims[i]) return false;
-    return true;
-  };
+  auto is = HasShape;
   if (!is(in[1], {T, B, G})) return "products must be [time, batch, gates * units], as projected";
   if (!is(in[2], {T, B, H})) return "h_before must be [time, batch, units]";
   if (lstm && !is(in[3], {T, B, H})) return "c_before must be [time, batch, units]";
@@ -203,25 +174,14 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
 
 void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext* ctx, TF_Status* status) {
   Problem p;
-  p.bfloat16 = attributes.bfloat16;
-  p.lstm = attributes.lstm;
-  p.simple = attributes.simple;
-  p.gates = p.lstm ? 4 : p.simple ? 1 : 3;
-  const std::string problem = ShapeProblem(in, p.gates, p.lstm);
-  if (!problem.empty()) {
-    TF_SetStatus(status, TF_INVALID_ARGUMENT, ("ZooRnnBackward: " + problem).c_str());
-    return;
-  }
+  static_cast<CellAttributes&>(p) = attributes;
+  p.gates = attributes.gates();
+  if (Refused("ZooRnnBackward", ShapeProblem(in, p.gates, p.lstm), status)) return;
   p.T = TF_Dim(in[0], 0), p.B = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0
   std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.lstm || p.simple ? 0 : p.T, p.B, p.G}, {p.B, p.H}, {p.B, p.H}};
   TF_Tensor* out[4] = {nullptr};
-  for (int i = 0; i < 4 && TF_GetCode(status) == TF_OK; ++i) {
-    size_t elements = 1;
-    for (int64_t dim : shapes[i]) elements *= dim;
-    out[i] = TF_AllocateOutput(ctx, i, TF_FLOAT, shapes[i].data(), static_cast<int>(shapes[i].size()),
-                               elements * sizeof(float), status);
-  }
+  AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
     auto data = [&](int i) { return static_cast<const float*>(TF_TensorData(in[i])); };
     p.projected = data(0), p.products = data(1), p.h_before = data(2), p.c_before = data(3);
@@ -238,42 +198,13 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   for (auto* tensor : out) if (tensor) TF_DeleteTensor(tensor);
 }
 
-void Compute(void* kernel, TF_OpKernelContext* ctx) {
-  TF_Status* status = TF_NewStatus();
-  TF_Tensor* in[kInputs] = {nullptr};
-  for (int i = 0; i < kInputs && TF_GetCode(status) == TF_OK; ++i) TF_GetInput(ctx, i, &in[i], status);
-  if (TF_GetCode(status) == TF_OK) Run(*static_cast<const Attributes*>(kernel), in, ctx, status);
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
-  for (auto* tensor : in) if (tensor) TF_DeleteTensor(tensor);
-  TF_DeleteStatus(status);
-}
-
-void UnknownShapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  TF_ShapeInferenceContextSetUnknownShape(ctx, status);
-}
-
-bool Register() {
-  TF_Status* status = TF_NewStatus();
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("ZooRnnBackward");
-  for (const char* input : {"projected: float", "products: float", "h_before: float", "c_before: float",
-                            "recurrent_kernel: float", "mask: bool", "d_outputs: float", "d_last: float",
-                            "d_h: float", "d_c: float"})
-    TF_OpDefinitionBuilderAddInput(op, input);
-  for (const char* output : {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"})
-    TF_OpDefinitionBuilderAddOutput(op, output);
-  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru', 'simple'}");
-  TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, &UnknownShapes);
-  TF_RegisterOpDefinition(op, status);
-  if (TF_GetCode(status) == TF_OK) {
-    TF_KernelBuilder* builder = TF_NewKernelBuilder("ZooRnnBackward", "CPU", &Create, &Compute, &Delete);
-    TF_RegisterKernelBuilder("ZooRnnBackward", builder, status);
-  }
-  const bool ok = TF_GetCode(status) == TF_OK;
-  TF_DeleteStatus(status);
-  return ok;
-}
-
-const bool registered = Register();
+const bool registered = RegisterOp(
+    "ZooRnnBackward",
+    {"projected: float", "products: float", "h_before: float", "c_before: float", "recurrent_kernel: float",
+     "mask: bool", "d_outputs: float", "d_last: float", "d_h: float", "d_c: float"},
+    {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"},
+    {"cell: {'lstm', 'gru', 'simple'}",
+     "bfloat16_products: bool = false"},
+    &CreateAttributes<Attributes>, &ComputeOp<kInputs, Attributes, &Run>, &DeleteAttributes<Attributes>);
 
 }  // namespace

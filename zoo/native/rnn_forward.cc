@@ -29,27 +29,28 @@
 
 #include <string>
 
+#include "op_glue.h"
 #include "rnn_common.h"
-#include "tensorflow/c/kernels.h"
-#include "tensorflow/c/ops.h"
-#include "tensorflow/c/tf_status.h"
-#include "tensorflow/c/tf_tensor.h"
 
 namespace {
 
 using namespace zoo_native;
 
-struct Attributes {
-  bool bfloat16 = false;
-  bool lstm = true;
-  bool simple = false;
+struct Attributes : CellAttributes {
   bool return_sequences = true;
   bool go_backwards = false;
   bool training = false;
+
+  void Read(TF_OpKernelConstruction* ctx, TF_Status* status) {
+    CellAttributes::Read(ctx, status);
+    return_sequences = BoolAttribute(ctx, "return_sequences", status);
+    go_backwards = BoolAttribute(ctx, "go_backwards", status);
+    training = BoolAttribute(ctx, "training", status);
+  }
 };
 
-struct Problem {
-  bool bfloat16, lstm, simple, backwards, training;
+struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
+  bool backwards, training;
   int64_t T, B, I, H, G, gates;
   const float* x;       // [B, T, I]; training: x W + b, [T, B, G]
   const float* kernel;  // [I, G]
@@ -164,29 +165,6 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   }
 }
 
-void* Create(TF_OpKernelConstruction* ctx) {
-  auto* attributes = new Attributes;
-  TF_Status* status = TF_NewStatus();
-  char cell[8] = {0};
-  TF_OpKernelConstruction_GetAttrString(ctx, "cell", cell, sizeof(cell) - 1, status);
-  attributes->lstm = std::string(cell) == "lstm";
-  attributes->simple = std::string(cell) == "simple";
-  TF_Bool value = 0;
-  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "return_sequences", &value, status);
-  attributes->return_sequences = value;
-  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "go_backwards", &value, status);
-  attributes->go_backwards = value;
-  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "bfloat16_products", &value, status);
-  attributes->bfloat16 = value;
-  if (TF_GetCode(status) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "training", &value, status);
-  attributes->training = value;
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
-  TF_DeleteStatus(status);
-  return attributes;
-}
-
-void Delete(void* attributes) { delete static_cast<Attributes*>(attributes); }
-
 constexpr int kInputs = 8;
 
 // Why the inputs can't run: empty when they can.
@@ -196,11 +174,7 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
   if (TF_NumDims(in[1]) != 2 || TF_Dim(in[1], 0) != B) return "h0 must be [batch, units]";
   const int64_t H = TF_Dim(in[1], 1), G = gates * H;
   if (training && I != G) return "x must be [time, batch, gates * units]";
-  auto is = [](TF_Tensor* t, std::vector<int64_t> dims) {
-    if (TF_NumDims(t) != static_cast<int>(dims.size())) return false;
-    for (size_t i = 0; i < dims.size(); ++i) if (TF_Dim(t, i) != dims[i]) return false;
-    return true;
-  };
+  auto is = HasShape;
   if (!is(in[2], {B, H})) return "c0 must be [batch, units]";
   if (!training && !is(in[3], {I, G})) return "kernel must be [features, gates * units]";
   if (!training && !is(in[4], {G})) return "bias must be [gates * units]";
@@ -212,17 +186,11 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
 
 void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext* ctx, TF_Status* status) {
   Problem p;
-  p.bfloat16 = attributes.bfloat16;
-  p.lstm = attributes.lstm;
-  p.simple = attributes.simple;
+  static_cast<CellAttributes&>(p) = attributes;
   p.backwards = attributes.go_backwards;
   p.training = attributes.training;
-  p.gates = p.lstm ? 4 : p.simple ? 1 : 3;
-  const std::string problem = ShapeProblem(in, p.gates, p.training);
-  if (!problem.empty()) {
-    TF_SetStatus(status, TF_INVALID_ARGUMENT, ("ZooRnnForward: " + problem).c_str());
-    return;
-  }
+  p.gates = attributes.gates();
+  if (Refused("ZooRnnForward", ShapeProblem(in, p.gates, p.training), status)) return;
   p.B = TF_Dim(in[0], p.training ? 1 : 0), p.T = TF_Dim(in[0], p.training ? 0 : 1);
   p.I = p.training ? 0 : TF_Dim(in[0], 2);
   p.H = TF_Dim(in[1], 1), p.G = p.gates * p.H;
@@ -236,12 +204,7 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
       {p.training ? p.T : 0, p.B, p.G}, {p.training ? p.T : 0, p.B, p.H},
       {p.training && p.lstm ? p.T : 0, p.B, p.H}};
   TF_Tensor* out[7] = {nullptr};
-  for (int i = 0; i < 7 && TF_GetCode(status) == TF_OK; ++i) {
-    size_t elements = 1;
-    for (int64_t dim : shapes[i]) elements *= dim;
-    out[i] = TF_AllocateOutput(ctx, i, TF_FLOAT, shapes[i].data(), static_cast<int>(shapes[i].size()),
-                               elements * sizeof(float), status);
-  }
+  AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
     auto data = [&](int i) { return static_cast<const float*>(TF_TensorData(in[i])); };
     p.x = data(0), p.kernel = data(3), p.bias = data(4), p.recurrent_kernel = data(5), p.recurrent_bias = data(6);
@@ -271,45 +234,17 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   for (auto* tensor : out) if (tensor) TF_DeleteTensor(tensor);
 }
 
-void Compute(void* kernel, TF_OpKernelContext* ctx) {
-  TF_Status* status = TF_NewStatus();
-  TF_Tensor* in[kInputs] = {nullptr};
-  for (int i = 0; i < kInputs && TF_GetCode(status) == TF_OK; ++i) TF_GetInput(ctx, i, &in[i], status);
-  if (TF_GetCode(status) == TF_OK) Run(*static_cast<const Attributes*>(kernel), in, ctx, status);
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
-  for (auto* tensor : in) if (tensor) TF_DeleteTensor(tensor);
-  TF_DeleteStatus(status);
-}
-
-void UnknownShapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  TF_ShapeInferenceContextSetUnknownShape(ctx, status);
-}
-
-bool Register() {
-  TF_Status* status = TF_NewStatus();
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("ZooRnnForward");
-  for (const char* input : {"x: float", "h0: float", "c0: float", "kernel: float", "bias: float",
-                            "recurrent_kernel: float", "recurrent_bias: float", "mask: bool"})
-    TF_OpDefinitionBuilderAddInput(op, input);
-  for (const char* output : {"outputs: float", "last_output: float", "h: float", "c: float", "products: float",
-                             "h_before: float", "c_before: float"})
-    TF_OpDefinitionBuilderAddOutput(op, output);
-  TF_OpDefinitionBuilderAddAttr(op, "cell: {'lstm', 'gru', 'simple'}");
-  TF_OpDefinitionBuilderAddAttr(op, "return_sequences: bool = true");
-  TF_OpDefinitionBuilderAddAttr(op, "go_backwards: bool = false");
-  TF_OpDefinitionBuilderAddAttr(op, "bfloat16_products: bool = false");
-  TF_OpDefinitionBuilderAddAttr(op, "training: bool = false");
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, &UnknownShapes);
-  TF_RegisterOpDefinition(op, status);
-  if (TF_GetCode(status) == TF_OK) {
-    TF_KernelBuilder* builder = TF_NewKernelBuilder("ZooRnnForward", "CPU", &Create, &Compute, &Delete);
-    TF_RegisterKernelBuilder("ZooRnnForward", builder, status);
-  }
-  const bool ok = TF_GetCode(status) == TF_OK;
-  TF_DeleteStatus(status);
-  return ok;
-}
-
-const bool registered = Register();
+const bool registered = RegisterOp(
+    "ZooRnnForward",
+    {"x: float", "h0: float", "c0: float", "kernel: float", "bias: float", "recurrent_kernel: float",
+     "recurrent_bias: float", "mask: bool"},
+    {"outputs: float", "last_output: float", "h: float", "c: float", "products: float", "h_before: float",
+     "c_before: float"},
+    {"cell: {'lstm', 'gru', 'simple'}",
+     "return_sequences: bool = true",
+     "go_backwards: bool = false",
+     "bfloat16_products: bool = false",
+     "training: bool = false"},
+    &CreateAttributes<Attributes>, &ComputeOp<kInputs, Attributes, &Run>, &DeleteAttributes<Attributes>);
 
 }  // namespace
