@@ -270,3 +270,16 @@ def test_two_threaded_calls_at_once_each_get_their_own_results():
     for _ in range(3):
         for together, reference in zip(both(x), alone, strict=True):
             np.testing.assert_array_equal(together.numpy(), reference)
+
+
+def test_the_kernels_sources_ship_with_the_package():
+    """A wheel (not only an editable install) must carry the C++ sources: the kernels are compiled where zoo runs."""
+    import configparser
+    import fnmatch
+    from pathlib import Path
+
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).parents[2] / "setup.cfg")
+    patterns = [pattern.strip() for pattern in setup["options.package_data"]["zoo.native"].split(",")]
+    for path in (*build.SOURCES, *build.HEADERS):
+        assert path.exists() and any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns), path.name

@@ -1,6 +1,6 @@
 """Compiling and loading zoo's C++ kernels, cached per source, TensorFlow version and CPU.
 
-The library (one per set of sources: today `rnn_forward.cc` and `rnn_backward.cc`, with the header they
+The library (one per set of sources: today `rnn_forward.cc` and `rnn_backward.cc`, with the headers they
 share) lands in `$ZOO_NATIVE_CACHE` (default `~/.cache/zoo/native`) under a name that hashes
 the sources and headers, the compiler command and the CPU's instruction-set flags (it is built with
 `-march=native`), so an edited source, another TensorFlow or another machine builds anew. A file
