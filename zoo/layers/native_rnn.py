@@ -112,13 +112,13 @@ def native_training_backward(cell, mask):
     """
     lstm = type(cell) is LSTMCell
 
-    def backward(projected, products, previous_states, d_outputs, d_last, d_final_states):
+    def backward(projected, kernel, products, previous_states, d_outputs, d_last, d_final_states):
         time_steps, batch, width = projected.shape
         with tf.device("/CPU:0"):
             d_projected, d_products, d_h0, d_c0 = rnn_backward_op()(
                 projected=tf.cast(projected, tf.float32), products=products, h_before=previous_states[0],
                 c_before=previous_states[1] if lstm else tf.zeros([0]),
-                recurrent_kernel=tf.cast(cell.recurrent_kernel, tf.float32),
+                recurrent_kernel=tf.cast(kernel, tf.float32),
                 mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
                 d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                 d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final_states[0], tf.float32),

@@ -105,8 +105,8 @@ def run_steps_with_gradient(
             products, states before each step, last outputs before each step or None, outputs or None)`, all
             time-major, computing the same forward pass another way (zoo's fused kernel,
             `zoo.layers.native_rnn`).
-        backward: optional callable `(projected, products, states before each step, d_outputs or None, d_last,
-            d_final_states) -> (d_projected, d_products, d_initial_states)` going back through the steps another way
+        backward: optional callable `(projected, kernel, products, states before each step, d_outputs or None,
+            d_last, d_final_states) -> (d_projected, d_products, d_initial_states)` going back through the steps another way
             (zoo's fused kernel); taken instead of this module's backward loop where `step` reads no variable of its
             own and there is no recurrent dropout. The weights' gradients are computed from its results here either way.
 
@@ -231,7 +231,8 @@ def run_steps_with_gradient(
             watched = list(variables or [])
             if backward is not None and not watched and recurrent_mask is None:
                 d_projected, d_products, d_initial_states = backward(
-                    projected, products, previous_states, d_outputs, d_last, d_final_states)
+                    projected, kernel, products, previous_states, d_outputs, d_last, d_final_states)
+                d_initial_states = [tf.cast(d, state.dtype) for d, state in zip(d_initial_states, initial_states)]
                 d_variables = []
             else:
                 d_projected, d_products, d_initial_states, d_variables = backward_loop(

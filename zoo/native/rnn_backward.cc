@@ -72,7 +72,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   d_h.resize(p.B, n), d_c.resize(p.B, n), d_last.resize(p.B, n);
   for (int64_t b = 0; b < p.B; ++b) {
     std::memcpy(d_h.row(b).data(), p.d_h + b * p.H + begin, n * sizeof(float));
-    std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));
+    if (p.lstm) std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));
     std::memcpy(d_last.row(b).data(), p.d_last + b * p.H + begin, n * sizeof(float));
   }
   const float* recurrent_gradients = p.lstm || p.simple ? p.d_projected : p.d_products;  // what multiplies Uᵀ
@@ -149,7 +149,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   }
   for (int64_t b = 0; b < p.B; ++b) {
     std::memcpy(p.d_h0 + b * p.H + begin, d_h.row(b).data(), n * sizeof(float));
-    std::memcpy(p.d_c0 + b * p.H + begin, d_c.row(b).data(), n * sizeof(float));
+    if (p.lstm) std::memcpy(p.d_c0 + b * p.H + begin, d_c.row(b).data(), n * sizeof(float));
   }
 }
 
