@@ -11,8 +11,8 @@ under that policy), the call is not traced for XLA or for export, and the kernel
   step's U h_{t-1} + b' and states, the backward pass goes back through the steps from them; the weights'
   gradients stay one TensorFlow matmul each.
 
-Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernel is
-tested against (`tests/layers/test_native_forward.py`).
+Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernels are
+tested against (`tests/layers/test_native_forward.py`, `test_native_backward.py`).
 
 Exports never contain the kernel: a SavedModel or TFLite file must load where zoo is not installed.
 Tracing by `tf.saved_model.save` (every zoo export, and Keras' `model.export`, goes through it) is detected;
@@ -45,8 +45,8 @@ def portable_graphs():
 
 
 def native_compatible(cell):
-    """Whether the kernels compute exactly `cell` (`native_cell_kind`: a plain LSTM or GRU, a tanh simple RNN) computing in float32 or
-    bfloat16. Dropout needs no check here: it is inactive in inference (`native_trainable` checks it)."""
+    """Whether the kernels compute exactly `cell` (`native_cell_kind`: a plain LSTM or GRU, a tanh simple RNN), in
+    float32 or bfloat16. Dropout needs no check here: it is inactive in inference (`native_trainable` checks it)."""
     return native_cell_kind(cell) is not None and cell.compute_dtype in ("float32", "bfloat16")
 
 
@@ -58,8 +58,8 @@ def native_usable(cell, unroll):
 
 
 def native_trainable(cell, unroll):
-    """Whether a training call may run its forward pass through the kernel (the backward loop stays zoo's loop
-    gradient): a compatible cell without recurrent dropout, under the same conditions as inference."""
+    """Whether a training call may run both halves of zoo's loop gradient through the kernels: a compatible cell
+    without recurrent dropout, under the same conditions as inference."""
     return native_usable(cell, unroll) and cell.recurrent_dropout == 0
 
 

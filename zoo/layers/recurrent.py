@@ -81,7 +81,8 @@ class Recurrent(keras.layers.Layer):
             kernel for a plain LSTM or GRU (`zoo.layers.cudnn`), which "auto" also takes where a GPU is visible;
             a graph or SavedModel traced with it runs zoo's loop on a CPU. "auto" also runs a plain LSTM or GRU or a
             tanh simple RNN (float32 or mixed_bfloat16) on the CPU through zoo's fused kernels
-            (`zoo.layers.native_rnn`): the whole inference call, and both halves of the loop gradient in training. Saved in `get_config`.
+            (`zoo.layers.native_rnn`): the whole inference call, and both halves of the loop gradient in
+            training. Saved in `get_config`.
         **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
