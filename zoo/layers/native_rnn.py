@@ -25,7 +25,6 @@ import contextvars
 import tensorflow as tf
 
 from zoo._internals import in_save_context, in_xla_context
-from zoo.cells import LSTMCell
 from zoo.layers.cudnn import gpu_available
 from zoo.layers.fused_compatibility import native_cell_kind
 from zoo.native import rnn_backward_op, rnn_forward_op
@@ -73,7 +72,8 @@ def native_training_forward(cell, mask, return_sequences):
         mask: bool (time, batch) in processing order, or None.
         return_sequences: bool.
     """
-    lstm = type(cell) is LSTMCell
+    kind = native_cell_kind(cell)
+    lstm = kind == "lstm"
 
     def forward(projected, kernel, biases, initial_states):
         time_steps, batch, width = projected.shape
@@ -85,7 +85,7 @@ def native_training_forward(cell, mask, return_sequences):
                 kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=tf.cast(kernel, tf.float32),
                 recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]),
                 mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
-                cell=native_cell_kind(cell), return_sequences=return_sequences,
+                cell=kind, return_sequences=return_sequences,
                 bfloat16_products=kernel.dtype == tf.bfloat16, training=True)
         sequence = [time_steps, batch, units]
         previous_states = [tf.ensure_shape(h_before, sequence)] + ([tf.ensure_shape(c_before, sequence)] if lstm else [])
@@ -110,7 +110,8 @@ def native_training_backward(cell, mask):
         cell: a cell `native_compatible` accepts.
         mask: bool (time, batch) in processing order, or None.
     """
-    lstm = type(cell) is LSTMCell
+    kind = native_cell_kind(cell)
+    lstm = kind == "lstm"
 
     def backward(projected, kernel, products, previous_states, d_outputs, d_last, d_final_states):
         time_steps, batch, width = projected.shape
@@ -123,10 +124,13 @@ def native_training_backward(cell, mask):
                 d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                 d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final_states[0], tf.float32),
                 d_c=tf.cast(d_final_states[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
-                cell=native_cell_kind(cell), bfloat16_products=cell.compute_dtype == "bfloat16")
+                cell=kind, bfloat16_products=cell.compute_dtype == "bfloat16")
         sequence = [time_steps, batch, width]
         d_projected = tf.cast(tf.ensure_shape(d_projected, sequence), projected.dtype)
-        d_products = d_projected if native_cell_kind(cell) != "gru" else tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
+        if kind == "gru":  # its candidate's product has a gradient of its own
+            d_products = tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
+        else:
+            d_products = d_projected
         d_states = [d_h0] + ([d_c0] if lstm else [])
         d_states = [tf.cast(tf.ensure_shape(d, [batch, cell.units]), state.dtype)
                     for d, state in zip(d_states, previous_states)]
@@ -142,7 +146,7 @@ def run_native(cell, inputs, states, mask, go_backwards, return_sequences, loop)
     The kernel has no derivative of its own: differentiated (a tape around a call with training=False), the
     result's gradient is that of `loop(inputs, states)`, the same computation in TensorFlow ops, run again.
     """
-    lstm = type(cell) is LSTMCell
+    lstm = native_cell_kind(cell) == "lstm"
     state_count = len(states)
 
     @tf.custom_gradient
@@ -173,7 +177,8 @@ def _flat(last_output, outputs, final_states):
 
 
 def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
-    lstm = type(cell) is LSTMCell
+    kind = native_cell_kind(cell)
+    lstm = kind == "lstm"
     h0 = states[0]
     recurrent_bias = cell.recurrent_bias
     width = cell.recurrent_kernel.shape[-1]
@@ -184,7 +189,7 @@ def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
             recurrent_kernel=_float32(cell.recurrent_kernel),
             recurrent_bias=_float32(_or_zeros(recurrent_bias, width)),
             mask=tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool),
-            cell=native_cell_kind(cell), return_sequences=return_sequences, go_backwards=go_backwards,
+            cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
             bfloat16_products=cell.compute_dtype == "bfloat16")
     return last_output, outputs if return_sequences else None, [h, c] if lstm else [h]
 
