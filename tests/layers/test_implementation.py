@@ -41,23 +41,29 @@ def test_loop_gradient_equals_autodiff(make, monkeypatch):
 
 
 def test_auto_takes_the_loop_gradient_only_for_cells_measured_faster_with_it(monkeypatch):
-    """The LSTM and the GRU (reset_after) gain by the loop gradient in TensorFlow ops; a simple RNN only where zoo's
-    kernel runs both of its halves (tanh), not with another activation."""
-    calls = []
-    run = recurrent_module.run_steps_with_gradient
-    monkeypatch.setattr(recurrent_module, "run_steps_with_gradient", lambda *a, **k: calls.append(1) or run(*a, **k))
+    """The LSTM and the GRU (reset_after) gain by the loop gradient, through zoo's kernels or in TensorFlow ops; a
+    simple RNN only where zoo's kernels run both of its halves (tanh), not with another activation."""
+    calls = {"ops": 0, "kernels": 0}
+    in_ops, in_kernels = recurrent_module.run_steps_with_gradient, recurrent_module.run_native_training
+
+    def counted(key, run):
+        return lambda *a, **k: calls.update({key: calls[key] + 1}) or run(*a, **k)
+
+    monkeypatch.setattr(recurrent_module, "run_steps_with_gradient", counted("ops", in_ops))
+    monkeypatch.setattr(recurrent_module, "run_native_training", counted("kernels", in_kernels))
     _gradients(SimpleRNNCell(4, activation="relu"), "auto")
     _gradients(GRUCell(4, reset_after=False), "auto")
-    assert not calls
+    assert calls == {"ops": 0, "kernels": 0}
     _gradients(LSTMCell(4), "auto")
     _gradients(GRUCell(4), "auto")
     _gradients(SimpleRNNCell(4), "auto")
-    assert len(calls) == 3
+    assert calls == {"ops": 0, "kernels": 3}
     monkeypatch.setenv("ZOO_NATIVE", "0")
     build.forget_loaded()
     try:
-        _gradients(SimpleRNNCell(4), "auto")  # no kernel: autodiff, measured faster than the loop gradient in ops
-        assert len(calls) == 3
+        _gradients(LSTMCell(4), "auto")  # no kernel: the loop gradient in TensorFlow ops
+        _gradients(SimpleRNNCell(4), "auto")  # autodiff, measured faster than the loop gradient in ops
+        assert calls == {"ops": 1, "kernels": 3}
     finally:
         monkeypatch.delenv("ZOO_NATIVE")
         build.forget_loaded()

@@ -7,9 +7,9 @@ under that policy), the call is not traced for XLA or for export, and the kernel
 - inference: the whole call (`run_native`); a tape around it still gets exact gradients (its backward
   runs the TensorFlow loop again);
 - training: both halves of the hand-made loop gradient of `zoo.layers.recurrent_gradient`
-  (`native_training_forward`, `native_training_backward`; no recurrent dropout): the forward pass keeps each
-  step's U h_{t-1} + b' and states, the backward pass goes back through the steps from them; the weights'
-  gradients stay one TensorFlow matmul each.
+  (`run_native_training`; no recurrent dropout): the forward pass keeps each step's U h_{t-1} + b' and states,
+  the backward pass goes back through the steps from them; the weights' gradients stay one TensorFlow matmul
+  each.
 
 Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernels are
 tested against (`tests/layers/test_native_forward.py`, `test_native_backward.py`).
@@ -62,81 +62,77 @@ def native_trainable(cell, unroll):
     return native_usable(cell, unroll) and cell.recurrent_dropout == 0
 
 
-def native_training_forward(cell, mask, return_sequences):
-    """The `forward` of `zoo.layers.recurrent_gradient.run_steps_with_gradient` through the kernel: from the
-    projected sequence (time-major) it returns the loop's results and what the backward loop reads (each step's
-    U h_{t-1} + b', the states before each step, and with a mask the last output before each step).
+def run_native_training(cell, projected, states, mask, go_backwards, return_sequences):
+    """`(last_output, outputs, final_states)` of a training call through both kernels, differentiable: the forward
+    kernel keeps each step's U h_{t-1} + b' and states, the backward kernel goes back through the steps from them
+    (the backward half of zoo's loop gradient, `zoo.layers.recurrent_gradient`), and the recurrent weights'
+    gradients are one matmul (dU = Σ_t h_{t-1}ᵀ g_t) and one sum (the GRU's b') after it.
+
+    Everything stays batch-major, as the layer takes and returns it: no transpose of the sequence either way.
 
     Args:
-        cell: a cell `native_compatible` accepts.
-        mask: bool (time, batch) in processing order, or None.
+        cell: a cell `native_trainable` accepts.
+        projected: (batch, time, gates · units), x_t W + b in the states' dtype (float32).
+        states: the initial states, [h0] or [h0, c0].
+        mask: bool (batch, time), or None.
+        go_backwards: bool. Process the steps last to first; outputs come in processing order (as Keras).
         return_sequences: bool.
     """
     kind = native_cell_kind(cell)
     lstm = kind == "lstm"
+    state_count = len(states)
+    batch, time_steps, width = projected.shape
+    units = cell.units
+    bfloat16 = cell.compute_dtype == "bfloat16"
+    mask = tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool)
+    kernel = tf.cast(tf.convert_to_tensor(cell.recurrent_kernel), cell.compute_dtype)
+    bias = cell.recurrent_bias
+    biases = [] if bias is None else [tf.convert_to_tensor(bias)]
 
-    def forward(projected, kernel, biases, initial_states):
-        time_steps, batch, width = projected.shape
-        units = cell.units
+    @tf.custom_gradient
+    def run(projected, kernel, *biases_and_states):
+        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
         h0 = tf.cast(initial_states[0], tf.float32)
+        recurrent_kernel = tf.cast(kernel, tf.float32)
         with tf.device("/CPU:0"):
             outputs, last_output, h, c, products, h_before, c_before = rnn_forward_op()(
                 x=tf.cast(projected, tf.float32), h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
-                kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=tf.cast(kernel, tf.float32),
-                recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]),
-                mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
-                cell=kind, return_sequences=return_sequences,
-                bfloat16_products=kernel.dtype == tf.bfloat16, training=True)
-        sequence = [time_steps, batch, units]
-        previous_states = [tf.ensure_shape(h_before, sequence)] + ([tf.ensure_shape(c_before, sequence)] if lstm else [])
-        previous_last = None
-        if mask is not None:  # the last output before step t: h_{t-1} once a step was valid, zeros before
-            seen_before = tf.cumsum(tf.cast(mask, tf.int32), axis=0, exclusive=True) > 0
-            previous_last = tf.where(seen_before[..., None], previous_states[0], tf.zeros_like(previous_states[0]))
-        final_states = [tf.ensure_shape(h, [batch, units])] + ([tf.ensure_shape(c, [batch, units])] if lstm else [])
-        return (tf.ensure_shape(last_output, [batch, units]), final_states,
-                tf.ensure_shape(products, [time_steps, batch, width]), previous_states, previous_last,
-                tf.ensure_shape(outputs, sequence) if return_sequences else None)
+                kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=recurrent_kernel,
+                recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]), mask=mask,
+                cell=kind, return_sequences=return_sequences, go_backwards=go_backwards, bfloat16_products=bfloat16,
+                training=True)
+        final_states = [h, c] if lstm else [h]
 
-    return forward
+        def gradient(*upstream):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final = upstream[0], upstream[1:]
+            d_last = tf.zeros_like(last_output) if d_last is None else d_last
+            d_final = [tf.zeros_like(state) if d is None else d for d, state in zip(d_final, final_states)]
+            with tf.device("/CPU:0"):
+                d_projected, d_products, d_h0, d_c0 = rnn_backward_op()(
+                    projected=tf.cast(projected, tf.float32), products=products, h_before=h_before,
+                    c_before=c_before, recurrent_kernel=recurrent_kernel, mask=mask,
+                    d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
+                    d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final[0], tf.float32),
+                    d_c=tf.cast(d_final[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
+                    cell=kind, bfloat16_products=bfloat16, go_backwards=go_backwards)
+            if kind != "gru":  # z = x W + b + U h_{t-1}: one gradient for both (the GRU's candidate has its own)
+                d_products = d_projected
+            d_kernel = tf.matmul(tf.cast(tf.reshape(h_before, [-1, units]), kernel.dtype),
+                                 tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype), transpose_a=True)
+            d_biases = [tf.reduce_sum(d_products, [0, 1]) for _ in biases]
+            d_states = [tf.cast(d, state.dtype) for d, state in zip([d_h0, d_c0], initial_states)]
+            return [tf.cast(d_projected, projected.dtype), d_kernel, *d_biases, *d_states]
 
+        results = ([outputs] if return_sequences else []) + [last_output, *final_states]
+        return results, gradient
 
-def native_training_backward(cell, mask):
-    """The `backward` of `zoo.layers.recurrent_gradient.run_steps_with_gradient` through the kernel
-    (`ZooRnnBackward`): from what `native_training_forward` kept and the upstream gradients, the gradients of the
-    projected sequence, of each step's product and of the initial states (all time-major).
-
-    Args:
-        cell: a cell `native_compatible` accepts.
-        mask: bool (time, batch) in processing order, or None.
-    """
-    kind = native_cell_kind(cell)
-    lstm = kind == "lstm"
-
-    def backward(projected, kernel, products, previous_states, d_outputs, d_last, d_final_states):
-        time_steps, batch, width = projected.shape
-        with tf.device("/CPU:0"):
-            d_projected, d_products, d_h0, d_c0 = rnn_backward_op()(
-                projected=tf.cast(projected, tf.float32), products=products, h_before=previous_states[0],
-                c_before=previous_states[1] if lstm else tf.zeros([0]),
-                recurrent_kernel=tf.cast(kernel, tf.float32),
-                mask=tf.zeros([0], tf.bool) if mask is None else tf.transpose(tf.cast(mask, tf.bool)),
-                d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
-                d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final_states[0], tf.float32),
-                d_c=tf.cast(d_final_states[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
-                cell=kind, bfloat16_products=cell.compute_dtype == "bfloat16")
-        sequence = [time_steps, batch, width]
-        d_projected = tf.cast(tf.ensure_shape(d_projected, sequence), projected.dtype)
-        if kind == "gru":  # its candidate's product has a gradient of its own
-            d_products = tf.cast(tf.ensure_shape(d_products, sequence), projected.dtype)
-        else:
-            d_products = d_projected
-        d_states = [d_h0] + ([d_c0] if lstm else [])
-        d_states = [tf.cast(tf.ensure_shape(d, [batch, cell.units]), state.dtype)
-                    for d, state in zip(d_states, previous_states)]
-        return d_projected, d_products, d_states
-
-    return backward
+    results = list(run(projected, kernel, *biases, *states))
+    outputs = tf.ensure_shape(results.pop(0), [batch, time_steps, units]) if return_sequences else None
+    last_output, final_states = results[0], results[1:]
+    return (tf.ensure_shape(last_output, [batch, units]), outputs,
+            [tf.ensure_shape(state, [batch, units]) for state in final_states])
 
 
 def run_native(cell, inputs, states, mask, go_backwards, return_sequences, loop):

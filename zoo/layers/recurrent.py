@@ -11,8 +11,7 @@ from zoo._internals import in_xla_context
 from zoo.cells.base import RecurrentCell
 from zoo.layers.cudnn import cudnn_compatible, gpu_available, run_cudnn
 from zoo.layers.low_memory_gradient import run_steps_saving_memory
-from zoo.layers.native_rnn import (native_trainable, native_training_backward, native_training_forward, native_usable,
-                                   run_native)
+from zoo.layers.native_rnn import native_trainable, native_usable, run_native, run_native_training
 from zoo.layers.recurrent_gradient import run_steps_with_gradient
 from zoo.layers.time_loop import reverse_time, run_steps
 
@@ -197,6 +196,12 @@ class Recurrent(keras.layers.Layer):
         input_mask, recurrent_mask = self.cell.dropout_masks(inputs[:, 0, :], states[0], training)
         if input_mask is not None:
             inputs = inputs * tf.expand_dims(input_mask, 1)
+        if training and self.implementation == "auto" and native_trainable(self.cell, self.unroll):
+            batch_size, time_steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
+            projected = self.cell.project_inputs(tf.reshape(inputs, [-1, inputs.shape[-1]]))
+            projected = tf.reshape(projected, [batch_size, time_steps, projected.shape[-1]])
+            projected = tf.ensure_shape(projected, [inputs.shape[0], inputs.shape[1], None])
+            return run_native_training(self.cell, projected, states, mask, self.go_backwards, self.return_sequences)
 
         time_major = tf.transpose(inputs, [1, 0, 2])  # (time, batch, features)
         mask_time_major = None if mask is None else tf.transpose(mask, [1, 0])
@@ -233,7 +238,6 @@ class Recurrent(keras.layers.Layer):
         projected = tf.ensure_shape(projected, [inputs.shape[1], inputs.shape[0], None])
 
         if training and self._uses_loop_gradient():
-            native = self.implementation == "auto" and native_trainable(self.cell, self.unroll)
             kernel = tf.cast(tf.convert_to_tensor(self.cell.recurrent_kernel), self.cell.compute_dtype)
             bias = self.cell.recurrent_bias
             last_output, outputs, final_states = run_steps_with_gradient(
@@ -246,8 +250,6 @@ class Recurrent(keras.layers.Layer):
                 recurrent_mask=recurrent_mask,
                 mask=mask_time_major,
                 return_sequences=self.return_sequences,
-                forward=native_training_forward(self.cell, mask_time_major, self.return_sequences) if native else None,
-                backward=native_training_backward(self.cell, mask_time_major) if native else None,
             )
         else:
             step = self._inference_step(recurrent_mask)

@@ -16,9 +16,8 @@ It needs a cell whose `step` uses U only through one call of `recurrent_product`
 reference shape (64×100×64×256) the LSTM training step took 126 ms against 162 ms by autodiff of
 the same loop. Saved steps are read back as slices of the stacked tensors, not unstacked copies;
 with that the GRU (reset_after) gained too (99 against 114 ms), while SimpleRNN's step stays too
-small to (`python -m zoo.bench`), so `Recurrent` uses it for cells with `recomputed_gradient`, and for
-every cell zoo's compiled kernels run, which take over both loops (`forward=`, `backward=`; the simple RNN
-gains there too).
+small to (`python -m zoo.bench`), so `Recurrent` uses it for cells with `recomputed_gradient`. zoo's
+compiled kernels run the same two halves for the cells they compute (`zoo.layers.native_rnn`).
 A recurrent bias inside the product (GRU's) gets its gradient as one sum after the loop;
 variables `step` reads itself (LayerNorm-LSTM's gains) get theirs summed step by step.
 """
@@ -84,8 +83,6 @@ def run_steps_with_gradient(
     recurrent_mask=None,
     mask=None,
     return_sequences=True,
-    forward=None,
-    backward=None,
 ):
     """Runs a cell's recurrent half over the time axis, differentiable by the hand-made loop above.
 
@@ -101,14 +98,6 @@ def run_steps_with_gradient(
         recurrent_mask: optional recurrent dropout mask (batch, units) on h_{t-1}.
         mask: optional bool tensor (time, batch); False marks padding.
         return_sequences: bool. Whether to collect the output of every step.
-        forward: optional callable `(projected, kernel, biases, initial_states) -> (last_output, final_states,
-            products, states before each step, last outputs before each step or None, outputs or None)`, all
-            time-major, computing the same forward pass another way (zoo's fused kernel,
-            `zoo.layers.native_rnn`).
-        backward: optional callable `(projected, kernel, products, states before each step, d_outputs or None,
-            d_last, d_final_states) -> (d_projected, d_products, d_initial_states)` going back through the steps another way
-            (zoo's fused kernel); taken instead of this module's backward loop where `step` reads no variable of its
-            own and there is no recurrent dropout. The weights' gradients are computed from its results here either way.
 
     Returns:
         `(last_output, outputs, final_states)` as `zoo.layers.time_loop.run_steps`.
@@ -130,8 +119,11 @@ def run_steps_with_gradient(
 
     biases = [] if recurrent_bias is None else [recurrent_bias]
 
-    def forward_loop(projected, kernel, biases, initial_states, zero_output):
+    @tf.custom_gradient
+    def loop(projected, kernel, *biases_and_states):
+        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
         time_steps = tf.shape(projected)[0]
+        zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
         projected_ta = _Steps(projected)
         keep_ta = None if keep_masks is None else _Steps(keep_masks)
         saved = step_records(initial_states, time_steps, projected.dtype, zero_output.shape, keep_masks is not None,
@@ -156,22 +148,18 @@ def run_steps_with_gradient(
             (tf.constant(0), zero_output, list(initial_states), saved),
             maximum_iterations=time_steps,
         )
+        products = saved["products"].stack()
         previous_states, previous_last, outputs = stacked_records(saved)
-        return last_output, final_states, saved["products"].stack(), previous_states, previous_last, outputs
 
-    @tf.custom_gradient
-    def loop(projected, kernel, *biases_and_states):
-        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
-        time_steps = tf.shape(projected)[0]
-        zero_output = tf.zeros((tf.shape(projected)[1], output_size), dtype=projected.dtype)
-        if forward is None:
-            results = forward_loop(projected, kernel, biases, initial_states, zero_output)
-        else:
-            results = forward(projected, kernel, biases, initial_states)
-        last_output, final_states, products, previous_states, previous_last, outputs = results
-
-        def backward_loop(d_outputs, d_last, d_final_states, watched):
-            """`(d_projected, d_products, d_initial_states, d_variables)`: this module's backward loop."""
+        def gradient(*upstream, variables=None):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final_states = upstream[0], upstream[1:]
+            d_last = tf.zeros_like(last_output) if d_last is None else d_last
+            d_final_states = [
+                tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
+            ]
+            watched = list(variables or [])
             kernel_transposed = tf.transpose(kernel)
             projected_back = _Steps(projected)
             keep_back = None if keep_masks is None else _Steps(keep_masks)
@@ -217,30 +205,12 @@ def run_steps_with_gradient(
                 (time_steps - 1, d_last, d_final_states, [tf.zeros_like(v) for v in watched], d_projected, d_products),
                 maximum_iterations=time_steps,
             )
-            d_products = d_products.stack()
-            return d_products if same_gradient[0] else d_projected.stack(), d_products, d_initial_states, d_variables
-
-        def gradient(*upstream, variables=None):
-            upstream = list(upstream)
-            d_outputs = upstream.pop(0) if return_sequences else None
-            d_last, d_final_states = upstream[0], upstream[1:]
-            d_last = tf.zeros_like(last_output) if d_last is None else d_last
-            d_final_states = [
-                tf.zeros_like(state) if grad is None else grad for grad, state in zip(d_final_states, final_states)
-            ]
-            watched = list(variables or [])
-            if backward is not None and not watched and recurrent_mask is None:
-                d_projected, d_products, d_initial_states = backward(
-                    projected, kernel, products, previous_states, d_outputs, d_last, d_final_states)
-                d_initial_states = [tf.cast(d, state.dtype) for d, state in zip(d_initial_states, initial_states)]
-                d_variables = []
-            else:
-                d_projected, d_products, d_initial_states, d_variables = backward_loop(
-                    d_outputs, d_last, d_final_states, watched)
             units, width = kernel.shape
+            d_products = d_products.stack()
             kernel_inputs = tf.reshape(drop(previous_states[0]), [-1, units])
             d_kernel = tf.matmul(tf.cast(kernel_inputs, kernel.dtype), tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype),
                                  transpose_a=True)
+            d_projected = d_products if same_gradient[0] else d_projected.stack()
             d_biases = [tf.reduce_sum(d_products, [0, 1]) for _ in biases]
             input_gradients = [d_projected, d_kernel, *d_biases, *d_initial_states]
             if variables is None:

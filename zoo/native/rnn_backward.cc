@@ -13,15 +13,17 @@
 // The units are split between threads as in the forward kernel. Each step, a thread computes its units'
 // gradients (all gates), a barrier, then its units' share of the state gradient g_t Uᵀ (its units' rows of U).
 //
-// Inputs:  projected, products [T, B, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
-//          h_before, c_before [T, B, H] (c_before read by the LSTM only)
+// Everything is batch-major, each step at its position in the sequence (as ZooRnnForward keeps them in training).
+//
+// Inputs:  projected, products [B, T, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
+//          h_before, c_before [B, T, H] (c_before read by the LSTM only)
 //          recurrent_kernel [H, G]
 //          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
-//          d_outputs [T, B, H], or [0] when only the last output was returned
+//          d_outputs [B, T, H] (in processing order, as the outputs), or [0] when only the last output was returned
 //          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
 // Attrs:   cell: "lstm" | "gru" | "simple", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
-//          as the forward products of a mixed_bfloat16 policy)
-// Outputs: d_projected [T, B, G]; d_products [T, B, G] for the GRU (its candidate's product is scaled by the
+//          as the forward products of a mixed_bfloat16 policy), go_backwards (the forward pass ran from the last step)
+// Outputs: d_projected [B, T, G]; d_products [B, T, G] for the GRU (its candidate's product is scaled by the
 //          reset gate; [0, B, G] for the others, whose two are the same); d_h0, d_c0 [B, H]
 
 #include <string>
@@ -33,22 +35,30 @@ namespace {
 
 using namespace zoo_native;
 
-using Attributes = CellAttributes;
+struct Attributes : CellAttributes {
+  bool go_backwards = false;
+
+  void Read(TF_OpKernelConstruction* ctx, TF_Status* status) {
+    CellAttributes::Read(ctx, status);
+    go_backwards = BoolAttribute(ctx, "go_backwards", status);
+  }
+};
 
 struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
+  bool backwards;
   int64_t T, B, H, G, gates;
-  const float* projected;  // [T, B, G]
-  const float* products;   // [T, B, G]
-  const float* h_before;   // [T, B, H]
-  const float* c_before;   // [T, B, H]
+  const float* projected;  // [B, T, G]
+  const float* products;   // [B, T, G]
+  const float* h_before;   // [B, T, H]
+  const float* c_before;   // [B, T, H]
   const float* recurrent_kernel;  // [H, G]
   const bool* mask;        // [B, T]; nullptr: every step valid
-  const float* d_outputs;  // [T, B, H]; nullptr: none
+  const float* d_outputs;  // [B, T, H]; nullptr: none
   const float* d_last;
   const float* d_h;
   const float* d_c;
-  float* d_projected;  // [T, B, G]
-  float* d_products;   // [T, B, G]; the GRU only
+  float* d_projected;  // [B, T, G]
+  float* d_products;   // [B, T, G]; the GRU only
   float* d_h0;
   float* d_c0;
 };
@@ -77,12 +87,13 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   }
   const float* recurrent_gradients = p.lstm || p.simple ? p.d_projected : p.d_products;  // what multiplies Uᵀ
   for (int64_t t = p.T - 1; t >= 0; --t) {
+    const int64_t time = p.backwards ? p.T - 1 - t : t;  // the step's position in the sequence
     if (n > 0) {
       for (int64_t b = 0; b < p.B; ++b) {
-        const int64_t row = t * p.B + b;
+        const int64_t row = b * p.T + time;
         float* d_x = p.d_projected + row * p.G + begin;
         float* d_u = p.lstm || p.simple ? nullptr : p.d_products + row * p.G + begin;
-        if (p.mask != nullptr && !p.mask[b * p.T + t]) {  // the states and the last output pass through
+        if (p.mask != nullptr && !p.mask[row]) {  // the states and the last output pass through
           for (int64_t g = 0; g < p.gates; ++g) {
             std::memset(d_x + g * p.H, 0, n * sizeof(float));
             if (d_u) std::memset(d_u + g * p.H, 0, n * sizeof(float));
@@ -92,7 +103,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         Eigen::Map<Array> dh(d_h.row(b).data(), n), dc(d_c.row(b).data(), n), dl(d_last.row(b).data(), n);
         Array d_output = dh + dl;  // the output is h_t, also the last output so far
         dl.setZero();
-        if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + row * p.H + begin, n);
+        if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + (b * p.T + t) * p.H + begin, n);
         const float* x_row = p.projected + row * p.G + begin;
         const float* u_row = p.products + row * p.G + begin;
         auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * p.H, n); };
@@ -135,12 +146,14 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     }
     barrier->Wait();  // step t's gradients of every unit written before anyone multiplies them by Uᵀ
     if (n > 0) {
-      const float* g = recurrent_gradients + t * p.B * p.G;
+      const float* g = recurrent_gradients + time * p.G;  // step t's rows, T * G apart
       if (p.bfloat16) {
-        PairColumns(g, p.B, p.G, p.G, &g_pairs);
+        PairColumns(g, p.B, p.G, p.T * p.G, &g_pairs);
         ProductBf16(g_pairs, p.B, u_pairs, product.data());
       } else {
-        Eigen::Map<RowMajor>(product.data(), p.B, n).noalias() = Eigen::Map<const RowMajor>(g, p.B, p.G) * u_transposed;
+        using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
+        Eigen::Map<RowMajor>(product.data(), p.B, n).noalias() =
+            Strided(g, p.B, p.G, Eigen::OuterStride<>(p.T * p.G)) * u_transposed;
       }
       // A masked row's gradients are zeros, so adding its product leaves the passed-through gradient as it was.
       for (int64_t b = 0; b < p.B; ++b)
@@ -157,15 +170,15 @@ constexpr int kInputs = 10;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
-  if (TF_NumDims(in[0]) != 3 || TF_Dim(in[0], 2) % gates != 0) return "projected must be [time, batch, gates * units]";
-  const int64_t T = TF_Dim(in[0], 0), B = TF_Dim(in[0], 1), G = TF_Dim(in[0], 2), H = G / gates;
+  if (TF_NumDims(in[0]) != 3 || TF_Dim(in[0], 2) % gates != 0) return "projected must be [batch, time, gates * units]";
+  const int64_t B = TF_Dim(in[0], 0), T = TF_Dim(in[0], 1), G = TF_Dim(in[0], 2), H = G / gates;
   auto is = HasShape;
-  if (!is(in[1], {T, B, G})) return "products must be [time, batch, gates * units], as projected";
-  if (!is(in[2], {T, B, H})) return "h_before must be [time, batch, units]";
-  if (lstm && !is(in[3], {T, B, H})) return "c_before must be [time, batch, units]";
+  if (!is(in[1], {B, T, G})) return "products must be [batch, time, gates * units], as projected";
+  if (!is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
+  if (lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
   if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
   if (!is(in[5], {0}) && !is(in[5], {B, T})) return "mask must be [batch, time] or [0]";
-  if (!is(in[6], {0}) && !is(in[6], {T, B, H})) return "d_outputs must be [time, batch, units] or [0]";
+  if (!is(in[6], {0}) && !is(in[6], {B, T, H})) return "d_outputs must be [batch, time, units] or [0]";
   if (!is(in[7], {B, H})) return "d_last must be [batch, units]";
   if (!is(in[8], {B, H})) return "d_h must be [batch, units]";
   if (!is(in[9], {B, H})) return "d_c must be [batch, units]";
@@ -175,11 +188,12 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
 void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext* ctx, TF_Status* status) {
   Problem p;
   static_cast<CellAttributes&>(p) = attributes;
+  p.backwards = attributes.go_backwards;
   p.gates = attributes.gates();
   if (Refused("ZooRnnBackward", ShapeProblem(in, p.gates, p.lstm), status)) return;
-  p.T = TF_Dim(in[0], 0), p.B = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
+  p.B = TF_Dim(in[0], 0), p.T = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0
-  std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.lstm || p.simple ? 0 : p.T, p.B, p.G}, {p.B, p.H}, {p.B, p.H}};
+  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.lstm || p.simple ? 0 : p.T, p.G}, {p.B, p.H}, {p.B, p.H}};
   TF_Tensor* out[4] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
@@ -204,7 +218,8 @@ const bool registered = RegisterOp(
      "mask: bool", "d_outputs: float", "d_last: float", "d_h: float", "d_c: float"},
     {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"},
     {"cell: {'lstm', 'gru', 'simple'}",
-     "bfloat16_products: bool = false"},
+     "bfloat16_products: bool = false",
+     "go_backwards: bool = false"},
     &CreateAttributes<Attributes>, &ComputeOp<kInputs, Attributes, &Run>, &DeleteAttributes<Attributes>);
 
 }  // namespace

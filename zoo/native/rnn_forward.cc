@@ -10,12 +10,12 @@
 // (gates side by side), multiplies x_t and h_{t-1} by them, applies its units' gate equations, and
 // writes its part of h_t. A barrier per step hands the whole h_t to every thread for the next step.
 //
-// Inference: x is read and the outputs written batch-major, as the layer takes and returns them.
-// Training (attr training): x is the projected sequence x_t W + b, time-major [T, B, G]; the outputs are
-// time-major and the op also returns what zoo's loop gradient (zoo/layers/recurrent_gradient.py)
-// reads going back: each step's U h_{t-1} + b' and the states before each step.
+// Everything is batch-major, as the layer takes and returns it. Inference: x is the layer's input. Training
+// (attr training): x is the projected sequence x_t W + b, and the op also returns what the backward kernel
+// (rnn_backward.cc) reads going back: each step's U h_{t-1} + b' and the states before each step, at the
+// step's position in x (with go_backwards too, so that they line up with x and its gradient).
 //
-// Inputs:  x [B, T, I] (training: [T, B, G]); h0, c0 [B, H] (c0 unused by the GRU: any [B, H])
+// Inputs:  x [B, T, I] (training: [B, T, G]); h0, c0 [B, H] (c0 unused by the GRU: any [B, H])
 //          kernel [I, G], bias [G] (unused in training)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h), H for the simple RNN
 //          recurrent_kernel [H, G], recurrent_bias [G] (added to U h_{t-1}: the GRU's b'; zeros for the LSTM)
 //          mask [B, T] bool, or [0] for none: a masked step keeps the states and outputs zeros
@@ -23,9 +23,9 @@
 //          bfloat16_products: multiply bfloat16-rounded x, h, W and U, summing in float32 (a mixed_bfloat16 policy;
 //          AVX512-BF16 dot products where the CPU has them); gates and states stay float32 either way,
 //          training
-// Outputs: outputs [B, T, H] (training [T, B, H]; T = 0 without return_sequences), last_output [B, H] (zeros
-//          where no step was valid), h, c [B, H]; training only, else empty: products [T, B, G],
-//          h_before, c_before [T, B, H] (c_before empty but for the LSTM)
+// Outputs: outputs [B, T, H] (T = 0 without return_sequences), last_output [B, H] (zeros where no step was
+//          valid), h, c [B, H]; training only, else empty: products [B, T, G], h_before, c_before [B, T, H]
+//          (c_before empty but for the LSTM)
 
 #include <string>
 
@@ -52,16 +52,16 @@ struct Attributes : CellAttributes {
 struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   bool backwards, training;
   int64_t T, B, I, H, G, gates;
-  const float* x;       // [B, T, I]; training: x W + b, [T, B, G]
+  const float* x;       // [B, T, I]; training: x W + b, [B, T, G]
   const float* kernel;  // [I, G]
   const float* bias;    // [G]
   const float* recurrent_kernel;  // [H, G]
   const float* recurrent_bias;    // [G]
   const bool* mask;  // [B, T]; nullptr: every step valid
-  float* outputs;    // [B, T, H] (training: [T, B, H]); nullptr: only the last output
+  float* outputs;    // [B, T, H]; nullptr: only the last output
   float* h[2];       // h_{t-1} and h_t, swapped each step
   float* c;
-  float* products;   // training: U h_{t-1} + b' [T, B, G], and the states before each step [T, B, H]
+  float* products;   // training: U h_{t-1} + b' [B, T, G], and the states before each step [B, T, H]
   float* h_before;
   float* c_before;
 };
@@ -117,23 +117,23 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
       for (int64_t b = 0; b < p.B; ++b) {
         const float* hp = h_prev + b * p.H + begin;
         float* hn = h_next + b * p.H + begin;
-        const int64_t row = p.training ? t * p.B + b : b * p.T + t;  // the outputs' layout
-        float* output = p.outputs == nullptr ? nullptr : p.outputs + row * p.H + begin;
+        const int64_t row = b * p.T + time;  // the step's position in x; its output goes to position t
+        float* output = p.outputs == nullptr ? nullptr : p.outputs + (b * p.T + t) * p.H + begin;
         Eigen::Map<Array> h_part(from_state.data() + b * h_stride, width);
         h_part += recurrent_bias;
         if (p.training) {  // what the backward loop recomputes the step from
           for (int64_t g = 0; g < p.gates; ++g)
-            std::memcpy(p.products + (t * p.B + b) * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
-          std::memcpy(p.h_before + (t * p.B + b) * p.H + begin, hp, n * sizeof(float));
-          if (p.lstm) std::memcpy(p.c_before + (t * p.B + b) * p.H + begin, p.c + b * p.H + begin, n * sizeof(float));
+            std::memcpy(p.products + row * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
+          std::memcpy(p.h_before + row * p.H + begin, hp, n * sizeof(float));
+          if (p.lstm) std::memcpy(p.c_before + row * p.H + begin, p.c + b * p.H + begin, n * sizeof(float));
         }
-        if (p.mask != nullptr && !p.mask[b * p.T + time]) {
+        if (p.mask != nullptr && !p.mask[row]) {
           std::memcpy(hn, hp, n * sizeof(float));
           if (output) std::memset(output, 0, n * sizeof(float));
           continue;
         }
         // x_t W + b of gate `index`: computed here, or given (training: x is the projected sequence).
-        const float* x_row = p.training ? p.x + (time * p.B + b) * p.G + begin : from_input.data() + b * x_stride;
+        const float* x_row = p.training ? p.x + row * p.G + begin : from_input.data() + b * x_stride;
         const int64_t x_gate_stride = p.training ? p.H : n;
         if (!p.training) Eigen::Map<Array>(from_input.data() + b * x_stride, width) += bias;
         auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * x_gate_stride, n); };
@@ -169,11 +169,11 @@ constexpr int kInputs = 8;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
-  if (TF_NumDims(in[0]) != 3) return training ? "x must be [time, batch, gates * units]" : "x must be [batch, time, features]";
-  const int64_t B = TF_Dim(in[0], training ? 1 : 0), T = TF_Dim(in[0], training ? 0 : 1), I = TF_Dim(in[0], 2);
+  if (TF_NumDims(in[0]) != 3) return training ? "x must be [batch, time, gates * units]" : "x must be [batch, time, features]";
+  const int64_t B = TF_Dim(in[0], 0), T = TF_Dim(in[0], 1), I = TF_Dim(in[0], 2);
   if (TF_NumDims(in[1]) != 2 || TF_Dim(in[1], 0) != B) return "h0 must be [batch, units]";
   const int64_t H = TF_Dim(in[1], 1), G = gates * H;
-  if (training && I != G) return "x must be [time, batch, gates * units]";
+  if (training && I != G) return "x must be [batch, time, gates * units]";
   auto is = HasShape;
   if (!is(in[2], {B, H})) return "c0 must be [batch, units]";
   if (!training && !is(in[3], {I, G})) return "kernel must be [features, gates * units]";
@@ -191,7 +191,7 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   p.training = attributes.training;
   p.gates = attributes.gates();
   if (Refused("ZooRnnForward", ShapeProblem(in, p.gates, p.training), status)) return;
-  p.B = TF_Dim(in[0], p.training ? 1 : 0), p.T = TF_Dim(in[0], p.training ? 0 : 1);
+  p.B = TF_Dim(in[0], 0), p.T = TF_Dim(in[0], 1);
   p.I = p.training ? 0 : TF_Dim(in[0], 2);
   p.H = TF_Dim(in[1], 1), p.G = p.gates * p.H;
   const int64_t steps = attributes.return_sequences ? p.T : 0;
@@ -199,10 +199,8 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   const size_t state_bytes = p.B * p.H * sizeof(float);
   // outputs, last_output, h, c; then (training only, else empty) products, h_before, c_before
   std::vector<std::vector<int64_t>> shapes = {
-      p.training ? std::vector<int64_t>{steps, p.B, p.H} : std::vector<int64_t>{p.B, steps, p.H},
-      {p.B, p.H}, {p.B, p.H}, {p.B, p.H},
-      {p.training ? p.T : 0, p.B, p.G}, {p.training ? p.T : 0, p.B, p.H},
-      {p.training && p.lstm ? p.T : 0, p.B, p.H}};
+      {p.B, steps, p.H}, {p.B, p.H}, {p.B, p.H}, {p.B, p.H},
+      {p.B, p.training ? p.T : 0, p.G}, {p.B, p.training ? p.T : 0, p.H}, {p.B, p.training && p.lstm ? p.T : 0, p.H}};
   TF_Tensor* out[7] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
