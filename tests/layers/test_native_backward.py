@@ -86,12 +86,13 @@ def test_under_mixed_bfloat16_the_backward_kernel_equals_the_loop_within_bfloat1
 def test_inconsistent_shapes_are_refused_naming_the_input():
     zeros = tf.zeros
     arguments = dict(projected=zeros([2, 3, 20]), products=zeros([2, 3, 20]), h_before=zeros([2, 3, 5]),
-                     c_before=zeros([2, 3, 5]), recurrent_kernel=zeros([5, 20]), mask=zeros([0], tf.bool),
+                     c_before=zeros([2, 3, 5]), recurrent_kernel=zeros([5, 20]), bias=zeros([20]), mask=zeros([0], tf.bool),
                      d_outputs=zeros([0]), d_last=zeros([2, 5]), d_h=zeros([2, 5]), d_c=zeros([2, 5]))
     rnn_backward_op()(**arguments, cell="lstm")  # consistent (batch 2, time 3): runs
     for name, wrong, message in [("products", zeros([2, 3, 16]), "products must be"),
                                  ("mask", zeros([3, 2], tf.bool), "mask must be"),
                                  ("d_outputs", zeros([3, 2, 5]), "d_outputs must be"),
-                                 ("recurrent_kernel", zeros([20, 5]), "recurrent_kernel must be")]:
+                                 ("recurrent_kernel", zeros([20, 5]), "recurrent_kernel must be"),
+                                 ("bias", zeros([5]), "bias must be")]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             rnn_backward_op()(**{**arguments, name: wrong}, cell="lstm")

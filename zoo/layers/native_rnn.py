@@ -65,14 +65,15 @@ def native_trainable(cell, unroll):
 def run_native_training(cell, projected, states, mask, go_backwards, return_sequences):
     """`(last_output, outputs, final_states)` of a training call through both kernels, differentiable: the forward
     kernel keeps each step's U h_{t-1} + b' and states, the backward kernel goes back through the steps from them
-    (the backward half of zoo's loop gradient, `zoo.layers.recurrent_gradient`), and the recurrent weights'
-    gradients are one matmul (dU = Σ_t h_{t-1}ᵀ g_t) and one sum (the GRU's b') after it.
+    (the backward half of zoo's loop gradient, `zoo.layers.recurrent_gradient`) and sums the biases' gradients on
+    the way; dU = Σ_t h_{t-1}ᵀ g_t is one matmul after it.
 
     Everything stays batch-major, as the layer takes and returns it: no transpose of the sequence either way.
 
     Args:
         cell: a cell `native_trainable` accepts.
-        projected: (batch, time, gates · units), x_t W + b in the states' dtype (float32).
+        projected: (batch, time, gates · units), x_t W in the states' dtype (float32); the kernels add b
+            (`cell.input_bias()`).
         states: the initial states, [h0] or [h0, c0].
         mask: bool (batch, time), or None.
         go_backwards: bool. Process the steps last to first; outputs come in processing order (as Keras).
@@ -80,27 +81,28 @@ def run_native_training(cell, projected, states, mask, go_backwards, return_sequ
     """
     kind = native_cell_kind(cell)
     lstm = kind == "lstm"
-    state_count = len(states)
     batch, time_steps, width = projected.shape
     units = cell.units
     bfloat16 = cell.compute_dtype == "bfloat16"
     mask = tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool)
     kernel = tf.cast(tf.convert_to_tensor(cell.recurrent_kernel), cell.compute_dtype)
-    bias = cell.recurrent_bias
-    biases = [] if bias is None else [tf.convert_to_tensor(bias)]
+    biases = [cell.input_bias(), cell.recurrent_bias]
+    present = [bias is not None for bias in biases]
+    given = [tf.convert_to_tensor(bias) for bias in biases if bias is not None]
 
     @tf.custom_gradient
     def run(projected, kernel, *biases_and_states):
-        biases, initial_states = biases_and_states[: len(biases_and_states) - state_count], biases_and_states[-state_count:]
+        given, initial_states = biases_and_states[: sum(present)], biases_and_states[sum(present):]
+        values = iter(given)
+        bias, recurrent_bias = (_float32(next(values)) if there else tf.zeros([width]) for there in present)
         h0 = tf.cast(initial_states[0], tf.float32)
         recurrent_kernel = tf.cast(kernel, tf.float32)
         with tf.device("/CPU:0"):
             outputs, last_output, h, c, products, h_before, c_before = rnn_forward_op()(
                 x=tf.cast(projected, tf.float32), h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
-                kernel=tf.zeros([0, 0]), bias=tf.zeros([0]), recurrent_kernel=recurrent_kernel,
-                recurrent_bias=tf.cast(biases[0], tf.float32) if biases else tf.zeros([width]), mask=mask,
-                cell=kind, return_sequences=return_sequences, go_backwards=go_backwards, bfloat16_products=bfloat16,
-                training=True)
+                kernel=tf.zeros([0, 0]), bias=bias, recurrent_kernel=recurrent_kernel, recurrent_bias=recurrent_bias,
+                mask=mask, cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
+                bfloat16_products=bfloat16, training=True)
         final_states = [h, c] if lstm else [h]
 
         def gradient(*upstream):
@@ -110,9 +112,9 @@ def run_native_training(cell, projected, states, mask, go_backwards, return_sequ
             d_last = tf.zeros_like(last_output) if d_last is None else d_last
             d_final = [tf.zeros_like(state) if d is None else d for d, state in zip(d_final, final_states)]
             with tf.device("/CPU:0"):
-                d_projected, d_products, d_h0, d_c0 = rnn_backward_op()(
+                d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias = rnn_backward_op()(
                     projected=tf.cast(projected, tf.float32), products=products, h_before=h_before,
-                    c_before=c_before, recurrent_kernel=recurrent_kernel, mask=mask,
+                    c_before=c_before, recurrent_kernel=recurrent_kernel, bias=bias, mask=mask,
                     d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                     d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final[0], tf.float32),
                     d_c=tf.cast(d_final[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
@@ -121,14 +123,15 @@ def run_native_training(cell, projected, states, mask, go_backwards, return_sequ
                 d_products = d_projected
             d_kernel = tf.matmul(tf.cast(tf.reshape(h_before, [-1, units]), kernel.dtype),
                                  tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype), transpose_a=True)
-            d_biases = [tf.reduce_sum(d_products, [0, 1]) for _ in biases]
+            sums = [d for d, there in zip([d_bias, d_recurrent_bias], present) if there]
+            d_biases = [tf.cast(d, value.dtype) for d, value in zip(sums, given)]
             d_states = [tf.cast(d, state.dtype) for d, state in zip([d_h0, d_c0], initial_states)]
             return [tf.cast(d_projected, projected.dtype), d_kernel, *d_biases, *d_states]
 
         results = ([outputs] if return_sequences else []) + [last_output, *final_states]
         return results, gradient
 
-    results = list(run(projected, kernel, *biases, *states))
+    results = list(run(projected, kernel, *given, *states))
     outputs = tf.ensure_shape(results.pop(0), [batch, time_steps, units]) if return_sequences else None
     last_output, final_states = results[0], results[1:]
     return (tf.ensure_shape(last_output, [batch, units]), outputs,

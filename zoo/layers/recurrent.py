@@ -198,7 +198,7 @@ class Recurrent(keras.layers.Layer):
             inputs = inputs * tf.expand_dims(input_mask, 1)
         if training and self.implementation == "auto" and native_trainable(self.cell, self.unroll):
             batch_size, time_steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
-            projected = self.cell.project_inputs(tf.reshape(inputs, [-1, inputs.shape[-1]]))
+            projected = self.cell.matmul(tf.reshape(inputs, [-1, inputs.shape[-1]]), self.cell.kernel)  # the kernels add b
             projected = tf.reshape(projected, [batch_size, time_steps, projected.shape[-1]])
             projected = tf.ensure_shape(projected, [inputs.shape[0], inputs.shape[1], None])
             return run_native_training(self.cell, projected, states, mask, self.go_backwards, self.return_sequences)

@@ -1,10 +1,11 @@
 // zoo's fused CPU kernel for the backward pass of an LSTM, GRU or simple RNN: the op ZooRnnBackward.
 //
 // The backward half of zoo's loop gradient (zoo/layers/recurrent_gradient.py), for the cells ZooRnnForward
-// runs: from what the forward pass kept (each step's projected input x_t W + b, its product U h_{t-1} + b' and
+// runs: from what the forward pass kept (each step's projected input x_t W, its product U h_{t-1} + b' and
 // the states before it), it goes back through time computing each step's pre-activation gradients and passing
-// the state gradients one step back, g_t Uᵀ. The weights' gradients are left to one large matrix product each,
-// after the loop, in TensorFlow (dU = Σ_t h_{t-1}ᵀ g_t, db' = Σ_t g_t).
+// the state gradients one step back, g_t Uᵀ. It sums the biases' gradients on the way (each thread its units'
+// columns); the weight matrices' gradients are left to one large matrix product each, after the loop, in
+// TensorFlow (dU = Σ_t h_{t-1}ᵀ g_t, dW = Σ_t x_tᵀ g_t).
 //
 // The derivatives are the chain rule through the equations of zoo/cells/lstm.py, gru.py and simple_rnn.py, which
 // stay the definition: tests/layers/test_native_backward.py checks this kernel against TensorFlow's
@@ -15,16 +16,17 @@
 //
 // Everything is batch-major, each step at its position in the sequence (as ZooRnnForward keeps them in training).
 //
-// Inputs:  projected, products [B, T, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
+// Inputs:  projected (x_t W), products [B, T, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
 //          h_before, c_before [B, T, H] (c_before read by the LSTM only)
-//          recurrent_kernel [H, G]
+//          recurrent_kernel [H, G], bias [G] (b, added to x_t W as in the forward pass)
 //          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
 //          d_outputs [B, T, H] (in processing order, as the outputs), or [0] when only the last output was returned
 //          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
 // Attrs:   cell: "lstm" | "gru" | "simple", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
 //          as the forward products of a mixed_bfloat16 policy), go_backwards (the forward pass ran from the last step)
 // Outputs: d_projected [B, T, G]; d_products [B, T, G] for the GRU (its candidate's product is scaled by the
-//          reset gate; [0, B, G] for the others, whose two are the same); d_h0, d_c0 [B, H]
+//          reset gate; [B, 0, G] for the others, whose two are the same); d_h0, d_c0 [B, H];
+//          d_bias = Σ d_projected, d_recurrent_bias = Σ d_products [G] (the same for all but the GRU)
 
 #include <string>
 
@@ -52,6 +54,7 @@ struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   const float* h_before;   // [B, T, H]
   const float* c_before;   // [B, T, H]
   const float* recurrent_kernel;  // [H, G]
+  const float* bias;  // [G]
   const bool* mask;        // [B, T]; nullptr: every step valid
   const float* d_outputs;  // [B, T, H]; nullptr: none
   const float* d_last;
@@ -61,6 +64,8 @@ struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   float* d_products;   // [B, T, G]; the GRU only
   float* d_h0;
   float* d_c0;
+  float* d_bias;            // [G]
+  float* d_recurrent_bias;  // [G]
 };
 
 // One thread's share: units [begin, end), all steps, last to first.
@@ -70,7 +75,8 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
   thread_local RowMajor u_transposed, d_h, d_c, d_last;
   thread_local PairedBf16 u_pairs;
-  thread_local std::vector<float> product;
+  thread_local std::vector<float> product, x_part;
+  thread_local Array bias, d_bias, d_recurrent_bias;  // these units' columns, gates side by side
   thread_local std::vector<uint32_t> g_pairs;
   u_transposed.resize(p.G, n);
   for (int64_t j = 0; j < n; ++j)
@@ -78,6 +84,11 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   if (p.bfloat16) PairRows(u_transposed, &u_pairs);
   const int64_t product_stride = p.bfloat16 ? u_pairs.columns : n;
   product.resize(p.B * product_stride);
+  const int64_t width = p.gates * n;
+  x_part.resize(width), bias.resize(width);
+  for (int64_t g = 0; g < p.gates; ++g)
+    std::memcpy(bias.data() + g * n, p.bias + g * p.H + begin, n * sizeof(float));
+  d_bias.setZero(width), d_recurrent_bias.setZero(width);
   // The gradients flowing into step t from after it, for these units: of h_t, c_t and of the last output so far.
   d_h.resize(p.B, n), d_c.resize(p.B, n), d_last.resize(p.B, n);
   for (int64_t b = 0; b < p.B; ++b) {
@@ -104,12 +115,16 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         Array d_output = dh + dl;  // the output is h_t, also the last output so far
         dl.setZero();
         if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + (b * p.T + t) * p.H + begin, n);
-        const float* x_row = p.projected + row * p.G + begin;
+        for (int64_t g = 0; g < p.gates; ++g)  // x_t W + b, these units
+          std::memcpy(x_part.data() + g * n, p.projected + row * p.G + g * p.H + begin, n * sizeof(float));
+        Eigen::Map<Array>(x_part.data(), width) += bias;
         const float* u_row = p.products + row * p.G + begin;
-        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * p.H, n); };
+        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_part.data() + index * n, n); };
         auto u_gate = [&](int index) { return Eigen::Map<const Array>(u_row + index * p.H, n); };
+        // A gate's gradient: written to the sequence's row, and summed into its bias' gradient.
         auto write = [&](float* to, int index, const Array& values) {
           std::memcpy(to + index * p.H, values.data(), n * sizeof(float));
+          (to == d_x ? d_bias : d_recurrent_bias).segment(index * n, n) += values;
         };
         if (p.lstm) {  // c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
           const Eigen::Map<const Array> c_before(p.c_before + row * p.H + begin, n);
@@ -164,9 +179,14 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     std::memcpy(p.d_h0 + b * p.H + begin, d_h.row(b).data(), n * sizeof(float));
     if (p.lstm) std::memcpy(p.d_c0 + b * p.H + begin, d_c.row(b).data(), n * sizeof(float));
   }
+  const Array& recurrent_sums = p.lstm || p.simple ? d_bias : d_recurrent_bias;
+  for (int64_t g = 0; g < p.gates; ++g) {
+    std::memcpy(p.d_bias + g * p.H + begin, d_bias.data() + g * n, n * sizeof(float));
+    std::memcpy(p.d_recurrent_bias + g * p.H + begin, recurrent_sums.data() + g * n, n * sizeof(float));
+  }
 }
 
-constexpr int kInputs = 10;
+constexpr int kInputs = 11;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
@@ -177,11 +197,12 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm) {
   if (!is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
   if (lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
   if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
-  if (!is(in[5], {0}) && !is(in[5], {B, T})) return "mask must be [batch, time] or [0]";
-  if (!is(in[6], {0}) && !is(in[6], {B, T, H})) return "d_outputs must be [batch, time, units] or [0]";
-  if (!is(in[7], {B, H})) return "d_last must be [batch, units]";
-  if (!is(in[8], {B, H})) return "d_h must be [batch, units]";
-  if (!is(in[9], {B, H})) return "d_c must be [batch, units]";
+  if (!is(in[5], {G})) return "bias must be [gates * units]";
+  if (!is(in[6], {0}) && !is(in[6], {B, T})) return "mask must be [batch, time] or [0]";
+  if (!is(in[7], {0}) && !is(in[7], {B, T, H})) return "d_outputs must be [batch, time, units] or [0]";
+  if (!is(in[8], {B, H})) return "d_last must be [batch, units]";
+  if (!is(in[9], {B, H})) return "d_h must be [batch, units]";
+  if (!is(in[10], {B, H})) return "d_c must be [batch, units]";
   return "";
 }
 
@@ -192,19 +213,21 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   p.gates = attributes.gates();
   if (Refused("ZooRnnBackward", ShapeProblem(in, p.gates, p.lstm), status)) return;
   p.B = TF_Dim(in[0], 0), p.T = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
-  // d_projected, d_products, d_h0, d_c0
-  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.lstm || p.simple ? 0 : p.T, p.G}, {p.B, p.H}, {p.B, p.H}};
-  TF_Tensor* out[4] = {nullptr};
+  // d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias
+  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.lstm || p.simple ? 0 : p.T, p.G}, {p.B, p.H},
+                                              {p.B, p.H}, {p.G}, {p.G}};
+  TF_Tensor* out[6] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
     auto data = [&](int i) { return static_cast<const float*>(TF_TensorData(in[i])); };
     p.projected = data(0), p.products = data(1), p.h_before = data(2), p.c_before = data(3);
-    p.recurrent_kernel = data(4);
-    p.mask = TF_NumDims(in[5]) == 2 ? static_cast<const bool*>(TF_TensorData(in[5])) : nullptr;
-    p.d_outputs = TF_NumDims(in[6]) == 3 ? data(6) : nullptr;
-    p.d_last = data(7), p.d_h = data(8), p.d_c = data(9);
+    p.recurrent_kernel = data(4), p.bias = data(5);
+    p.mask = TF_NumDims(in[6]) == 2 ? static_cast<const bool*>(TF_TensorData(in[6])) : nullptr;
+    p.d_outputs = TF_NumDims(in[7]) == 3 ? data(7) : nullptr;
+    p.d_last = data(8), p.d_h = data(9), p.d_c = data(10);
     auto output = [&](int i) { return static_cast<float*>(TF_TensorData(out[i])); };
     p.d_projected = output(0), p.d_products = output(1), p.d_h0 = output(2), p.d_c0 = output(3);
+    p.d_bias = output(4), p.d_recurrent_bias = output(5);
     if (!p.lstm) std::memset(p.d_c0, 0, p.B * p.H * sizeof(float));
     RunShares(ThreadCount(p.B * p.H * p.G, p.H), p.H,
               [&p](int64_t begin, int64_t end, Barrier* barrier) { RunUnits(p, begin, end, barrier); });
@@ -215,8 +238,9 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
 const bool registered = RegisterOp(
     "ZooRnnBackward",
     {"projected: float", "products: float", "h_before: float", "c_before: float", "recurrent_kernel: float",
-     "mask: bool", "d_outputs: float", "d_last: float", "d_h: float", "d_c: float"},
-    {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float"},
+     "bias: float", "mask: bool", "d_outputs: float", "d_last: float", "d_h: float", "d_c: float"},
+    {"d_projected: float", "d_products: float", "d_h0: float", "d_c0: float", "d_bias: float",
+     "d_recurrent_bias: float"},
     {"cell: {'lstm', 'gru', 'simple'}",
      "bfloat16_products: bool = false",
      "go_backwards: bool = false"},

@@ -11,12 +11,12 @@
 // writes its part of h_t. A barrier per step hands the whole h_t to every thread for the next step.
 //
 // Everything is batch-major, as the layer takes and returns it. Inference: x is the layer's input. Training
-// (attr training): x is the projected sequence x_t W + b, and the op also returns what the backward kernel
+// (attr training): x is the projected sequence x_t W (the op adds b), and the op also returns what the backward kernel
 // (rnn_backward.cc) reads going back: each step's U h_{t-1} + b' and the states before each step, at the
 // step's position in x (with go_backwards too, so that they line up with x and its gradient).
 //
 // Inputs:  x [B, T, I] (training: [B, T, G]); h0, c0 [B, H] (c0 unused by the GRU: any [B, H])
-//          kernel [I, G], bias [G] (unused in training)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h), H for the simple RNN
+//          kernel [I, G] (unused in training), bias [G] (added to x_t W)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h), H for the simple RNN
 //          recurrent_kernel [H, G], recurrent_bias [G] (added to U h_{t-1}: the GRU's b'; zeros for the LSTM)
 //          mask [B, T] bool, or [0] for none: a masked step keeps the states and outputs zeros
 // Attrs:   cell: "lstm" | "gru" | "simple" (tanh), return_sequences, go_backwards (outputs in processing order, as Keras),
@@ -52,7 +52,7 @@ struct Attributes : CellAttributes {
 struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   bool backwards, training;
   int64_t T, B, I, H, G, gates;
-  const float* x;       // [B, T, I]; training: x W + b, [B, T, G]
+  const float* x;       // [B, T, I]; training: x W, [B, T, G]
   const float* kernel;  // [I, G]
   const float* bias;    // [G]
   const float* recurrent_kernel;  // [H, G]
@@ -81,19 +81,20 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
   thread_local RowMajor w, u, bias_row, recurrent_bias_row;
   thread_local PairedBf16 w_pairs, u_pairs;
-  thread_local std::vector<float> from_input, from_state;
+  thread_local std::vector<float> from_input, from_state, x_part;
   thread_local std::vector<uint32_t> x_pairs, h_pairs;
   if (!p.training) GateColumns(p.kernel, p.I, p, begin, end, &w);
   GateColumns(p.recurrent_kernel, p.H, p, begin, end, &u);
-  if (!p.training) GateColumns(p.bias, 1, p, begin, end, &bias_row);
+  GateColumns(p.bias, 1, p, begin, end, &bias_row);
   GateColumns(p.recurrent_bias, 1, p, begin, end, &recurrent_bias_row);
-  const Eigen::Map<const Array> bias(bias_row.data(), p.training ? 0 : width);
+  const Eigen::Map<const Array> bias(bias_row.data(), width);
   const Eigen::Map<const Array> recurrent_bias(recurrent_bias_row.data(), width);
   if (p.bfloat16) PairRows(u, &u_pairs);
   if (p.bfloat16 && !p.training) PairRows(w, &w_pairs);
   // Each product's row stride: the bfloat16 products fill whole 64-column blocks.
   const int64_t x_stride = p.bfloat16 ? w_pairs.columns : width, h_stride = p.bfloat16 ? u_pairs.columns : width;
   from_input.resize(p.training ? 0 : p.B * x_stride);
+  x_part.resize(p.training ? width : 0);
   from_state.resize(p.B * h_stride);
   using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
   for (int64_t t = 0; t < p.T; ++t) {
@@ -132,11 +133,14 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           if (output) std::memset(output, 0, n * sizeof(float));
           continue;
         }
-        // x_t W + b of gate `index`: computed here, or given (training: x is the projected sequence).
-        const float* x_row = p.training ? p.x + row * p.G + begin : from_input.data() + b * x_stride;
-        const int64_t x_gate_stride = p.training ? p.H : n;
-        if (!p.training) Eigen::Map<Array>(from_input.data() + b * x_stride, width) += bias;
-        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * x_gate_stride, n); };
+        // x_t W + b of gate `index`: x_t W computed here, or given (training: x is the projected sequence).
+        float* x_row = p.training ? x_part.data() : from_input.data() + b * x_stride;
+        if (p.training) {
+          for (int64_t g = 0; g < p.gates; ++g)
+            std::memcpy(x_row + g * n, p.x + row * p.G + g * p.H + begin, n * sizeof(float));
+        }
+        Eigen::Map<Array>(x_row, width) += bias;
+        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * n, n); };
         auto h_gate = [&](int index) { return h_part.segment(index * n, n); };
         // Transcendentals are evaluated into aligned temporaries: assigned straight into a buffer, Eigen would take
         // the scalar path for as many leading elements as the buffer's address is off alignment, and the same
@@ -177,7 +181,7 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
   auto is = HasShape;
   if (!is(in[2], {B, H})) return "c0 must be [batch, units]";
   if (!training && !is(in[3], {I, G})) return "kernel must be [features, gates * units]";
-  if (!training && !is(in[4], {G})) return "bias must be [gates * units]";
+  if (!is(in[4], {G})) return "bias must be [gates * units]";
   if (!is(in[5], {H, G})) return "recurrent_kernel must be [units, gates * units]";
   if (!is(in[6], {G})) return "recurrent_bias must be [gates * units]";
   if (!is(in[7], {0}) && !is(in[7], {B, T})) return "mask must be [batch, time] or [0]";
