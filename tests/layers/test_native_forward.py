@@ -211,7 +211,8 @@ def test_the_bfloat16_product_is_exact_on_bfloat16_values(batch, features, units
 
     arguments = dict(x=bf16(batch, 1, features), h0=bf16(batch, units), c0=bf16(batch, units),
                      kernel=bf16(features, 4 * units), bias=bf16(4 * units), recurrent_kernel=bf16(units, 4 * units),
-                     recurrent_bias=tf.zeros([4 * units]), mask=tf.zeros([0], tf.bool), cell="lstm")
+                     recurrent_bias=tf.zeros([4 * units]), mask=tf.zeros([0], tf.bool), kept_inputs=tf.zeros([0]),
+                     cell="lstm")
     op = rnn_forward_op()
     for rounded, reference in zip(op(**arguments, bfloat16_products=True)[:4], op(**arguments)[:4], strict=True):
         np.testing.assert_allclose(rounded.numpy(), reference.numpy(), atol=1e-5)
@@ -220,12 +221,15 @@ def test_the_bfloat16_product_is_exact_on_bfloat16_values(batch, features, units
 def test_inconsistent_shapes_are_refused_naming_the_input():
     op = rnn_forward_op()
     zeros = tf.zeros
-    with pytest.raises(tf.errors.InvalidArgumentError, match="recurrent_kernel must be"):
-        op(x=zeros([2, 3, 4]), h0=zeros([2, 5]), c0=zeros([2, 5]), kernel=zeros([4, 20]), bias=zeros([20]),
-           recurrent_kernel=zeros([4, 20]), recurrent_bias=zeros([20]), mask=zeros([0], tf.bool), cell="lstm")
-    with pytest.raises(tf.errors.InvalidArgumentError, match="mask must be"):
-        op(x=zeros([2, 3, 4]), h0=zeros([2, 5]), c0=zeros([2, 5]), kernel=zeros([4, 15]), bias=zeros([15]),
-           recurrent_kernel=zeros([5, 15]), recurrent_bias=zeros([15]), mask=zeros([3, 2], tf.bool), cell="gru")
+    arguments = dict(x=zeros([2, 3, 4]), h0=zeros([2, 5]), c0=zeros([2, 5]), kernel=zeros([4, 20]), bias=zeros([20]),
+                     recurrent_kernel=zeros([5, 20]), recurrent_bias=zeros([20]), mask=zeros([0], tf.bool),
+                     kept_inputs=zeros([0]), cell="lstm")
+    op(**arguments)  # consistent: runs
+    for name, wrong, message in [("recurrent_kernel", zeros([4, 20]), "recurrent_kernel must be"),
+                                 ("mask", zeros([3, 2], tf.bool), "mask must be"),
+                                 ("kept_inputs", zeros([2, 3, 4]), "kept_inputs must be")]:  # inference keeps none
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            op(**{**arguments, name: wrong})
 
 
 def test_a_failed_build_reports_the_compilers_words(tmp_path, monkeypatch):

@@ -62,46 +62,56 @@ def native_trainable(cell, unroll):
     return native_usable(cell, unroll) and cell.recurrent_dropout == 0
 
 
-def run_native_training(cell, projected, states, mask, go_backwards, return_sequences):
+def run_native_training(cell, inputs, states, mask, go_backwards, return_sequences):
     """`(last_output, outputs, final_states)` of a training call through both kernels, differentiable: the forward
     kernel keeps each step's U h_{t-1} + b' and states, the backward kernel goes back through the steps from them
     (the backward half of zoo's loop gradient, `zoo.layers.recurrent_gradient`) and sums the biases' gradients on
-    the way; dU = Σ_t h_{t-1}ᵀ g_t is one matmul after it.
+    the way; the weight matrices' gradients are one matmul after it: [dW; dU] = Σ_t [x_t, h_{t-1}]ᵀ g_t for the
+    LSTM and the simple RNN (the forward kernel keeps x_t beside h_{t-1}), dW and dU apart for the GRU (its
+    candidate's product has a gradient of its own).
 
     Everything stays batch-major, as the layer takes and returns it: no transpose of the sequence either way.
 
     Args:
         cell: a cell `native_trainable` accepts.
-        projected: (batch, time, gates · units), x_t W in the states' dtype (float32); the kernels add b
-            (`cell.input_bias()`).
+        inputs: (batch, time, features), after the cell's input dropout.
         states: the initial states, [h0] or [h0, c0].
         mask: bool (batch, time), or None.
         go_backwards: bool. Process the steps last to first; outputs come in processing order (as Keras).
         return_sequences: bool.
     """
     kind = native_cell_kind(cell)
-    lstm = kind == "lstm"
-    batch, time_steps, width = projected.shape
+    lstm, merged = kind == "lstm", kind != "gru"
+    batch, time_steps, features = inputs.shape
     units = cell.units
     bfloat16 = cell.compute_dtype == "bfloat16"
     mask = tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool)
-    kernel = tf.cast(tf.convert_to_tensor(cell.recurrent_kernel), cell.compute_dtype)
+    input_kernel, kernel = (tf.cast(tf.convert_to_tensor(weight), cell.compute_dtype)
+                            for weight in (cell.kernel, cell.recurrent_kernel))
+    width = kernel.shape[-1]
     biases = [cell.input_bias(), cell.recurrent_bias]
     present = [bias is not None for bias in biases]
     given = [tf.convert_to_tensor(bias) for bias in biases if bias is not None]
 
+    def times(values, matrix, **options):
+        """values · matrix of two (..., n) tensors flattened to rows, in the weights' compute dtype."""
+        rows = [tf.cast(tf.reshape(value, [-1, tf.shape(value)[-1]]), kernel.dtype) for value in (values, matrix)]
+        return tf.matmul(*rows, **options)
+
     @tf.custom_gradient
-    def run(projected, kernel, *biases_and_states):
+    def run(inputs, input_kernel, kernel, *biases_and_states):
         given, initial_states = biases_and_states[: sum(present)], biases_and_states[sum(present):]
         values = iter(given)
         bias, recurrent_bias = (_float32(next(values)) if there else tf.zeros([width]) for there in present)
+        projected = tf.reshape(tf.cast(times(inputs, input_kernel), tf.float32), [tf.shape(inputs)[0], -1, width])
         h0 = tf.cast(initial_states[0], tf.float32)
         recurrent_kernel = tf.cast(kernel, tf.float32)
         with tf.device("/CPU:0"):
             outputs, last_output, h, c, products, h_before, c_before = rnn_forward_op()(
-                x=tf.cast(projected, tf.float32), h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
+                x=projected, h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
                 kernel=tf.zeros([0, 0]), bias=bias, recurrent_kernel=recurrent_kernel, recurrent_bias=recurrent_bias,
-                mask=mask, cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
+                mask=mask, kept_inputs=tf.cast(inputs, tf.float32) if merged else tf.zeros([0]),
+                cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
                 bfloat16_products=bfloat16, training=True)
         final_states = [h, c] if lstm else [h]
 
@@ -113,25 +123,28 @@ def run_native_training(cell, projected, states, mask, go_backwards, return_sequ
             d_final = [tf.zeros_like(state) if d is None else d for d, state in zip(d_final, final_states)]
             with tf.device("/CPU:0"):
                 d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias = rnn_backward_op()(
-                    projected=tf.cast(projected, tf.float32), products=products, h_before=h_before,
+                    projected=projected, products=products, h_before=tf.zeros([0]) if merged else h_before,
                     c_before=c_before, recurrent_kernel=recurrent_kernel, bias=bias, mask=mask,
                     d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                     d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final[0], tf.float32),
                     d_c=tf.cast(d_final[1], tf.float32) if lstm else tf.zeros_like(d_last, tf.float32),
                     cell=kind, bfloat16_products=bfloat16, go_backwards=go_backwards)
-            if kind != "gru":  # z = x W + b + U h_{t-1}: one gradient for both (the GRU's candidate has its own)
-                d_products = d_projected
-            d_kernel = tf.matmul(tf.cast(tf.reshape(h_before, [-1, units]), kernel.dtype),
-                                 tf.cast(tf.reshape(d_products, [-1, width]), kernel.dtype), transpose_a=True)
+            if merged:  # z = x W + b + U h_{t-1}: one gradient g for both products, [dW; dU] = [x, h]ᵀ g
+                d_weights = times(h_before, d_projected, transpose_a=True)
+                d_input_kernel, d_kernel = d_weights[:features], d_weights[features:]
+            else:
+                d_input_kernel = times(inputs, d_projected, transpose_a=True)
+                d_kernel = times(h_before, d_products, transpose_a=True)
+            d_inputs = tf.reshape(times(d_projected, input_kernel, transpose_b=True), tf.shape(inputs))
             sums = [d for d, there in zip([d_bias, d_recurrent_bias], present) if there]
             d_biases = [tf.cast(d, value.dtype) for d, value in zip(sums, given)]
             d_states = [tf.cast(d, state.dtype) for d, state in zip([d_h0, d_c0], initial_states)]
-            return [tf.cast(d_projected, projected.dtype), d_kernel, *d_biases, *d_states]
+            return [tf.cast(d_inputs, inputs.dtype), d_input_kernel, d_kernel, *d_biases, *d_states]
 
         results = ([outputs] if return_sequences else []) + [last_output, *final_states]
         return results, gradient
 
-    results = list(run(projected, kernel, *given, *states))
+    results = list(run(inputs, input_kernel, kernel, *given, *states))
     outputs = tf.ensure_shape(results.pop(0), [batch, time_steps, units]) if return_sequences else None
     last_output, final_states = results[0], results[1:]
     return (tf.ensure_shape(last_output, [batch, units]), outputs,
@@ -187,7 +200,7 @@ def _kernel(cell, inputs, states, mask, go_backwards, return_sequences):
             kernel=_float32(cell.kernel), bias=_float32(_or_zeros(cell.input_bias(), width)),
             recurrent_kernel=_float32(cell.recurrent_kernel),
             recurrent_bias=_float32(_or_zeros(recurrent_bias, width)),
-            mask=tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool),
+            mask=tf.zeros([0], tf.bool) if mask is None else tf.cast(mask, tf.bool), kept_inputs=tf.zeros([0]),
             cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
             bfloat16_products=cell.compute_dtype == "bfloat16")
     return last_output, outputs if return_sequences else None, [h, c] if lstm else [h]

@@ -197,11 +197,7 @@ class Recurrent(keras.layers.Layer):
         if input_mask is not None:
             inputs = inputs * tf.expand_dims(input_mask, 1)
         if training and self.implementation == "auto" and native_trainable(self.cell, self.unroll):
-            batch_size, time_steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
-            projected = self.cell.matmul(tf.reshape(inputs, [-1, inputs.shape[-1]]), self.cell.kernel)  # the kernels add b
-            projected = tf.reshape(projected, [batch_size, time_steps, projected.shape[-1]])
-            projected = tf.ensure_shape(projected, [inputs.shape[0], inputs.shape[1], None])
-            return run_native_training(self.cell, projected, states, mask, self.go_backwards, self.return_sequences)
+            return run_native_training(self.cell, inputs, states, mask, self.go_backwards, self.return_sequences)
 
         time_major = tf.transpose(inputs, [1, 0, 2])  # (time, batch, features)
         mask_time_major = None if mask is None else tf.transpose(mask, [1, 0])

@@ -19,13 +19,15 @@
 //          kernel [I, G] (unused in training), bias [G] (added to x_t W)   G = 4H for the LSTM (gates i f g o), 3H for the GRU (z r h), H for the simple RNN
 //          recurrent_kernel [H, G], recurrent_bias [G] (added to U h_{t-1}: the GRU's b'; zeros for the LSTM)
 //          mask [B, T] bool, or [0] for none: a masked step keeps the states and outputs zeros
+//          kept_inputs [B, T, F], or [0]: training, the layer's inputs x_t, kept in front of h_{t-1} in h_before
+//          (rows [x_t, h_{t-1}]: one matrix product then gives the gradients of W and U together)
 // Attrs:   cell: "lstm" | "gru" | "simple" (tanh), return_sequences, go_backwards (outputs in processing order, as Keras),
 //          bfloat16_products: multiply bfloat16-rounded x, h, W and U, summing in float32 (a mixed_bfloat16 policy;
 //          AVX512-BF16 dot products where the CPU has them); gates and states stay float32 either way,
 //          training
 // Outputs: outputs [B, T, H] (T = 0 without return_sequences), last_output [B, H] (zeros where no step was
-//          valid), h, c [B, H]; training only, else empty: products [B, T, G], h_before, c_before [B, T, H]
-//          (c_before empty but for the LSTM)
+//          valid), h, c [B, H]; training only, else empty: products [B, T, G], h_before [B, T, F + H],
+//          c_before [B, T, H] (c_before empty but for the LSTM)
 
 #include <string>
 
@@ -58,11 +60,13 @@ struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   const float* recurrent_kernel;  // [H, G]
   const float* recurrent_bias;    // [G]
   const bool* mask;  // [B, T]; nullptr: every step valid
+  const float* kept_inputs;  // [B, T, F]; nullptr: none (F = 0)
+  int64_t F;
   float* outputs;    // [B, T, H]; nullptr: only the last output
   float* h[2];       // h_{t-1} and h_t, swapped each step
   float* c;
   float* products;   // training: U h_{t-1} + b' [B, T, G], and the states before each step [B, T, H]
-  float* h_before;
+  float* h_before;  // [B, T, F + H]: x_t (F columns), then h_{t-1}
   float* c_before;
 };
 
@@ -125,7 +129,9 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         if (p.training) {  // what the backward loop recomputes the step from
           for (int64_t g = 0; g < p.gates; ++g)
             std::memcpy(p.products + row * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
-          std::memcpy(p.h_before + row * p.H + begin, hp, n * sizeof(float));
+          float* kept = p.h_before + row * (p.F + p.H);
+          std::memcpy(kept + p.F + begin, hp, n * sizeof(float));
+          if (begin == 0 && p.F > 0) std::memcpy(kept, p.kept_inputs + row * p.F, p.F * sizeof(float));
           if (p.lstm) std::memcpy(p.c_before + row * p.H + begin, p.c + b * p.H + begin, n * sizeof(float));
         }
         if (p.mask != nullptr && !p.mask[row]) {
@@ -169,7 +175,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   }
 }
 
-constexpr int kInputs = 8;
+constexpr int kInputs = 9;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
@@ -185,6 +191,8 @@ std::string ShapeProblem(TF_Tensor* const* in, int gates, bool training) {
   if (!is(in[5], {H, G})) return "recurrent_kernel must be [units, gates * units]";
   if (!is(in[6], {G})) return "recurrent_bias must be [gates * units]";
   if (!is(in[7], {0}) && !is(in[7], {B, T})) return "mask must be [batch, time] or [0]";
+  if (!is(in[8], {0}) && !(training && TF_NumDims(in[8]) == 3 && TF_Dim(in[8], 0) == B && TF_Dim(in[8], 1) == T))
+    return "kept_inputs must be [batch, time, features] (training only) or [0]";
   return "";
 }
 
@@ -198,19 +206,21 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   p.B = TF_Dim(in[0], 0), p.T = TF_Dim(in[0], 1);
   p.I = p.training ? 0 : TF_Dim(in[0], 2);
   p.H = TF_Dim(in[1], 1), p.G = p.gates * p.H;
+  p.F = TF_NumDims(in[8]) == 3 ? TF_Dim(in[8], 2) : 0;
   const int64_t steps = attributes.return_sequences ? p.T : 0;
   const int64_t state_dims[2] = {p.B, p.H};
   const size_t state_bytes = p.B * p.H * sizeof(float);
   // outputs, last_output, h, c; then (training only, else empty) products, h_before, c_before
   std::vector<std::vector<int64_t>> shapes = {
       {p.B, steps, p.H}, {p.B, p.H}, {p.B, p.H}, {p.B, p.H},
-      {p.B, p.training ? p.T : 0, p.G}, {p.B, p.training ? p.T : 0, p.H}, {p.B, p.training && p.lstm ? p.T : 0, p.H}};
+      {p.B, p.training ? p.T : 0, p.G}, {p.B, p.training ? p.T : 0, p.F + p.H}, {p.B, p.training && p.lstm ? p.T : 0, p.H}};
   TF_Tensor* out[7] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
   if (TF_GetCode(status) == TF_OK) {
     auto data = [&](int i) { return static_cast<const float*>(TF_TensorData(in[i])); };
     p.x = data(0), p.kernel = data(3), p.bias = data(4), p.recurrent_kernel = data(5), p.recurrent_bias = data(6);
     p.mask = TF_NumDims(in[7]) == 2 ? static_cast<const bool*>(TF_TensorData(in[7])) : nullptr;
+    p.kept_inputs = TF_NumDims(in[8]) == 3 ? data(8) : nullptr;
     p.outputs = attributes.return_sequences ? static_cast<float*>(TF_TensorData(out[0])) : nullptr;
     p.products = static_cast<float*>(TF_TensorData(out[4]));
     p.h_before = static_cast<float*>(TF_TensorData(out[5]));
@@ -239,7 +249,7 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
 const bool registered = RegisterOp(
     "ZooRnnForward",
     {"x: float", "h0: float", "c0: float", "kernel: float", "bias: float", "recurrent_kernel: float",
-     "recurrent_bias: float", "mask: bool"},
+     "recurrent_bias: float", "mask: bool", "kept_inputs: float"},
     {"outputs: float", "last_output: float", "h: float", "c: float", "products: float", "h_before: float",
      "c_before: float"},
     {"cell: {'lstm', 'gru', 'simple'}",
