@@ -37,6 +37,7 @@ struct CellAttributes {
 
   // Gates side by side in the kernels' [., G] matrices: i f g o (LSTM), z r h (GRU), one (simple RNN).
   int gates() const { return lstm ? 4 : simple ? 1 : 3; }
+  bool gru() const { return !lstm && !simple; }
 
   void Read(TF_OpKernelConstruction* ctx, TF_Status* status) {
     const std::string cell = StringAttribute(ctx, "cell", status);

@@ -16,9 +16,10 @@
 //
 // Everything is batch-major, each step at its position in the sequence (as ZooRnnForward keeps them in training).
 //
-// Inputs:  projected (x_t W), products [B, T, G]   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
+// Inputs:  projected (x_t W; read by the GRU only), products [B, T, G] (as the forward pass kept them: the GRU's
+//          U h_{t-1} + b', the others' whole pre-activation z)   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
 //          h_before [B, T, H] (read by the GRU only: [0] for the others), c_before [B, T, H] (read by the LSTM only)
-//          recurrent_kernel [H, G], bias [G] (b, added to x_t W as in the forward pass)
+//          recurrent_kernel [H, G], bias [G] (b, added to x_t W as in the forward pass; read by the GRU only)
 //          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
 //          d_outputs [B, T, H] (in processing order, as the outputs), or [0] when only the last output was returned
 //          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
@@ -115,12 +116,15 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         Array d_output = dh + dl;  // the output is h_t, also the last output so far
         dl.setZero();
         if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + (b * p.T + t) * p.H + begin, n);
-        for (int64_t g = 0; g < p.gates; ++g)  // x_t W + b, these units
-          std::memcpy(x_part.data() + g * n, p.projected + row * p.G + g * p.H + begin, n * sizeof(float));
-        Eigen::Map<Array>(x_part.data(), width) += bias;
         const float* u_row = p.products + row * p.G + begin;
-        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_part.data() + index * n, n); };
         auto u_gate = [&](int index) { return Eigen::Map<const Array>(u_row + index * p.H, n); };
+        auto z_gate = u_gate;  // the LSTM and the simple RNN kept z whole
+        if (p.gru()) {  // x_t W + b, these units
+          for (int64_t g = 0; g < p.gates; ++g)
+            std::memcpy(x_part.data() + g * n, p.projected + row * p.G + g * p.H + begin, n * sizeof(float));
+          Eigen::Map<Array>(x_part.data(), width) += bias;
+        }
+        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_part.data() + index * n, n); };
         // A gate's gradient: written to the sequence's row, and summed into its bias' gradient.
         auto write = [&](float* to, int index, const Array& values) {
           std::memcpy(to + index * p.H, values.data(), n * sizeof(float));
@@ -128,8 +132,8 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         };
         if (p.lstm) {  // c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
           const Eigen::Map<const Array> c_before(p.c_before + row * p.H + begin, n);
-          const Array input = (x_gate(0) + u_gate(0)).logistic(), forget = (x_gate(1) + u_gate(1)).logistic();
-          const Array candidate = (x_gate(2) + u_gate(2)).tanh(), out = (x_gate(3) + u_gate(3)).logistic();
+          const Array input = z_gate(0).logistic(), forget = z_gate(1).logistic();
+          const Array candidate = z_gate(2).tanh(), out = z_gate(3).logistic();
           const Array cell_tanh = (forget * c_before + input * candidate).tanh();
           const Array d_cell = dc + d_output * out * (1.0f - cell_tanh.square());
           write(d_x, 0, d_cell * candidate * input * (1.0f - input));
@@ -139,7 +143,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           dc = d_cell * forget;
           dh.setZero();  // h_{t-1} reaches h_t through U only: g_t Uᵀ, after the barrier
         } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
-          const Array h = (x_gate(0) + u_gate(0)).tanh();
+          const Array h = z_gate(0).tanh();
           write(d_x, 0, d_output * (1.0f - h.square()));
           dh.setZero();  // through U only, as the LSTM's
         } else {  // h_t = z h_{t-1} + (1 - z) n,  n = tanh(x_n + r (U_n h_{t-1} + b'_n))

@@ -12,7 +12,7 @@
 //
 // Everything is batch-major, as the layer takes and returns it. Inference: x is the layer's input. Training
 // (attr training): x is the projected sequence x_t W (the op adds b), and the op also returns what the backward kernel
-// (rnn_backward.cc) reads going back: each step's U h_{t-1} + b' and the states before each step, at the
+// (rnn_backward.cc) reads going back: each step's products (below) and the states before each step, at the
 // step's position in x (with go_backwards too, so that they line up with x and its gradient).
 //
 // Inputs:  x [B, T, I] (training: [B, T, G]); h0, c0 [B, H] (c0 unused by the GRU: any [B, H])
@@ -26,8 +26,9 @@
 //          AVX512-BF16 dot products where the CPU has them); gates and states stay float32 either way,
 //          training
 // Outputs: outputs [B, T, H] (T = 0 without return_sequences), last_output [B, H] (zeros where no step was
-//          valid), h, c [B, H]; training only, else empty: products [B, T, G], h_before [B, T, F + H],
-//          c_before [B, T, H] (c_before empty but for the LSTM)
+//          valid), h, c [B, H]; training only, else empty: products [B, T, G] (the GRU: U h_{t-1} + b'; the
+//          others: the whole pre-activation z = x_t W + b + U h_{t-1} + b', unwritten at masked steps),
+//          h_before [B, T, F + H], c_before [B, T, H] (c_before empty but for the LSTM)
 
 #include <string>
 
@@ -65,7 +66,7 @@ struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   float* outputs;    // [B, T, H]; nullptr: only the last output
   float* h[2];       // h_{t-1} and h_t, swapped each step
   float* c;
-  float* products;   // training: U h_{t-1} + b' [B, T, G], and the states before each step [B, T, H]
+  float* products;   // training: U h_{t-1} + b' (the GRU) or z [B, T, G], and the states before each step
   float* h_before;  // [B, T, F + H]: x_t (F columns), then h_{t-1}
   float* c_before;
 };
@@ -126,9 +127,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         float* output = p.outputs == nullptr ? nullptr : p.outputs + (b * p.T + t) * p.H + begin;
         Eigen::Map<Array> h_part(from_state.data() + b * h_stride, width);
         h_part += recurrent_bias;
-        if (p.training) {  // what the backward loop recomputes the step from
-          for (int64_t g = 0; g < p.gates; ++g)
-            std::memcpy(p.products + row * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
+        if (p.training) {  // what the backward pass recomputes the step from (and, below, the products)
           float* kept = p.h_before + row * (p.F + p.H);
           std::memcpy(kept + p.F + begin, hp, n * sizeof(float));
           if (begin == 0 && p.F > 0) std::memcpy(kept, p.kept_inputs + row * p.F, p.F * sizeof(float));
@@ -146,21 +145,28 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
             std::memcpy(x_row + g * n, p.x + row * p.G + g * p.H + begin, n * sizeof(float));
         }
         Eigen::Map<Array>(x_row, width) += bias;
+        // The LSTM's and the simple RNN's gates read z = x_t W + b + U h_{t-1} + b' alone: summed once, kept whole
+        // for the backward pass. The GRU's candidate scales its U h_{t-1} + b' by the reset gate: both kept apart.
+        if (!p.gru()) h_part += Eigen::Map<const Array>(x_row, width);
+        if (p.training) {
+          for (int64_t g = 0; g < p.gates; ++g)
+            std::memcpy(p.products + row * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
+        }
         auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * n, n); };
-        auto h_gate = [&](int index) { return h_part.segment(index * n, n); };
+        auto z_gate = [&](int index) { return h_part.segment(index * n, n); };  // the GRU: U h_{t-1} + b' only
+        auto h_gate = z_gate;
         // Transcendentals are evaluated into aligned temporaries: assigned straight into a buffer, Eigen would take
         // the scalar path for as many leading elements as the buffer's address is off alignment, and the same
         // inputs would give results one rounding apart from call to call.
         Eigen::Map<Array> h_out(hn, n);
         if (p.lstm) {  // gates i, f, g, o
           Eigen::Map<Array> c(p.c + b * p.H + begin, n);
-          const Array c_new = (x_gate(1) + h_gate(1)).logistic() * c +
-                              (x_gate(0) + h_gate(0)).logistic() * (x_gate(2) + h_gate(2)).tanh();
-          const Array h_new = (x_gate(3) + h_gate(3)).logistic() * c_new.tanh();
+          const Array c_new = z_gate(1).logistic() * c + z_gate(0).logistic() * z_gate(2).tanh();
+          const Array h_new = z_gate(3).logistic() * c_new.tanh();
           c = c_new;
           h_out = h_new;
         } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
-          const Array h_new = (x_gate(0) + h_gate(0)).tanh();
+          const Array h_new = z_gate(0).tanh();
           h_out = h_new;
         } else {  // gates z, r, h; reset after the product
           const Array update = (x_gate(0) + h_gate(0)).logistic();
