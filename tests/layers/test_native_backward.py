@@ -89,10 +89,18 @@ def test_inconsistent_shapes_are_refused_naming_the_input():
                      c_before=zeros([2, 3, 5]), recurrent_kernel=zeros([5, 20]), bias=zeros([20]), mask=zeros([0], tf.bool),
                      d_outputs=zeros([0]), d_last=zeros([2, 5]), d_h=zeros([2, 5]), d_c=zeros([2, 5]))
     rnn_backward_op()(**arguments, cell="lstm")  # consistent (batch 2, time 3): runs
-    for name, wrong, message in [("products", zeros([2, 3, 16]), "products must be"),
+    for name, wrong, message in [("products", zeros([2, 3, 18]), "products must be"),
                                  ("mask", zeros([3, 2], tf.bool), "mask must be"),
                                  ("d_outputs", zeros([3, 2, 5]), "d_outputs must be"),
                                  ("recurrent_kernel", zeros([20, 5]), "recurrent_kernel must be"),
                                  ("bias", zeros([5]), "bias must be")]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             rnn_backward_op()(**{**arguments, name: wrong}, cell="lstm")
+    # The GRU reads x_t W and h_{t-1} (its candidate's product apart); the LSTM and the simple RNN need neither.
+    gru = dict(arguments, projected=zeros([2, 3, 15]), products=zeros([2, 3, 15]), recurrent_kernel=zeros([5, 15]),
+               bias=zeros([15]))
+    rnn_backward_op()(**gru, cell="gru")
+    for name, message in [("projected", "projected must be"), ("h_before", "h_before must be")]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            rnn_backward_op()(**{**gru, name: zeros([0])}, cell="gru")
+    rnn_backward_op()(**{**arguments, "projected": zeros([0]), "h_before": zeros([0])}, cell="lstm")

@@ -123,7 +123,8 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
             d_final = [tf.zeros_like(state) if d is None else d for d, state in zip(d_final, final_states)]
             with tf.device("/CPU:0"):
                 d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias = rnn_backward_op()(
-                    projected=projected, products=products, h_before=tf.zeros([0]) if merged else h_before,
+                    projected=tf.zeros([0]) if merged else projected, products=products,
+                    h_before=tf.zeros([0]) if merged else h_before,
                     c_before=c_before, recurrent_kernel=recurrent_kernel, bias=bias, mask=mask,
                     d_outputs=tf.zeros([0]) if d_outputs is None else tf.cast(d_outputs, tf.float32),
                     d_last=tf.cast(d_last, tf.float32), d_h=tf.cast(d_final[0], tf.float32),

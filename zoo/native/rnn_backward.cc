@@ -16,7 +16,7 @@
 //
 // Everything is batch-major, each step at its position in the sequence (as ZooRnnForward keeps them in training).
 //
-// Inputs:  projected (x_t W; read by the GRU only), products [B, T, G] (as the forward pass kept them: the GRU's
+// Inputs:  projected (x_t W; read by the GRU only: [0] for the others), products [B, T, G] (as the forward pass kept them: the GRU's
 //          U h_{t-1} + b', the others' whole pre-activation z)   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
 //          h_before [B, T, H] (read by the GRU only: [0] for the others), c_before [B, T, H] (read by the LSTM only)
 //          recurrent_kernel [H, G], bias [G] (b, added to x_t W as in the forward pass; read by the GRU only)
@@ -194,10 +194,10 @@ constexpr int kInputs = 11;
 
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm, bool simple) {
-  if (TF_NumDims(in[0]) != 3 || TF_Dim(in[0], 2) % gates != 0) return "projected must be [batch, time, gates * units]";
-  const int64_t B = TF_Dim(in[0], 0), T = TF_Dim(in[0], 1), G = TF_Dim(in[0], 2), H = G / gates;
+  if (TF_NumDims(in[1]) != 3 || TF_Dim(in[1], 2) % gates != 0) return "products must be [batch, time, gates * units]";
+  const int64_t B = TF_Dim(in[1], 0), T = TF_Dim(in[1], 1), G = TF_Dim(in[1], 2), H = G / gates;
   auto is = HasShape;
-  if (!is(in[1], {B, T, G})) return "products must be [batch, time, gates * units], as projected";
+  if ((!lstm && !simple) && !is(in[0], {B, T, G})) return "projected must be [batch, time, gates * units], as products";
   if (!lstm && !simple && !is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
   if (lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
   if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
@@ -216,7 +216,7 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   p.backwards = attributes.go_backwards;
   p.gates = attributes.gates();
   if (Refused("ZooRnnBackward", ShapeProblem(in, p.gates, p.lstm, p.simple), status)) return;
-  p.B = TF_Dim(in[0], 0), p.T = TF_Dim(in[0], 1), p.G = TF_Dim(in[0], 2), p.H = p.G / p.gates;
+  p.B = TF_Dim(in[1], 0), p.T = TF_Dim(in[1], 1), p.G = TF_Dim(in[1], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias
   std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.lstm || p.simple ? 0 : p.T, p.G}, {p.B, p.H},
                                               {p.B, p.H}, {p.G}, {p.G}};
