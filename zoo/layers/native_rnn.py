@@ -7,9 +7,9 @@ under that policy), the call is not traced for XLA or for export, and the kernel
 - inference: the whole call (`run_native`); a tape around it still gets exact gradients (its backward
   runs the TensorFlow loop again);
 - training: both halves of the hand-made loop gradient of `zoo.layers.recurrent_gradient`
-  (`run_native_training`; no recurrent dropout): the forward pass keeps each step's U h_{t-1} + b' and states,
-  the backward pass goes back through the steps from them; the weights' gradients stay one TensorFlow matmul
-  each.
+  (`run_native_training`; no recurrent dropout): the forward pass keeps each step's pre-activations and states,
+  the backward pass goes back through the steps from them; the weight matrices' gradients are one TensorFlow
+  matmul after it.
 
 Everything else runs the `tf.while_loop` over the cell's `step`, which stays the definition the kernels are
 tested against (`tests/layers/test_native_forward.py`, `test_native_backward.py`).
@@ -64,7 +64,7 @@ def native_trainable(cell, unroll):
 
 def run_native_training(cell, inputs, states, mask, go_backwards, return_sequences):
     """`(last_output, outputs, final_states)` of a training call through both kernels, differentiable: the forward
-    kernel keeps each step's U h_{t-1} + b' and states, the backward kernel goes back through the steps from them
+    kernel keeps each step's pre-activations and states, the backward kernel goes back through the steps from them
     (the backward half of zoo's loop gradient, `zoo.layers.recurrent_gradient`) and sums the biases' gradients on
     the way; the weight matrices' gradients are one matmul after it: [dW; dU] = Σ_t [x_t, h_{t-1}]ᵀ g_t for the
     LSTM and the simple RNN (the forward kernel keeps x_t beside h_{t-1}), dW and dU apart for the GRU (its
