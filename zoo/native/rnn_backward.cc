@@ -86,8 +86,8 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   const int64_t product_stride = p.bfloat16 ? u_pairs.columns : n;
   product.resize(p.B * product_stride);
   const int64_t width = p.gates * n;
-  x_part.resize(width), bias.resize(width);
-  for (int64_t g = 0; g < p.gates; ++g)
+  x_part.resize(p.gru() ? width : 0), bias.resize(p.gru() ? width : 0);  // x_t W + b: read by the GRU alone
+  for (int64_t g = 0; p.gru() && g < p.gates; ++g)
     std::memcpy(bias.data() + g * n, p.bias + g * p.H + begin, n * sizeof(float));
   d_bias.setZero(width), d_recurrent_bias.setZero(width);
   // The gradients flowing into step t from after it, for these units: of h_t, c_t and of the last output so far.
@@ -97,14 +97,14 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     if (p.lstm) std::memcpy(d_c.row(b).data(), p.d_c + b * p.H + begin, n * sizeof(float));
     std::memcpy(d_last.row(b).data(), p.d_last + b * p.H + begin, n * sizeof(float));
   }
-  const float* recurrent_gradients = p.lstm || p.simple ? p.d_projected : p.d_products;  // what multiplies Uᵀ
+  const float* recurrent_gradients = p.gru() ? p.d_products : p.d_projected;  // what multiplies Uᵀ
   for (int64_t t = p.T - 1; t >= 0; --t) {
     const int64_t time = p.backwards ? p.T - 1 - t : t;  // the step's position in the sequence
     if (n > 0) {
       for (int64_t b = 0; b < p.B; ++b) {
         const int64_t row = b * p.T + time;
         float* d_x = p.d_projected + row * p.G + begin;
-        float* d_u = p.lstm || p.simple ? nullptr : p.d_products + row * p.G + begin;
+        float* d_u = p.gru() ? p.d_products + row * p.G + begin : nullptr;
         if (p.mask != nullptr && !p.mask[row]) {  // the states and the last output pass through
           for (int64_t g = 0; g < p.gates; ++g) {
             std::memset(d_x + g * p.H, 0, n * sizeof(float));
@@ -183,7 +183,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     std::memcpy(p.d_h0 + b * p.H + begin, d_h.row(b).data(), n * sizeof(float));
     if (p.lstm) std::memcpy(p.d_c0 + b * p.H + begin, d_c.row(b).data(), n * sizeof(float));
   }
-  const Array& recurrent_sums = p.lstm || p.simple ? d_bias : d_recurrent_bias;
+  const Array& recurrent_sums = p.gru() ? d_recurrent_bias : d_bias;
   for (int64_t g = 0; g < p.gates; ++g) {
     std::memcpy(p.d_bias + g * p.H + begin, d_bias.data() + g * n, n * sizeof(float));
     std::memcpy(p.d_recurrent_bias + g * p.H + begin, recurrent_sums.data() + g * n, n * sizeof(float));
@@ -193,13 +193,14 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
 constexpr int kInputs = 11;
 
 // Why the inputs can't run: empty when they can.
-std::string ShapeProblem(TF_Tensor* const* in, int gates, bool lstm, bool simple) {
+std::string ShapeProblem(TF_Tensor* const* in, const CellAttributes& cell) {
+  const int gates = cell.gates();
   if (TF_NumDims(in[1]) != 3 || TF_Dim(in[1], 2) % gates != 0) return "products must be [batch, time, gates * units]";
   const int64_t B = TF_Dim(in[1], 0), T = TF_Dim(in[1], 1), G = TF_Dim(in[1], 2), H = G / gates;
   auto is = HasShape;
-  if ((!lstm && !simple) && !is(in[0], {B, T, G})) return "projected must be [batch, time, gates * units], as products";
-  if (!lstm && !simple && !is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
-  if (lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
+  if (cell.gru() && !is(in[0], {B, T, G})) return "projected must be [batch, time, gates * units], as products";
+  if (cell.gru() && !is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
+  if (cell.lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
   if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
   if (!is(in[5], {G})) return "bias must be [gates * units]";
   if (!is(in[6], {0}) && !is(in[6], {B, T})) return "mask must be [batch, time] or [0]";
@@ -215,10 +216,10 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   static_cast<CellAttributes&>(p) = attributes;
   p.backwards = attributes.go_backwards;
   p.gates = attributes.gates();
-  if (Refused("ZooRnnBackward", ShapeProblem(in, p.gates, p.lstm, p.simple), status)) return;
+  if (Refused("ZooRnnBackward", ShapeProblem(in, p), status)) return;
   p.B = TF_Dim(in[1], 0), p.T = TF_Dim(in[1], 1), p.G = TF_Dim(in[1], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias
-  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.lstm || p.simple ? 0 : p.T, p.G}, {p.B, p.H},
+  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.gru() ? p.T : 0, p.G}, {p.B, p.H},
                                               {p.B, p.H}, {p.G}, {p.G}};
   TF_Tensor* out[6] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
