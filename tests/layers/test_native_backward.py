@@ -85,11 +85,13 @@ def test_under_mixed_bfloat16_the_backward_kernel_equals_the_loop_within_bfloat1
 
 def test_inconsistent_shapes_are_refused_naming_the_input():
     zeros = tf.zeros
-    arguments = dict(projected=zeros([2, 3, 20]), products=zeros([2, 3, 20]), h_before=zeros([2, 3, 5]),
-                     c_before=zeros([2, 3, 5]), recurrent_kernel=zeros([5, 20]), bias=zeros([20]), mask=zeros([0], tf.bool),
+    # What the forward pass kept is time-major (time 3, batch 2); the outputs' gradients batch-major.
+    arguments = dict(projected=zeros([3, 2, 20]), products=zeros([3, 2, 20]), h_before=zeros([3, 2, 5]),
+                     c_before=zeros([3, 2, 5]), recurrent_kernel=zeros([5, 20]), bias=zeros([20]), mask=zeros([0], tf.bool),
                      d_outputs=zeros([0]), d_last=zeros([2, 5]), d_h=zeros([2, 5]), d_c=zeros([2, 5]))
-    rnn_backward_op()(**arguments, cell="lstm")  # consistent (batch 2, time 3): runs
-    for name, wrong, message in [("products", zeros([2, 3, 18]), "products must be"),
+    rnn_backward_op()(**arguments, cell="lstm")  # consistent: runs
+    for name, wrong, message in [("products", zeros([3, 2, 18]), "products must be"),
+                                 ("c_before", zeros([2, 3, 5]), "c_before must be"),
                                  ("mask", zeros([3, 2], tf.bool), "mask must be"),
                                  ("d_outputs", zeros([3, 2, 5]), "d_outputs must be"),
                                  ("recurrent_kernel", zeros([20, 5]), "recurrent_kernel must be"),
@@ -97,7 +99,7 @@ def test_inconsistent_shapes_are_refused_naming_the_input():
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             rnn_backward_op()(**{**arguments, name: wrong}, cell="lstm")
     # The GRU reads x_t W and h_{t-1} (its candidate's product apart); the LSTM and the simple RNN need neither.
-    gru = dict(arguments, projected=zeros([2, 3, 15]), products=zeros([2, 3, 15]), recurrent_kernel=zeros([5, 15]),
+    gru = dict(arguments, projected=zeros([3, 2, 15]), products=zeros([3, 2, 15]), recurrent_kernel=zeros([5, 15]),
                bias=zeros([15]))
     rnn_backward_op()(**gru, cell="gru")
     for name, message in [("projected", "projected must be"), ("h_before", "h_before must be")]:

@@ -230,6 +230,13 @@ def test_inconsistent_shapes_are_refused_naming_the_input():
                                  ("kept_inputs", zeros([2, 3, 4]), "kept_inputs must be")]:  # inference keeps none
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             op(**{**arguments, name: wrong})
+    # Training reads the projected sequence and keeps the inputs time-major (time 3, batch 2).
+    training = dict(arguments, x=zeros([3, 2, 20]), kept_inputs=zeros([3, 2, 4]), training=True)
+    op(**training)
+    for name, wrong, message in [("x", zeros([3, 2, 19]), "x must be \\[time, batch, gates"),
+                                 ("kept_inputs", zeros([2, 3, 4]), "kept_inputs must be")]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            op(**{**training, name: wrong})
 
 
 def test_a_failed_build_reports_the_compilers_words(tmp_path, monkeypatch):

@@ -70,7 +70,9 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
     LSTM and the simple RNN (the forward kernel keeps x_t beside h_{t-1}), dW and dU apart for the GRU (its
     candidate's product has a gradient of its own).
 
-    Everything stays batch-major, as the layer takes and returns it: no transpose of the sequence either way.
+    The outputs and their gradients stay batch-major, as the layer takes and returns them; what the kernels keep
+    between the passes is time-major (a step's rows side by side), so the inputs go in transposed and their
+    gradient comes out transposed back: (batch, time, features) both, narrower than anything else in the step.
 
     Args:
         cell: a cell `native_trainable` accepts.
@@ -103,14 +105,15 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
         given, initial_states = biases_and_states[: sum(present)], biases_and_states[sum(present):]
         values = iter(given)
         bias, recurrent_bias = (_float32(next(values)) if there else tf.zeros([width]) for there in present)
-        projected = tf.reshape(tf.cast(times(inputs, input_kernel), tf.float32), [tf.shape(inputs)[0], -1, width])
+        steps = tf.transpose(inputs, [1, 0, 2])  # time-major
+        projected = tf.reshape(tf.cast(times(steps, input_kernel), tf.float32), [tf.shape(steps)[0], -1, width])
         h0 = tf.cast(initial_states[0], tf.float32)
         recurrent_kernel = tf.cast(kernel, tf.float32)
         with tf.device("/CPU:0"):
             outputs, last_output, h, c, products, h_before, c_before = rnn_forward_op()(
                 x=projected, h0=h0, c0=tf.cast(initial_states[1], tf.float32) if lstm else h0,
                 kernel=tf.zeros([0, 0]), bias=bias, recurrent_kernel=recurrent_kernel, recurrent_bias=recurrent_bias,
-                mask=mask, kept_inputs=tf.cast(inputs, tf.float32) if merged else tf.zeros([0]),
+                mask=mask, kept_inputs=tf.cast(steps, tf.float32) if merged else tf.zeros([0]),
                 cell=kind, return_sequences=return_sequences, go_backwards=go_backwards,
                 bfloat16_products=bfloat16, training=True)
         final_states = [h, c] if lstm else [h]
@@ -134,9 +137,10 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
                 d_weights = times(h_before, d_projected, transpose_a=True)
                 d_input_kernel, d_kernel = d_weights[:features], d_weights[features:]
             else:
-                d_input_kernel = times(inputs, d_projected, transpose_a=True)
+                d_input_kernel = times(steps, d_projected, transpose_a=True)
                 d_kernel = times(h_before, d_products, transpose_a=True)
-            d_inputs = tf.reshape(times(d_projected, input_kernel, transpose_b=True), tf.shape(inputs))
+            d_steps = tf.reshape(times(d_projected, input_kernel, transpose_b=True), tf.shape(steps))
+            d_inputs = tf.transpose(d_steps, [1, 0, 2])
             sums = [d for d, there in zip([d_bias, d_recurrent_bias], present) if there]
             d_biases = [tf.cast(d, value.dtype) for d, value in zip(sums, given)]
             d_states = [tf.cast(d, state.dtype) for d, state in zip([d_h0, d_c0], initial_states)]

@@ -14,19 +14,20 @@
 // The units are split between threads as in the forward kernel. Each step, a thread computes its units'
 // gradients (all gates), a barrier, then its units' share of the state gradient g_t Uᵀ (its units' rows of U).
 //
-// Everything is batch-major, each step at its position in the sequence (as ZooRnnForward keeps them in training).
+// What ZooRnnForward kept in training, and the gradients of the projected sequence, are time-major, each step at its
+// position in the sequence; the outputs' gradients are batch-major, as the layer's outputs.
 //
-// Inputs:  projected (x_t W; read by the GRU only: [0] for the others), products [B, T, G] (as the forward pass kept them: the GRU's
+// Inputs:  projected (x_t W; read by the GRU only: [0] for the others), products [T, B, G] (as the forward pass kept them: the GRU's
 //          U h_{t-1} + b', the others' whole pre-activation z)   G = 4H (LSTM: i f g o), 3H (GRU: z r h, reset after the product) or H (simple RNN, tanh)
-//          h_before [B, T, H] (read by the GRU only: [0] for the others), c_before [B, T, H] (read by the LSTM only)
+//          h_before [T, B, H] (read by the GRU only: [0] for the others), c_before [T, B, H] (read by the LSTM only)
 //          recurrent_kernel [H, G], bias [G] (b, added to x_t W as in the forward pass; read by the GRU only)
 //          mask [B, T] bool, or [0]: a masked step keeps the states, outputs zeros, leaves the last output
 //          d_outputs [B, T, H] (in processing order, as the outputs), or [0] when only the last output was returned
 //          d_last, d_h, d_c [B, H]: the gradients of the last output and of the final states
 // Attrs:   cell: "lstm" | "gru" | "simple", bfloat16_products (g_t Uᵀ from bfloat16-rounded g_t and U summed in float32,
 //          as the forward products of a mixed_bfloat16 policy), go_backwards (the forward pass ran from the last step)
-// Outputs: d_projected [B, T, G]; d_products [B, T, G] for the GRU (its candidate's product is scaled by the
-//          reset gate; [B, 0, G] for the others, whose two are the same); d_h0, d_c0 [B, H];
+// Outputs: d_projected [T, B, G]; d_products [T, B, G] for the GRU (its candidate's product is scaled by the
+//          reset gate; [0, B, G] for the others, whose two are the same); d_h0, d_c0 [B, H];
 //          d_bias = Σ d_projected, d_recurrent_bias = Σ d_products [G] (the same for all but the GRU)
 
 #include <string>
@@ -50,10 +51,10 @@ struct Attributes : CellAttributes {
 struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   bool backwards;
   int64_t T, B, H, G, gates;
-  const float* projected;  // [B, T, G]
-  const float* products;   // [B, T, G]
-  const float* h_before;   // [B, T, H]
-  const float* c_before;   // [B, T, H]
+  const float* projected;  // [T, B, G]
+  const float* products;   // [T, B, G]
+  const float* h_before;   // [T, B, H]
+  const float* c_before;   // [T, B, H]
   const float* recurrent_kernel;  // [H, G]
   const float* bias;  // [G]
   const bool* mask;        // [B, T]; nullptr: every step valid
@@ -61,8 +62,8 @@ struct Problem : CellAttributes {  // the cell, and bfloat16 products or not
   const float* d_last;
   const float* d_h;
   const float* d_c;
-  float* d_projected;  // [B, T, G]
-  float* d_products;   // [B, T, G]; the GRU only
+  float* d_projected;  // [T, B, G]
+  float* d_products;   // [T, B, G]; the GRU only
   float* d_h0;
   float* d_c0;
   float* d_bias;            // [G]
@@ -102,10 +103,10 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     const int64_t time = p.backwards ? p.T - 1 - t : t;  // the step's position in the sequence
     if (n > 0) {
       for (int64_t b = 0; b < p.B; ++b) {
-        const int64_t row = b * p.T + time;
+        const int64_t row = time * p.B + b;  // the step's row in the records
         float* d_x = p.d_projected + row * p.G + begin;
         float* d_u = p.gru() ? p.d_products + row * p.G + begin : nullptr;
-        if (p.mask != nullptr && !p.mask[row]) {  // the states and the last output pass through
+        if (p.mask != nullptr && !p.mask[b * p.T + time]) {  // the states and the last output pass through
           for (int64_t g = 0; g < p.gates; ++g) {
             std::memset(d_x + g * p.H, 0, n * sizeof(float));
             if (d_u) std::memset(d_u + g * p.H, 0, n * sizeof(float));
@@ -165,14 +166,12 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
     }
     barrier->Wait();  // step t's gradients of every unit written before anyone multiplies them by Uᵀ
     if (n > 0) {
-      const float* g = recurrent_gradients + time * p.G;  // step t's rows, T * G apart
+      const float* g = recurrent_gradients + time * p.B * p.G;  // step t's rows
       if (p.bfloat16) {
-        PairColumns(g, p.B, p.G, p.T * p.G, &g_pairs);
+        PairColumns(g, p.B, p.G, p.G, &g_pairs);
         ProductBf16(g_pairs, p.B, u_pairs, product.data());
       } else {
-        using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
-        Eigen::Map<RowMajor>(product.data(), p.B, n).noalias() =
-            Strided(g, p.B, p.G, Eigen::OuterStride<>(p.T * p.G)) * u_transposed;
+        Eigen::Map<RowMajor>(product.data(), p.B, n).noalias() = Eigen::Map<const RowMajor>(g, p.B, p.G) * u_transposed;
       }
       // A masked row's gradients are zeros, so adding its product leaves the passed-through gradient as it was.
       for (int64_t b = 0; b < p.B; ++b)
@@ -195,12 +194,12 @@ constexpr int kInputs = 11;
 // Why the inputs can't run: empty when they can.
 std::string ShapeProblem(TF_Tensor* const* in, const CellAttributes& cell) {
   const int gates = cell.gates();
-  if (TF_NumDims(in[1]) != 3 || TF_Dim(in[1], 2) % gates != 0) return "products must be [batch, time, gates * units]";
-  const int64_t B = TF_Dim(in[1], 0), T = TF_Dim(in[1], 1), G = TF_Dim(in[1], 2), H = G / gates;
+  if (TF_NumDims(in[1]) != 3 || TF_Dim(in[1], 2) % gates != 0) return "products must be [time, batch, gates * units]";
+  const int64_t T = TF_Dim(in[1], 0), B = TF_Dim(in[1], 1), G = TF_Dim(in[1], 2), H = G / gates;
   auto is = HasShape;
-  if (cell.gru() && !is(in[0], {B, T, G})) return "projected must be [batch, time, gates * units], as products";
-  if (cell.gru() && !is(in[2], {B, T, H})) return "h_before must be [batch, time, units]";
-  if (cell.lstm && !is(in[3], {B, T, H})) return "c_before must be [batch, time, units]";
+  if (cell.gru() && !is(in[0], {T, B, G})) return "projected must be [time, batch, gates * units], as products";
+  if (cell.gru() && !is(in[2], {T, B, H})) return "h_before must be [time, batch, units]";
+  if (cell.lstm && !is(in[3], {T, B, H})) return "c_before must be [time, batch, units]";
   if (!is(in[4], {H, G})) return "recurrent_kernel must be [units, gates * units]";
   if (!is(in[5], {G})) return "bias must be [gates * units]";
   if (!is(in[6], {0}) && !is(in[6], {B, T})) return "mask must be [batch, time] or [0]";
@@ -217,9 +216,9 @@ void Run(const Attributes& attributes, TF_Tensor* const* in, TF_OpKernelContext*
   p.backwards = attributes.go_backwards;
   p.gates = attributes.gates();
   if (Refused("ZooRnnBackward", ShapeProblem(in, p), status)) return;
-  p.B = TF_Dim(in[1], 0), p.T = TF_Dim(in[1], 1), p.G = TF_Dim(in[1], 2), p.H = p.G / p.gates;
+  p.T = TF_Dim(in[1], 0), p.B = TF_Dim(in[1], 1), p.G = TF_Dim(in[1], 2), p.H = p.G / p.gates;
   // d_projected, d_products, d_h0, d_c0, d_bias, d_recurrent_bias
-  std::vector<std::vector<int64_t>> shapes = {{p.B, p.T, p.G}, {p.B, p.gru() ? p.T : 0, p.G}, {p.B, p.H},
+  std::vector<std::vector<int64_t>> shapes = {{p.T, p.B, p.G}, {p.gru() ? p.T : 0, p.B, p.G}, {p.B, p.H},
                                               {p.B, p.H}, {p.G}, {p.G}};
   TF_Tensor* out[6] = {nullptr};
   AllocateOutputs(ctx, shapes, out, status);
