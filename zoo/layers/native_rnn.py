@@ -106,6 +106,7 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
         values = iter(given)
         bias, recurrent_bias = (_float32(next(values)) if there else tf.zeros([width]) for there in present)
         steps = tf.transpose(inputs, [1, 0, 2])  # time-major
+        steps_shape = tf.shape(steps)  # what the gradient needs of them (the LSTM's and simple RNN's: nothing else)
         projected = tf.reshape(tf.cast(times(steps, input_kernel), tf.float32), [tf.shape(steps)[0], -1, width])
         h0 = tf.cast(initial_states[0], tf.float32)
         recurrent_kernel = tf.cast(kernel, tf.float32)
@@ -139,7 +140,7 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
             else:
                 d_input_kernel = times(steps, d_projected, transpose_a=True)
                 d_kernel = times(h_before, d_products, transpose_a=True)
-            d_steps = tf.reshape(times(d_projected, input_kernel, transpose_b=True), tf.shape(steps))
+            d_steps = tf.reshape(times(d_projected, input_kernel, transpose_b=True), steps_shape)
             d_inputs = tf.transpose(d_steps, [1, 0, 2])
             sums = [d for d, there in zip([d_bias, d_recurrent_bias], present) if there]
             d_biases = [tf.cast(d, value.dtype) for d, value in zip(sums, given)]

@@ -80,6 +80,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   thread_local std::vector<float> product, x_part;
   thread_local Array bias, d_bias, d_recurrent_bias;  // these units' columns, gates side by side
   thread_local std::vector<uint32_t> g_pairs;
+  thread_local Scratch scratch;
   u_transposed.resize(p.G, n);
   for (int64_t j = 0; j < n; ++j)
     for (int64_t g = 0; g < p.G; ++g) u_transposed(g, j) = p.recurrent_kernel[(begin + j) * p.G + g];
@@ -91,6 +92,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   for (int64_t g = 0; p.gru() && g < p.gates; ++g)
     std::memcpy(bias.data() + g * n, p.bias + g * p.H + begin, n * sizeof(float));
   d_bias.setZero(width), d_recurrent_bias.setZero(width);
+  scratch.Resize(8, n);
   // The gradients flowing into step t from after it, for these units: of h_t, c_t and of the last output so far.
   d_h.resize(p.B, n), d_c.resize(p.B, n), d_last.resize(p.B, n);
   for (int64_t b = 0; b < p.B; ++b) {
@@ -114,7 +116,8 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           continue;
         }
         Eigen::Map<Array> dh(d_h.row(b).data(), n), dc(d_c.row(b).data(), n), dl(d_last.row(b).data(), n);
-        Array d_output = dh + dl;  // the output is h_t, also the last output so far
+        auto d_output = scratch[0], values = scratch[1];  // and a gate's gradient before it is written
+        d_output = dh + dl;  // the output is h_t, also the last output so far
         dl.setZero();
         if (p.d_outputs != nullptr) d_output += Eigen::Map<const Array>(p.d_outputs + (b * p.T + t) * p.H + begin, n);
         const float* u_row = p.products + row * p.G + begin;
@@ -127,16 +130,19 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         }
         auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_part.data() + index * n, n); };
         // A gate's gradient: written to the sequence's row, and summed into its bias' gradient.
-        auto write = [&](float* to, int index, const Array& values) {
+        auto write = [&](float* to, int index, const auto& expression) {
+          values = expression;
           std::memcpy(to + index * p.H, values.data(), n * sizeof(float));
           (to == d_x ? d_bias : d_recurrent_bias).segment(index * n, n) += values;
         };
         if (p.lstm) {  // c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
           const Eigen::Map<const Array> c_before(p.c_before + row * p.H + begin, n);
-          const Array input = z_gate(0).logistic(), forget = z_gate(1).logistic();
-          const Array candidate = z_gate(2).tanh(), out = z_gate(3).logistic();
-          const Array cell_tanh = (forget * c_before + input * candidate).tanh();
-          const Array d_cell = dc + d_output * out * (1.0f - cell_tanh.square());
+          auto input = scratch[2], forget = scratch[3], candidate = scratch[4], out = scratch[5];
+          auto cell_tanh = scratch[6], d_cell = scratch[7];
+          input = z_gate(0).logistic(), forget = z_gate(1).logistic();
+          candidate = z_gate(2).tanh(), out = z_gate(3).logistic();
+          cell_tanh = (forget * c_before + input * candidate).tanh();
+          d_cell = dc + d_output * out * (1.0f - cell_tanh.square());
           write(d_x, 0, d_cell * candidate * input * (1.0f - input));
           write(d_x, 1, d_cell * c_before * forget * (1.0f - forget));
           write(d_x, 2, d_cell * input * (1.0f - candidate.square()));
@@ -144,16 +150,19 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           dc = d_cell * forget;
           dh.setZero();  // h_{t-1} reaches h_t through U only: g_t Uᵀ, after the barrier
         } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
-          const Array h = z_gate(0).tanh();
+          auto h = scratch[2];
+          h = z_gate(0).tanh();
           write(d_x, 0, d_output * (1.0f - h.square()));
           dh.setZero();  // through U only, as the LSTM's
         } else {  // h_t = z h_{t-1} + (1 - z) n,  n = tanh(x_n + r (U_n h_{t-1} + b'_n))
           const Eigen::Map<const Array> h_before(p.h_before + row * p.H + begin, n);
-          const Array update = (x_gate(0) + u_gate(0)).logistic(), reset = (x_gate(1) + u_gate(1)).logistic();
-          const Array candidate = (x_gate(2) + reset * u_gate(2)).tanh();
-          const Array d_candidate = d_output * (1.0f - update) * (1.0f - candidate.square());
-          const Array d_update = d_output * (h_before - candidate) * update * (1.0f - update);
-          const Array d_reset = d_candidate * u_gate(2) * reset * (1.0f - reset);
+          auto update = scratch[2], reset = scratch[3], candidate = scratch[4];
+          auto d_candidate = scratch[5], d_update = scratch[6], d_reset = scratch[7];
+          update = (x_gate(0) + u_gate(0)).logistic(), reset = (x_gate(1) + u_gate(1)).logistic();
+          candidate = (x_gate(2) + reset * u_gate(2)).tanh();
+          d_candidate = d_output * (1.0f - update) * (1.0f - candidate.square());
+          d_update = d_output * (h_before - candidate) * update * (1.0f - update);
+          d_reset = d_candidate * u_gate(2) * reset * (1.0f - reset);
           write(d_x, 0, d_update);
           write(d_x, 1, d_reset);
           write(d_x, 2, d_candidate);

@@ -56,6 +56,23 @@ inline int AvailableCores() {
 }
 
 
+// A thread's temporaries for one row of a step: `count` arrays of n floats, each at Eigen's largest alignment (so a
+// transcendental is evaluated the same way whatever the row), reused row after row and call after call; an Eigen
+// Array temporary would be a heap allocation per row and step.
+class Scratch {
+ public:
+  void Resize(int count, int64_t n) {
+    n_ = n;
+    stride_ = (n + 15) / 16 * 16;
+    data_.resize(count * stride_);
+  }
+  Eigen::Map<Array, Eigen::AlignedMax> operator[](int k) { return {data_.data() + k * stride_, n_}; }
+
+ private:
+  std::vector<float, Eigen::aligned_allocator<float>> data_;
+  int64_t n_ = 0, stride_ = 0;
+};
+
 // A right-hand matrix for bfloat16 products: rows paired (k, k+1) into one 32-bit word of two bfloat16s, columns
 // padded to a multiple of 64 (the product's column block).
 struct PairedBf16 {

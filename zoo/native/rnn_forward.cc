@@ -89,8 +89,9 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
   thread_local RowMajor w, u, bias_row, recurrent_bias_row;
   thread_local PairedBf16 w_pairs, u_pairs;
-  thread_local std::vector<float> from_input, from_state, x_part;
+  thread_local std::vector<float> from_input, from_state;
   thread_local std::vector<uint32_t> x_pairs, h_pairs;
+  thread_local Scratch scratch;
   if (!p.training) GateColumns(p.kernel, p.I, p, begin, end, &w);
   GateColumns(p.recurrent_kernel, p.H, p, begin, end, &u);
   GateColumns(p.bias, 1, p, begin, end, &bias_row);
@@ -102,8 +103,10 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   // Each product's row stride: the bfloat16 products fill whole 64-column blocks.
   const int64_t x_stride = p.bfloat16 ? w_pairs.columns : width, h_stride = p.bfloat16 ? u_pairs.columns : width;
   from_input.resize(p.training ? 0 : p.B * x_stride);
-  x_part.resize(p.training ? width : 0);
   from_state.resize(p.B * h_stride);
+  scratch.Resize(3, n);
+  // Gate `index` of a row whose gates lie `stride` apart (p.H in the sequences, n in the thread's own products).
+  auto gate = [n](const float* row, int64_t stride, int index) { return Eigen::Map<const Array>(row + index * stride, n); };
   using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
   for (int64_t t = 0; t < p.T; ++t) {
     const int64_t time = p.backwards ? p.T - 1 - t : t;
@@ -129,8 +132,8 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         const int64_t record = time * p.B + b;  // training: the step's row in x and in what is kept; output at t
         const bool valid = p.mask == nullptr || p.mask[b * p.T + time];
         float* output = p.outputs == nullptr ? nullptr : p.outputs + (b * p.T + t) * p.H + begin;
-        Eigen::Map<Array> h_part(from_state.data() + b * h_stride, width);
-        h_part += recurrent_bias;
+        float* h_part = from_state.data() + b * h_stride;  // U h_{t-1}, then + b'
+        Eigen::Map<Array>(h_part, width) += recurrent_bias;
         if (p.training) {  // what the backward pass recomputes the step from (and, below, the products)
           float* kept = p.h_before + record * (p.F + p.H);
           std::memcpy(kept + p.F + begin, hp, n * sizeof(float));
@@ -142,40 +145,43 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
           if (output) std::memset(output, 0, n * sizeof(float));
           continue;
         }
-        // x_t W + b of gate `index`: x_t W computed here, or given (training: x is the projected sequence).
-        float* x_row = p.training ? x_part.data() : from_input.data() + b * x_stride;
-        if (p.training) {
-          for (int64_t g = 0; g < p.gates; ++g)
-            std::memcpy(x_row + g * n, p.x + record * p.G + g * p.H + begin, n * sizeof(float));
-        }
-        Eigen::Map<Array>(x_row, width) += bias;
+        // x_t W of gate `index`: given (training: x is the projected sequence), or computed above; b added here.
+        const float* x_row = p.training ? p.x + record * p.G + begin : from_input.data() + b * x_stride;
+        const int64_t x_gates = p.training ? p.H : n;
+        auto x_gate = [&](int index) { return gate(x_row, x_gates, index) + bias.segment(index * n, n); };
+        auto h_gate = [&](int index) { return gate(h_part, n, index); };  // U h_{t-1} + b'
         // The LSTM's and the simple RNN's gates read z = x_t W + b + U h_{t-1} + b' alone: summed once, kept whole
-        // for the backward pass. The GRU's candidate scales its U h_{t-1} + b' by the reset gate: both kept apart.
-        if (!p.gru()) h_part += Eigen::Map<const Array>(x_row, width);
-        if (p.training) {
-          for (int64_t g = 0; g < p.gates; ++g)
-            std::memcpy(p.products + record * p.G + g * p.H + begin, h_part.data() + g * n, n * sizeof(float));
+        // for the backward pass (written straight into the kept products). The GRU's candidate scales its
+        // U h_{t-1} + b' by the reset gate: that product is kept as it is.
+        float* z_row = p.training ? p.products + record * p.G + begin : h_part;
+        const int64_t z_gates = p.training ? p.H : n;
+        if (!p.gru()) {
+          for (int g = 0; g < p.gates; ++g)
+            Eigen::Map<Array>(z_row + g * z_gates, n) = h_gate(g) + x_gate(g);  // in place but in training
+        } else if (p.training) {
+          for (int64_t g = 0; g < p.gates; ++g) std::memcpy(z_row + g * p.H, h_part + g * n, n * sizeof(float));
         }
-        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_row + index * n, n); };
-        auto z_gate = [&](int index) { return h_part.segment(index * n, n); };  // the GRU: U h_{t-1} + b' only
-        auto h_gate = z_gate;
-        // Transcendentals are evaluated into aligned temporaries: assigned straight into a buffer, Eigen would take
+        auto z_gate = [&](int index) { return gate(z_row, z_gates, index); };
+        // Transcendentals are evaluated into aligned scratch: assigned straight into a buffer, Eigen would take
         // the scalar path for as many leading elements as the buffer's address is off alignment, and the same
         // inputs would give results one rounding apart from call to call.
         Eigen::Map<Array> h_out(hn, n);
         if (p.lstm) {  // gates i, f, g, o
           Eigen::Map<Array> c(p.c + b * p.H + begin, n);
-          const Array c_new = z_gate(1).logistic() * c + z_gate(0).logistic() * z_gate(2).tanh();
-          const Array h_new = z_gate(3).logistic() * c_new.tanh();
+          auto c_new = scratch[0], h_new = scratch[1];
+          c_new = z_gate(1).logistic() * c + z_gate(0).logistic() * z_gate(2).tanh();
+          h_new = z_gate(3).logistic() * c_new.tanh();
           c = c_new;
           h_out = h_new;
         } else if (p.simple) {  // h_t = tanh(x_t W + b + U h_{t-1})
-          const Array h_new = z_gate(0).tanh();
+          auto h_new = scratch[0];
+          h_new = z_gate(0).tanh();
           h_out = h_new;
         } else {  // gates z, r, h; reset after the product
-          const Array update = (x_gate(0) + h_gate(0)).logistic();
-          const Array reset = (x_gate(1) + h_gate(1)).logistic();
-          const Array candidate = (x_gate(2) + reset * h_gate(2)).tanh();
+          auto update = scratch[0], reset = scratch[1], candidate = scratch[2];
+          update = (x_gate(0) + h_gate(0)).logistic();
+          reset = (x_gate(1) + h_gate(1)).logistic();
+          candidate = (x_gate(2) + reset * h_gate(2)).tanh();
           h_out = update * Eigen::Map<const Array>(hp, n) + (1.0f - update) * candidate;
         }
         if (output) std::memcpy(output, hn, n * sizeof(float));
