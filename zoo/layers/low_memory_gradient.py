@@ -18,8 +18,8 @@ from zoo.layers.time_loop import masked_step
 
 # Steps of the backward loop TensorFlow may run at once. Each step's weight gradient (units × 4·units for the LSTM's
 # U) is summed into the running total only in step order, so steps run ahead pile theirs up: with TensorFlow's
-# default of 10, 64×100×64×1024 LSTM units peaked at 250 MB (as high as Keras' loop), with 2 at 100-116 MB, at no
-# measurable cost in time at 256 units (1 is 1.4× slower there).
+# default of 10, 64×100×64×1024 LSTM units peaked at 250 MB (as high as Keras' loop), with 2 at 115-123 MB
+# (`python -m zoo.bench.memory`), at no measurable cost in time at 256 units (1 is 1.4× slower there).
 _BACKWARD_STEPS_IN_FLIGHT = 2
 
 
