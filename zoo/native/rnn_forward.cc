@@ -157,7 +157,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         const int64_t z_gates = p.training ? p.H : n;
         if (!p.gru()) {
           for (int g = 0; g < p.gates; ++g)
-            Eigen::Map<Array>(z_row + g * z_gates, n) = h_gate(g) + x_gate(g);  // in place but in training
+            Eigen::Map<Array>(z_row + g * z_gates, n) = h_gate(g) + x_gate(g);  // inference: over U h_{t-1} + b'
         } else if (p.training) {
           for (int64_t g = 0; g < p.gates; ++g) std::memcpy(z_row + g * p.H, h_part + g * n, n * sizeof(float));
         }
