@@ -107,7 +107,7 @@ def run_native_training(cell, inputs, states, mask, go_backwards, return_sequenc
         bias, recurrent_bias = (_float32(next(values)) if there else tf.zeros([width]) for there in present)
         steps = tf.transpose(inputs, [1, 0, 2])  # time-major
         steps_shape = tf.shape(steps)  # what the gradient needs of them (the LSTM's and simple RNN's: nothing else)
-        projected = tf.reshape(tf.cast(times(steps, input_kernel), tf.float32), [tf.shape(steps)[0], -1, width])
+        projected = tf.reshape(tf.cast(times(steps, input_kernel), tf.float32), [steps_shape[0], -1, width])
         h0 = tf.cast(initial_states[0], tf.float32)
         recurrent_kernel = tf.cast(kernel, tf.float32)
         with tf.device("/CPU:0"):

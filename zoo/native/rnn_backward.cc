@@ -77,7 +77,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   // Kept by the thread from call to call: reused memory, no fresh pages to fault in.
   thread_local RowMajor u_transposed, d_h, d_c, d_last;
   thread_local PairedBf16 u_pairs;
-  thread_local std::vector<float> product, x_part;
+  thread_local std::vector<float> product;
   thread_local Array bias, d_bias, d_recurrent_bias;  // these units' columns, gates side by side
   thread_local std::vector<uint32_t> g_pairs;
   thread_local Scratch scratch;
@@ -88,7 +88,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   const int64_t product_stride = p.bfloat16 ? u_pairs.columns : n;
   product.resize(p.B * product_stride);
   const int64_t width = p.gates * n;
-  x_part.resize(p.gru() ? width : 0), bias.resize(p.gru() ? width : 0);  // x_t W + b: read by the GRU alone
+  bias.resize(p.gru() ? width : 0);  // b, added to x_t W: read by the GRU alone
   for (int64_t g = 0; p.gru() && g < p.gates; ++g)
     std::memcpy(bias.data() + g * n, p.bias + g * p.H + begin, n * sizeof(float));
   d_bias.setZero(width), d_recurrent_bias.setZero(width);
@@ -123,12 +123,10 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
         const float* u_row = p.products + row * p.G + begin;
         auto u_gate = [&](int index) { return Eigen::Map<const Array>(u_row + index * p.H, n); };
         auto z_gate = u_gate;  // the LSTM and the simple RNN kept z whole
-        if (p.gru()) {  // x_t W + b, these units
-          for (int64_t g = 0; g < p.gates; ++g)
-            std::memcpy(x_part.data() + g * n, p.projected + row * p.G + g * p.H + begin, n * sizeof(float));
-          Eigen::Map<Array>(x_part.data(), width) += bias;
-        }
-        auto x_gate = [&](int index) { return Eigen::Map<const Array>(x_part.data() + index * n, n); };
+        const float* x_row = p.gru() ? p.projected + row * p.G + begin : nullptr;  // x_t W, read in place
+        auto x_gate = [&](int index) {  // x_t W + b of these units: the GRU only
+          return Eigen::Map<const Array>(x_row + index * p.H, n) + bias.segment(index * n, n);
+        };
         // A gate's gradient: written to the sequence's row, and summed into its bias' gradient.
         auto write = [&](float* to, int index, const auto& expression) {
           values = expression;
