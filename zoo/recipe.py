@@ -28,7 +28,7 @@ import keras
 from zoo.config import read_saved_config, replace_values, save_config, saved_recipe, stopping
 from zoo.errors import UsageError
 from zoo.model_card import provenance, write_model_card
-from zoo.precision import dtype_policy, float32_copy
+from zoo.precision import dtype_policy, float32_copy, precision_warning
 from zoo.workdir import (MAIN_MODEL, check_resumable, load_keras_model, model_workdir, workdir_lock, writable_workdir,
                          write_json)
 
@@ -192,6 +192,8 @@ class Recipe:
             self.before_training(config, workdir, verbose)
             data = self.load_data(config, workdir, training=True, verbose=bool(verbose))
             print(data.summary())
+            if (warning := precision_warning(config.precision)) is not None:
+                print(warning)
             save_config(config, os.path.join(workdir, "config.json"), self.name)
             objective = self.objective(config, data)
             models, reports = {}, {}

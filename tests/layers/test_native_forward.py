@@ -218,6 +218,36 @@ def test_the_bfloat16_product_is_exact_on_bfloat16_values(batch, features, units
         np.testing.assert_allclose(rounded.numpy(), reference.numpy(), atol=1e-5)
 
 
+@pytest.mark.parametrize("kind, gates", [("lstm", 4), ("gru", 3), ("simple", 1)])
+def test_bfloat16_products_round_x_h_and_the_weights_to_bfloat16(kind, gates):
+    """On float32 values, bfloat16_products equals the float32 kernel given x, h0, W and U rounded to bfloat16
+    (biases and c0 are not multiplied: they stay float32) — with AVX512-BF16 dot products or, on a CPU without
+    them, float32 products of the rounded values — and not the float32 kernel given the values themselves."""
+    rng = np.random.default_rng(11)
+    batch, features, units = 9, 40, 70
+
+    def values(*shape):
+        return tf.constant(rng.normal(size=shape).astype("float32") * 0.3)
+
+    def rounded(value):
+        return tf.cast(tf.cast(value, tf.bfloat16), tf.float32)
+
+    arguments = dict(x=values(batch, 1, features), h0=values(batch, units), c0=values(batch, units),
+                     kernel=values(features, gates * units), bias=values(gates * units),
+                     recurrent_kernel=values(units, gates * units), recurrent_bias=values(gates * units),
+                     mask=tf.zeros([0], tf.bool), kept_inputs=tf.zeros([0]), cell=kind)
+    multiplied = ("x", "h0", "kernel", "recurrent_kernel")
+    if kind == "gru":  # it also reads h_{t-1} outside the products (z h_{t-1}), in float32: start from bfloat16 values
+        arguments["h0"] = rounded(arguments["h0"])
+    op = rnn_forward_op()
+    ours = op(**arguments, bfloat16_products=True)[:4]
+    on_rounded = op(**{**arguments, **{name: rounded(arguments[name]) for name in multiplied}})[:4]
+    on_values = op(**arguments)[:4]
+    for result, reference in zip(ours, on_rounded, strict=True):
+        np.testing.assert_allclose(result.numpy(), reference.numpy(), atol=1e-5)
+    assert np.abs(ours[0].numpy() - on_values[0].numpy()).max() > 1e-3
+
+
 def test_inconsistent_shapes_are_refused_naming_the_input():
     op = rnn_forward_op()
     zeros = tf.zeros

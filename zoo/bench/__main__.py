@@ -8,6 +8,7 @@ import keras
 
 from zoo.bench import cases as bench_cases
 from zoo.bench import fit_speed, measure, memory, report, torch_peer, wrappers
+from zoo.precision import cpu_multiplies_bfloat16
 
 
 def parse_args(argv):
@@ -74,6 +75,8 @@ def run(args, command="python -m zoo.bench"):
     wrapper_rows = wrappers.measure(wrapper_case, args.repeats)
     fit_rows = fit_speed.measure(args.repeats, quick=args.quick) if args.fit else []
 
+    machine = report.machine()
+    print(f"\n{machine['processor']}, {machine['cpu_count']} cores, TensorFlow {machine['tensorflow']}")
     print(f"\nSpeed, median of {args.repeats} interleaved rounds (ratio = zoo / keras; below 1.0 = zoo faster)")
     print(report.speed_table(rows, torch=torch))
     if args.xla:
@@ -81,6 +84,9 @@ def run(args, command="python -m zoo.bench"):
         print(report.speed_table(rows, prefix="xla_"))
     if args.bf16:
         print("\nmixed_bfloat16 (both sides under the policy; f32/bf16 = zoo's float32 time over its bfloat16 time)")
+        if cpu_multiplies_bfloat16() is False:
+            print("This CPU has no bfloat16 dot products: zoo multiplies the bfloat16-rounded values in float32, "
+                  "TensorFlow emulates bfloat16.")
         print(report.precision_table(rows, torch=torch))
     if args.many_to_one:
         print("\nMany-to-one training step (last output, Dense head, Adam, keras.Model.train_on_batch)")

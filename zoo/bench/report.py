@@ -7,6 +7,7 @@ import platform
 import keras
 import tensorflow as tf
 
+from zoo.precision import cpu_multiplies_bfloat16
 from zoo.tables import format_table
 
 
@@ -87,10 +88,23 @@ def _ratio(a, b):
     return None if a is None or b is None or b <= 0 else a / b
 
 
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model name from the kernel's CPU information; platform's processor where it cannot be read."""
+    try:
+        with open(cpuinfo) as file:
+            for line in file:
+                if line.split(":")[0].strip() == "model name":
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine():
     return dict(
         platform=platform.platform(),
-        processor=platform.processor() or platform.machine(),
+        processor=cpu_model(),
+        bfloat16_dot_products=cpu_multiplies_bfloat16(),
         cpu_count=os.cpu_count(),
         python=platform.python_version(),
         tensorflow=tf.__version__,

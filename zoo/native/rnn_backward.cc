@@ -79,7 +79,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   thread_local PairedBf16 u_pairs;
   thread_local std::vector<float> product;
   thread_local Array bias, d_bias, d_recurrent_bias;  // these units' columns, gates side by side
-  thread_local std::vector<uint32_t> g_pairs;
+  thread_local Bf16Rows g_pairs;
   thread_local Scratch scratch;
   u_transposed.resize(p.G, n);
   for (int64_t j = 0; j < n; ++j)

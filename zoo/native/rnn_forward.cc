@@ -90,7 +90,7 @@ void RunUnits(const Problem& p, int64_t begin, int64_t end, Barrier* barrier) {
   thread_local RowMajor w, u, bias_row, recurrent_bias_row;
   thread_local PairedBf16 w_pairs, u_pairs;
   thread_local std::vector<float> from_input, from_state;
-  thread_local std::vector<uint32_t> x_pairs, h_pairs;
+  thread_local Bf16Rows x_pairs, h_pairs;
   thread_local Scratch scratch;
   if (!p.training) GateColumns(p.kernel, p.I, p, begin, end, &w);
   GateColumns(p.recurrent_kernel, p.H, p, begin, end, &u);
