@@ -4,7 +4,7 @@ module reaches itself through imports (function-level imports included).
 Tiers, lowest first (a module belongs to the tier of its longest listed prefix):
 
     foundations      the internals module, the user-error type, command-line number types, checks, atomic file writing, text and subword vocabularies, tables, metrics,
-                     the model registry, decoding search, data readers, compiled kernels
+                     the model registry, decoding search, data readers, compiled kernels, the CPU's flags
     cells            zoo.cells
     layers           zoo.layers, zoo.encoders
     training         fit, its epoch policy and distribution strategies, plots of a run, mixed precision
@@ -23,7 +23,7 @@ import pytest
 
 TIERS = (
     ("foundations", ("zoo._internals", "zoo.errors", "zoo.arguments", "zoo.checks", "zoo.atomic", "zoo.text", "zoo.subwords", "zoo.tables", "zoo.metrics",
-                     "zoo.registry", "zoo.decoding", "zoo.data", "zoo.native")),
+                     "zoo.registry", "zoo.decoding", "zoo.data", "zoo.native", "zoo.cpu")),
     ("cells", ("zoo.cells",)),
     ("layers", ("zoo.layers", "zoo.encoders")),
     ("training", ("zoo.epoch_policy", "zoo.training", "zoo.distribute", "zoo.plots", "zoo.precision")),

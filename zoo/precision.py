@@ -7,10 +7,10 @@ has no bfloat16 kernels, and a served model's signature stays float32.
 """
 
 import contextlib
-import platform
 
 import keras
 
+from zoo.cpu import CPUINFO, cpu_flags, cpu_model
 from zoo.errors import UsageError
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -53,24 +53,19 @@ def uses_mixed_precision(model):
     return _float32_config(config) != config
 
 
-def cpu_multiplies_bfloat16(cpuinfo="/proc/cpuinfo"):
-    """Whether this CPU has bfloat16 dot products (x86 AVX512-BF16 or AMX-BF16, Arm's BF16 extension), read from
-    the kernel's CPU flags; None where they cannot be read (no `cpuinfo` file: not Linux)."""
-    try:
-        with open(cpuinfo) as file:
-            flags = {flag for line in file if line.split(":")[0].strip() in ("flags", "Features")
-                     for flag in line.split(":", 1)[1].split()}
-    except OSError:
-        return None
-    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+def cpu_multiplies_bfloat16(cpuinfo=CPUINFO):
+    """Whether this CPU has bfloat16 dot products (x86 AVX512-BF16 or AMX-BF16, Arm's BF16 extension); None where
+    its flags cannot be read (not Linux)."""
+    flags = cpu_flags(cpuinfo)
+    return None if flags is None else bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
 
 
-def precision_warning(precision, cpuinfo="/proc/cpuinfo"):
+def precision_warning(precision, cpuinfo=CPUINFO):
     """A line for the user where `precision` will not make training faster on this machine (mixed_bfloat16 on a
     CPU without bfloat16 dot products); None otherwise."""
     if precision != "mixed_bfloat16" or cpu_multiplies_bfloat16(cpuinfo) is not False:
         return None
-    return (f"note: precision = mixed_bfloat16, but this CPU ({platform.machine()}) has no bfloat16 dot products "
+    return (f"note: precision = mixed_bfloat16, but this CPU ({cpu_model(cpuinfo)}) has no bfloat16 dot products "
             "(AVX512-BF16, AMX or Arm BF16): zoo's recurrent kernels run at about float32 speed and TensorFlow's "
             "other bfloat16 ops (projections, dense layers, weight gradients) slower than float32; precision = "
             "float32 is faster here")

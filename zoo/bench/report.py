@@ -7,6 +7,7 @@ import platform
 import keras
 import tensorflow as tf
 
+from zoo.cpu import cpu_model
 from zoo.precision import cpu_multiplies_bfloat16
 from zoo.tables import format_table
 
@@ -86,18 +87,6 @@ def wrapper_table(rows):
 
 def _ratio(a, b):
     return None if a is None or b is None or b <= 0 else a / b
-
-
-def cpu_model(cpuinfo="/proc/cpuinfo"):
-    """The CPU's model name from the kernel's CPU information; platform's processor where it cannot be read."""
-    try:
-        with open(cpuinfo) as file:
-            for line in file:
-                if line.split(":")[0].strip() == "model name":
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine():

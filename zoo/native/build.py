@@ -20,6 +20,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from zoo.cpu import cpu_flags
+
 _HERE = Path(__file__).parent
 SOURCES = (_HERE / "rnn_forward.cc", _HERE / "rnn_backward.cc")
 HEADERS = (_HERE / "rnn_common.h", _HERE / "op_glue.h")
@@ -43,14 +45,6 @@ def compile_command(sources, target, cxx):
             f"-I{tf.sysconfig.get_include()}", *map(str, sources), "-o", str(target), *tf.sysconfig.get_link_flags()]
 
 
-def _cpu_flags():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            return next((line for line in cpuinfo if line.startswith(("flags", "Features"))), "")
-    except OSError:
-        return ""
-
-
 def _as_sources(sources):
     return (Path(sources),) if isinstance(sources, (str, os.PathLike)) else tuple(map(Path, sources))
 
@@ -62,7 +56,8 @@ def library_path(sources=SOURCES, cxx=None):
     key = hashlib.sha256()
     headers = HEADERS if sources == SOURCES else ()
     for part in (*(path.read_bytes() for path in (*sources, *headers)),
-                 " ".join(compile_command(sources, "", cxx)).encode(), tf.__version__.encode(), _cpu_flags().encode()):
+                 " ".join(compile_command(sources, "", cxx)).encode(), tf.__version__.encode(),
+                 " ".join(sorted(cpu_flags() or ())).encode()):
         key.update(part)
     name = LIBRARY_NAME if sources == SOURCES else sources[0].stem
     return cache_directory() / f"{name}-{key.hexdigest()[:16]}.so"
