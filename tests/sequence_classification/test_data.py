@@ -37,8 +37,11 @@ def test_labeled_text_reader_skips_and_names_damaged_rows(tmp_path, capsys):
     texts, labels, skipped = read_labeled_text(str(path))
     assert texts == ["good film", "fine film", "nice film", "bad film", "dull film", "poor film"]
     assert labels == ["pos"] * 3 + ["neg"] * 3 and skipped == 3
-    assert [line.split(": ")[1] for line in capsys.readouterr().err.splitlines()] == [
-        f"{path}:5", f"{path}:6", f"{path}:10"]
+    messages = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[1] for line in messages] == [f"{path}:5", f"{path}:6", f"{path}:10"]
+    assert messages[0].endswith(f"{path}:5: the text is empty")  # what is wrong with the row, not a field count
+    assert messages[1].endswith("expected 2 fields (text\tlabel), found 1")
+    assert "found 3; quote a text that holds the delimiter" in messages[2]
 
 
 def test_any_header_is_recognized_and_a_label_too_rare_to_split_is_skipped_by_name(tmp_path, capsys):

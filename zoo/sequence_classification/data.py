@@ -78,9 +78,12 @@ def read_labeled_text(path, stream=None):
     skip = SkippedLines(stream)
     rows = []
     for number, row in read_rows(path, delimiter, skip, "a CSV or TSV file of text,label rows", f"--data {path}"):
-        if len(row) != 2 or not row[0].strip() or not row[1].strip():
-            skip("fields", f"{path}:{number}: expected 2 non-empty fields (text{delimiter}label), found {len(row)}"
+        if len(row) != 2:
+            skip("fields", f"{path}:{number}: expected 2 fields (text{delimiter}label), found {len(row)}"
                            f"{'; quote a text that holds the delimiter' if len(row) > 2 else ''}")  # fmt: skip
+            continue
+        if not row[0].strip() or not row[1].strip():
+            skip("fields", f"{path}:{number}: the {'text' if not row[0].strip() else 'label'} is empty")
             continue
         rows.append((number, row[0].strip(), row[1].strip()))
     counts = collections.Counter(label for _, _, label in rows)
