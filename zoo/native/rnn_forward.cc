@@ -3,7 +3,8 @@
 // The cells in zoo/cells/lstm.py, gru.py and simple_rnn.py are the definition; this kernel computes the
 // same equations (tests/layers/test_native_forward.py proves it) without TensorFlow's per-op
 // overhead in each step. Written against TensorFlow's stable C API (no C++ ABI to match), Eigen's
-// single-threaded float32 matrix product and, for bfloat16, a small AVX512-BF16 product of its own;
+// single-threaded float32 matrix product and, for bfloat16, a small AVX512-BF16 product of its own (on a CPU without
+// those instructions, Eigen's float32 product of the bfloat16-rounded values: rnn_common.h);
 // compiled for the machine it runs on by zoo/native/build.py.
 //
 // The units are split between threads; each thread owns a copy of its units' columns of W and U
