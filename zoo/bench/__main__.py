@@ -8,7 +8,6 @@ import keras
 
 from zoo.bench import cases as bench_cases
 from zoo.bench import fit_speed, measure, memory, report, torch_peer, wrappers
-from zoo.precision import cpu_multiplies_bfloat16
 
 
 def parse_args(argv):
@@ -84,7 +83,7 @@ def run(args, command="python -m zoo.bench"):
         print(report.speed_table(rows, prefix="xla_"))
     if args.bf16:
         print("\nmixed_bfloat16 (both sides under the policy; f32/bf16 = zoo's float32 time over its bfloat16 time)")
-        if cpu_multiplies_bfloat16() is False:
+        if machine["bfloat16_dot_products"] is False:
             print("This CPU has no bfloat16 dot products: zoo multiplies the bfloat16-rounded values in float32, "
                   "TensorFlow emulates bfloat16.")
         print(report.precision_table(rows, torch=torch))
